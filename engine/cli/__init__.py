@@ -1,0 +1,70 @@
+"""The ``overlap`` command: the desktop app with no arguments, a headless subcommand otherwise.
+
+Each step registers its subcommands from the module named for it (``engine/cli/<step>.py``).
+A user error prints one ``error: ...`` line on stderr and exits with status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from engine.errors import Cancelled, OverlapError
+
+# Modules whose ``register(subparsers)`` adds subcommands, in the order of the help text.
+COMMAND_MODULES = ("engine.cli.workspace",)
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="overlap",
+        description="Account mapping and co-selling, offline. Without a command, opens the app.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list:
+        return _open_desktop()
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        return int(args.run(args) or 0)
+    except OverlapError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except Cancelled:
+        print("error: cancelled; nothing was changed", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was changed", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _open_desktop() -> int:
+    try:
+        desktop = importlib.import_module("desktop.app")
+    except ImportError as error:
+        print(f"error: the desktop app cannot start ({error}); try 'overlap --help'", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return int(desktop.main())

@@ -1,0 +1,28 @@
+"""The errors a user can cause; each carries one clear sentence for the screen or stderr."""
+
+from __future__ import annotations
+
+
+class OverlapError(Exception):
+    """A problem the user can act on (bad file, unknown partner, ...), never a bug.
+
+    The CLI prints it as ``error: <message>`` and exits with status 2; the desktop shows it
+    in a message box. ``where`` names the file, row and column when they apply.
+    """
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        self.message = message
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class WorkspaceError(OverlapError):
+    """The workspace file cannot be used: newer version, open elsewhere, locked, full, corrupt."""
+
+
+class ImportFileError(OverlapError):
+    """An export cannot be read: wrong format, broken encoding, zip bomb, no name column."""
+
+
+class Cancelled(Exception):  # noqa: N818 - reads as "the work was cancelled"
+    """Raised inside the engine when the user cancelled a long call; nothing was written."""

@@ -1,0 +1,316 @@
+"""The workspace's tables: one SQLModel class per entity of account mapping.
+
+Bulk rows (accounts, rejected rows, matches) are written with SQLAlchemy Core through
+``Workspace.insert_rows``; the ORM is for the few small records a user edits one at a time.
+JSON-shaped values (lists, mappings) are stored as JSON text in ``*_json`` columns.
+
+``SCHEMA_GROUPS`` says which schema version introduced which tables; ``engine.workspace``
+migrates a file from an older version by creating the groups it lacks, in order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# ---------------------------------------------------------------- version 1: workspace, import
+
+
+class Company(SQLModel, table=True):
+    """Our own company ("us"); a workspace has exactly one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    domains_json: str = "[]"
+    created_at: datetime
+
+
+class Partner(SQLModel, table=True):
+    """A partnership: the partner company and how we work with it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    model: str = "co-sell"  # referral / co-sell / reseller
+    cadence: str = "quarterly"  # monthly / quarterly / semi-annual
+    auto_threshold: float = 92.0
+    review_threshold: float = 75.0
+    created_at: datetime
+    last_refresh_at: datetime | None = None
+
+
+class Snapshot(SQLModel, table=True):
+    """One imported file of one side. The newest snapshot of a side is its current list."""
+
+    __table_args__ = (Index("ix_snapshot_side", "partner_id", "imported_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # None for our own export, else the partner whose export this is.
+    partner_id: int | None = Field(default=None, foreign_key="partner.id", ondelete="CASCADE")
+    file_name: str
+    sha256: str
+    sheet: str | None = None
+    imported_at: datetime
+    mapping_json: str  # {standard field: source header}
+    extra_columns_json: str = "[]"  # unmapped headers, in file order
+    profile: str | None = None
+    counts_json: str = "{}"  # imported / rejected / duplicates / fields mapped / not found
+
+
+class Account(SQLModel, table=True):
+    """One standardized account row of a snapshot; raw values are kept beside clean ones."""
+
+    __table_args__ = (Index("ix_account_snapshot", "snapshot_id", "row_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="snapshot.id", ondelete="CASCADE")
+    row_number: int  # the row as a spreadsheet shows it (header is row 1)
+    external_id: str | None = None
+    name: str
+    domains: str = Field(default="", sa_column_kwargs={"server_default": ""})  # space-separated
+    domains_raw: str | None = None
+    industry: str | None = None
+    annual_revenue: float | None = None
+    annual_revenue_raw: str | None = None
+    employees: float | None = None
+    country: str | None = None
+    city: str | None = None
+    stage: str = Field(default="other", sa_column_kwargs={"server_default": "other"})
+    stage_raw: str | None = None
+    owner: str | None = None
+    deal_size: float | None = None
+    deal_size_raw: str | None = None
+    deal_close_date: str | None = None  # ISO date
+    priority: str | None = None  # high / medium / low
+    first_touch: str | None = None  # ISO date
+    extra_json: str | None = None  # values of the unmapped columns, aligned with the snapshot
+
+
+class RejectedRow(SQLModel, table=True):
+    """A source row that did not become an account, with why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(foreign_key="snapshot.id", ondelete="CASCADE")
+    row_number: int
+    reason: str
+    raw_json: str
+
+
+class MappingProfile(SQLModel, table=True):
+    """A saved column mapping, reused when the same header set comes again."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    headers_key: str = Field(index=True)  # normalized, sorted header set
+    mapping_json: str
+    stage_values_json: str = "{}"  # extra raw stage value -> standard stage
+    created_at: datetime
+
+
+# ---------------------------------------------------------------- version 2: matching
+
+
+class DomainAlias(SQLModel, table=True):
+    """Two domains of one company (squareup.com = block.xyz), maintained by the user."""
+
+    __table_args__ = (UniqueConstraint("domain", "other_domain"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    domain: str
+    other_domain: str
+    created_at: datetime
+
+
+class Match(SQLModel, table=True):
+    """A link between one of our accounts and one of the partner's, from the last matching."""
+
+    __table_args__ = (Index("ix_match_partner_status", "partner_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    our_account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    partner_account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    method: str  # domain / alias / name / fuzzy / manual
+    score: float
+    status: str  # auto / review / accepted / rejected / manual
+    explanation: str
+    matched_at: datetime
+
+
+class MatchDecision(SQLModel, table=True):
+    """A user's decision on a pair; re-applied after every re-match and refreshed import.
+
+    Accounts are keyed by external id, else by name + domains, so decisions outlive snapshots.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    our_key: str
+    partner_key: str
+    decision: str  # accept / reject / link / unlink
+    reason: str | None = None
+    decided_at: datetime
+    decided_by: str | None = None
+
+
+# ---------------------------------------------------------------- version 3: steps 3 to 5
+
+
+class RuleSet(SQLModel, table=True):
+    """One version of a partnership's rules of engagement (a change makes a new version)."""
+
+    __table_args__ = (UniqueConstraint("partner_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    version: int
+    criteria_json: str  # ordered [{"name", "enabled", ...params}]
+    product_fit_json: str = "{}"  # {"us": [industries or tags], "partner": [...]}
+    tie_breaker: str = "us"  # us / partner
+    created_at: datetime
+    created_by: str | None = None
+
+
+class Assignment(SQLModel, table=True):
+    """Who leads one shared account, by which criterion, and why in words."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    our_key: str
+    partner_key: str
+    our_account_id: int | None = None
+    partner_account_id: int | None = None
+    lead: str  # us / partner
+    criterion: str
+    rationale: str
+    rules_version: int
+    assigned_at: datetime
+
+
+class OwnershipOverride(SQLModel, table=True):
+    """A lead set by hand; it survives re-assignment."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    our_key: str
+    partner_key: str
+    lead: str
+    reason: str
+    decided_by: str | None = None
+    decided_at: datetime
+
+
+class Dispute(SQLModel, table=True):
+    """A disagreement over who leads an account, from opening to resolution."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    our_key: str
+    partner_key: str
+    note: str
+    opened_by: str | None = None
+    opened_at: datetime
+    resolution: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+
+
+class Plan(SQLModel, table=True):
+    """A joint account plan for one shared account."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    our_key: str
+    partner_key: str
+    account_name: str
+    lead: str | None = None  # us / partner
+    objective: str = ""
+    status: str = "draft"  # draft / active / won / lost / paused
+    notes: str = ""
+    created_at: datetime
+    updated_at: datetime
+
+
+class PlanRole(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", ondelete="CASCADE")
+    party: str  # us / partner
+    person: str
+    role: str
+    responsibility: str = ""
+
+
+class PlanStep(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", ondelete="CASCADE")
+    what: str
+    owner_party: str  # us / partner
+    owner_person: str | None = None
+    due_date: str | None = None  # ISO date
+    done: bool = False
+    done_at: datetime | None = None
+
+
+class PlanMetric(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", ondelete="CASCADE")
+    name: str
+    target: float | None = None
+    actual: float | None = None
+    unit: str = ""
+
+
+class Opportunity(SQLModel, table=True):
+    """A deal, co-sold with the partner or not, for win rate, velocity and deal size."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    account_name: str
+    our_key: str | None = None
+    amount: float | None = None
+    opened: str  # ISO date
+    closed: str | None = None  # ISO date
+    outcome: str = "open"  # won / lost / open
+    partner_involved: bool = False
+
+
+class EngagementEvent(SQLModel, table=True):
+    """An entry of the engagement log: sync calls, CRM updates, contacts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    kind: str  # sync_scheduled / sync_attended / crm_update / contact
+    at: str  # ISO date
+    note: str = ""
+
+
+class MappingRun(SQLModel, table=True):
+    """What the mapping of a partnership looked like after a matching: the refresh baseline."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    ran_at: datetime
+    our_snapshot_id: int | None = None
+    partner_snapshot_id: int | None = None
+    shared_json: str  # [{"our_key", "partner_key", "name", "our_stage", "partner_stage", "lead"}]
+
+
+SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
+    1: [Company, Partner, Snapshot, Account, RejectedRow, MappingProfile],
+    2: [DomainAlias, Match, MatchDecision],
+    3: [
+        RuleSet,
+        Assignment,
+        OwnershipOverride,
+        Dispute,
+        Plan,
+        PlanRole,
+        PlanStep,
+        PlanMetric,
+        Opportunity,
+        EngagementEvent,
+        MappingRun,
+    ],
+}
+SCHEMA_VERSION = max(SCHEMA_GROUPS)

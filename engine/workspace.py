@@ -1,0 +1,401 @@
+"""The workspace: one SQLite file (``*.overlap``) holding everything of one company's mapping.
+
+WAL journal, foreign keys on, ``PRAGMA user_version`` as the schema version. A file from a
+newer Overlap is refused; an older one is copied to a backup and migrated step by step. One
+process writes a workspace at a time: a lock file next to it makes a second one fail with a
+clear "open elsewhere" message instead of a "database is locked" half-way through an import.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from sqlmodel import Session, SQLModel, select
+
+from engine.errors import Cancelled, WorkspaceError
+from engine.models import SCHEMA_GROUPS, SCHEMA_VERSION, Company, Partner, Snapshot
+
+SUFFIX = ".overlap"
+PARTNER_MODELS = ("referral", "co-sell", "reseller")
+CADENCES = ("monthly", "quarterly", "semi-annual")
+US = "us"
+
+Progress = Callable[[float, str], None]
+INSERT_CHUNK = 50_000
+
+
+def now() -> datetime:
+    """The current time, timezone-aware UTC (stored as such in every table)."""
+    return datetime.now(UTC)
+
+
+class _Lock:
+    """An exclusive lock on ``<workspace>.lock``, held while a process has the workspace open."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.with_name(path.name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self, workspace: Path) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds
+                import msvcrt
+
+                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() if sys.platform != "win32" else ""
+            os.close(fd)
+            who = f" (process {holder})" if holder else ""
+            raise WorkspaceError(
+                f"{workspace.name} is open elsewhere{who}; close it there first", where=str(workspace)
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0) if sys.platform != "win32" else None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+
+
+def _sqlite_message(error: BaseException) -> str:
+    """Known SQLite failures, in words a user can act on."""
+    text_ = str(getattr(error, "orig", error)).lower()
+    if "locked" in text_ or "busy" in text_:
+        return "the workspace is busy in another program; try again in a moment"
+    if "disk is full" in text_ or "database or disk is full" in text_:
+        return "the disk is full; free some space and try again (nothing was changed)"
+    if "malformed" in text_ or "not a database" in text_ or "file is encrypted" in text_:
+        return "the workspace file is damaged or is not an Overlap workspace"
+    if "readonly" in text_ or "read-only" in text_:
+        return "the workspace file is read-only"
+    if "unable to open" in text_:
+        return "the workspace file cannot be opened (check the folder and permissions)"
+    return f"the workspace could not be written: {text_}"
+
+
+@contextlib.contextmanager
+def sqlite_errors(path: Path) -> Iterator[None]:
+    """Turn SQLite's operational failures into a ``WorkspaceError`` naming the file."""
+    try:
+        yield
+    except (exc.OperationalError, exc.DatabaseError, sqlite3.DatabaseError) as error:
+        raise WorkspaceError(_sqlite_message(error), where=str(path)) from error
+
+
+def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def _migrate(connection: Connection, from_version: int) -> None:
+    """Bring a file from ``from_version`` to ``SCHEMA_VERSION``, one version at a time."""
+    for version in range(from_version + 1, SCHEMA_VERSION + 1):
+        tables = [model.__table__ for model in SCHEMA_GROUPS[version]]  # type: ignore[attr-defined]
+        SQLModel.metadata.create_all(connection, tables=tables)
+        connection.exec_driver_sql(f"PRAGMA user_version={version}")
+
+
+def create_schema(connection: Connection, up_to: int = SCHEMA_VERSION) -> None:
+    """Create the tables of every version up to ``up_to`` (older versions exist for tests)."""
+    for version in range(1, up_to + 1):
+        tables = [model.__table__ for model in SCHEMA_GROUPS[version]]  # type: ignore[attr-defined]
+        SQLModel.metadata.create_all(connection, tables=tables)
+    connection.exec_driver_sql(f"PRAGMA user_version={up_to}")
+
+
+def _user_version(path: Path) -> int:
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
+            return int(con.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as error:
+        raise WorkspaceError(_sqlite_message(error), where=str(path)) from error
+
+
+class Workspace:
+    """An open workspace. Use ``Workspace.create`` or ``Workspace.open``; close it when done."""
+
+    def __init__(self, path: Path, engine: Engine, lock: _Lock) -> None:
+        self.path = path
+        self.engine = engine
+        self._lock = lock
+
+    # ------------------------------------------------------------------ opening and closing
+
+    @classmethod
+    def create(cls, path: str | Path, us_name: str, us_domains: Sequence[str] = ()) -> Workspace:
+        """Create a new workspace file, readable by its owner only."""
+        path = Path(path)
+        if path.suffix != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        if not us_name.strip():
+            raise WorkspaceError("our company needs a name (--us NAME)")
+        if path.exists():
+            raise WorkspaceError("a file of that name exists already; choose another name", where=str(path))
+        if not path.parent.is_dir():
+            raise WorkspaceError("the folder does not exist", where=str(path.parent))
+        lock = _Lock(path)
+        lock.acquire(path)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            engine = cls._engine(path)
+            with sqlite_errors(path), engine.begin() as connection:
+                create_schema(connection)
+            workspace = cls(path, engine, lock)
+            with workspace.session() as session:
+                session.add(
+                    Company(
+                        name=us_name.strip(),
+                        domains_json=json.dumps(sorted({d.strip().lower() for d in us_domains if d.strip()})),
+                        created_at=now(),
+                    )
+                )
+                session.commit()
+        except BaseException:
+            lock.release()
+            raise
+        return workspace
+
+    @classmethod
+    def open(cls, path: str | Path) -> Workspace:
+        """Open an existing workspace, migrating an older file after backing it up."""
+        path = Path(path)
+        if not path.is_file():
+            raise WorkspaceError("no workspace at this path", where=str(path))
+        with open(path, "rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                raise WorkspaceError("this file is not an Overlap workspace", where=str(path))
+        lock = _Lock(path)
+        lock.acquire(path)
+        try:
+            version = _user_version(path)
+            if version > SCHEMA_VERSION:
+                raise WorkspaceError(
+                    f"this workspace was saved by a newer Overlap (format {version}; this version "
+                    f"reads up to {SCHEMA_VERSION}); update Overlap to open it",
+                    where=str(path),
+                )
+            if version < 1:
+                raise WorkspaceError("this file is not an Overlap workspace", where=str(path))
+            engine = cls._engine(path)
+            if version < SCHEMA_VERSION:
+                cls._backup(path, version)
+                with sqlite_errors(path), engine.begin() as connection:
+                    _migrate(connection, version)
+        except BaseException:
+            lock.release()
+            raise
+        return cls(path, engine, lock)
+
+    @staticmethod
+    def _engine(path: Path) -> Engine:
+        engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _set_pragmas)
+        return engine
+
+    @staticmethod
+    def _backup(path: Path, version: int) -> Path:
+        """Copy the file (with its WAL content) before a migration changes it."""
+        stamp = now().strftime("%Y%m%d-%H%M%S")
+        backup = path.with_name(f"{path.stem}.v{version}-backup-{stamp}{SUFFIX}")
+        with contextlib.closing(sqlite3.connect(path)) as source, contextlib.closing(
+            sqlite3.connect(backup)
+        ) as target:
+            source.backup(target)
+        os.chmod(backup, 0o600)
+        return backup
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self._lock.release()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ sessions and bulk rows
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """An ORM session for small edits; commits are the caller's."""
+        with sqlite_errors(self.path), Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction for a multi-row change: all of it lands, or none of it."""
+        with sqlite_errors(self.path), self.engine.begin() as connection:
+            yield connection
+
+    @staticmethod
+    def insert_rows(
+        connection: Connection,
+        table: type[SQLModel],
+        frame: pd.DataFrame,
+        *,
+        progress: Progress | None = None,
+        cancel: Callable[[], bool] | None = None,
+        label: str = "Saving",
+    ) -> None:
+        """Insert a DataFrame's rows into ``table`` with executemany, in chunks.
+
+        Columns are those of the frame; NaN / NaT / pd.NA become NULL. Runs inside the caller's
+        transaction, so a cancel or crash between chunks leaves nothing behind.
+        """
+        if frame.empty:
+            return
+        name = table.__tablename__  # type: ignore[attr-defined]
+        columns = list(frame.columns)
+        sql = f'INSERT INTO "{name}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+        cursor = connection.connection.cursor()
+        total = len(frame)
+        for start in range(0, total, INSERT_CHUNK):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            chunk = frame.iloc[start : start + INSERT_CHUNK]
+            cursor.executemany(sql, _rows(chunk))
+            if progress is not None:
+                progress(min(1.0, (start + len(chunk)) / total), label)
+
+    def read_frame(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a SELECT and return its rows as a DataFrame."""
+        with sqlite_errors(self.path), self.engine.connect() as connection:
+            return pd.read_sql_query(text(sql), connection, params=params or {})
+
+    # ------------------------------------------------------------------ us and partners
+
+    def company(self) -> Company:
+        with self.session() as session:
+            company = session.exec(select(Company)).first()
+        if company is None:
+            raise WorkspaceError("this workspace has no company; it was not created by Overlap")
+        return company
+
+    def partners(self) -> list[Partner]:
+        with self.session() as session:
+            return list(session.exec(select(Partner).order_by(Partner.name)))
+
+    def partner(self, name: str) -> Partner:
+        """The partnership named ``name`` (case-insensitive), or a clear error listing them."""
+        for partner in self.partners():
+            if partner.name.casefold() == name.strip().casefold():
+                return partner
+        known = ", ".join(p.name for p in self.partners()) or "none yet"
+        raise WorkspaceError(f"no partner named '{name}' (partners: {known})")
+
+    def add_partner(self, name: str, *, model: str = "co-sell", cadence: str = "quarterly") -> Partner:
+        name = name.strip()
+        if not name:
+            raise WorkspaceError("a partner needs a name")
+        if name.casefold() == US:
+            raise WorkspaceError("'us' names our own side; give the partner its company name")
+        if model not in PARTNER_MODELS:
+            raise WorkspaceError(f"unknown partnership model '{model}' (use {', '.join(PARTNER_MODELS)})")
+        if cadence not in CADENCES:
+            raise WorkspaceError(f"unknown refresh cadence '{cadence}' (use {', '.join(CADENCES)})")
+        if any(p.name.casefold() == name.casefold() for p in self.partners()):
+            raise WorkspaceError(f"a partner named '{name}' exists already")
+        partner = Partner(name=name, model=model, cadence=cadence, created_at=now())
+        with self.session() as session:
+            session.add(partner)
+            session.commit()
+            session.refresh(partner)
+        return partner
+
+    def side_partner_id(self, side: str) -> int | None:
+        """``us`` → None; a partner's name → its id."""
+        return None if side.strip().casefold() == US else self.partner(side).id
+
+    def side_name(self, partner_id: int | None) -> str:
+        if partner_id is None:
+            return self.company().name
+        with self.session() as session:
+            partner = session.get(Partner, partner_id)
+        return partner.name if partner else f"partner {partner_id}"
+
+    # ------------------------------------------------------------------ snapshots
+
+    def snapshots(self, partner_id: int | None) -> list[Snapshot]:
+        """Every import of one side, oldest first."""
+        with self.session() as session:
+            query = select(Snapshot).where(
+                Snapshot.partner_id.is_(None) if partner_id is None else Snapshot.partner_id == partner_id  # type: ignore[union-attr]
+            )
+            return list(session.exec(query.order_by(Snapshot.imported_at, Snapshot.id)))  # type: ignore[arg-type]
+
+    def current_snapshot(self, partner_id: int | None) -> Snapshot | None:
+        """The newest import of one side, or None before the first."""
+        snapshots = self.snapshots(partner_id)
+        return snapshots[-1] if snapshots else None
+
+    def accounts(self, snapshot_id: int) -> pd.DataFrame:
+        """The accounts of a snapshot, in file order, as a DataFrame."""
+        return self.read_frame(
+            "SELECT * FROM account WHERE snapshot_id = :s ORDER BY row_number", {"s": snapshot_id}
+        )
+
+    def rejected(self, snapshot_id: int) -> pd.DataFrame:
+        return self.read_frame(
+            "SELECT row_number, reason, raw_json FROM rejectedrow WHERE snapshot_id = :s ORDER BY row_number",
+            {"s": snapshot_id},
+        )
+
+
+def _rows(chunk: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """Rows as plain Python tuples, with every kind of missing value as None."""
+    arrays = []
+    for column in chunk.columns:
+        series = chunk[column]
+        values = series.astype(object).where(series.notna(), None).tolist()
+        arrays.append(values)
+    return zip(*arrays, strict=True)
+
+
+def account_key(external_id: str | None, name: str, domains: str) -> str:
+    """A key for an account that outlives snapshots: its CRM id, else its name and domains.
+
+    User decisions (match reviews, ownership overrides, plans) are stored against these keys,
+    so they survive re-matching and refreshed imports.
+    """
+    if external_id is not None and str(external_id).strip() and str(external_id) != "nan":
+        return f"id:{str(external_id).strip()}"
+    return f"nd:{' '.join(str(name).casefold().split())}|{' '.join(sorted(str(domains or '').split()))}"
+
+
+def account_keys(frame: pd.DataFrame) -> pd.Series:
+    """``account_key`` for every row of an accounts DataFrame."""
+    return pd.Series(
+        [
+            account_key(e, n, d)
+            for e, n, d in zip(frame["external_id"], frame["name"], frame["domains"], strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )

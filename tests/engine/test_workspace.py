@@ -1,0 +1,251 @@
+"""The workspace file: creation, versions and migration, one writer, atomic bulk writes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import create_engine
+
+from engine.errors import Cancelled, WorkspaceError
+from engine.models import SCHEMA_VERSION, Account, Snapshot
+from engine.workspace import Workspace, account_key, create_schema, now
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _user_version(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        return int(con.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _tables(path: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        return {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _add_snapshot(ws: Workspace, names: list[str], *, progress=None, cancel=None) -> int:
+    """Write one snapshot of our side with the given account names, in one transaction."""
+    with ws.transaction() as connection:
+        snapshot = Snapshot.__table__.insert().values(  # type: ignore[attr-defined]
+            partner_id=None,
+            file_name="ours.csv",
+            sha256="0" * 64,
+            imported_at=now(),
+            mapping_json="{}",
+        )
+        snapshot_id = connection.execute(snapshot).inserted_primary_key[0]
+        frame = pd.DataFrame(
+            {
+                "snapshot_id": snapshot_id,
+                "row_number": range(2, len(names) + 2),
+                "name": names,
+                "domains": "",
+                "stage": "prospect",
+            }
+        )
+        Workspace.insert_rows(connection, Account, frame, progress=progress, cancel=cancel)
+    return int(snapshot_id)
+
+
+def test_create_sets_up_a_private_wal_file(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "acme", "Acme Corp", ["ACME.com", "acme.com "])
+    try:
+        assert ws.path == tmp_path / "acme.overlap"
+        assert stat.S_IMODE(os.stat(ws.path).st_mode) == 0o600
+        assert ws.company().name == "Acme Corp"
+        assert ws.company().domains_json == '["acme.com"]'
+        with ws.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        ws.close()
+    assert _user_version(tmp_path / "acme.overlap") == SCHEMA_VERSION
+
+
+def test_create_refuses_an_existing_file_and_an_empty_name(tmp_path: Path) -> None:
+    (tmp_path / "taken.overlap").write_text("mine")
+    with pytest.raises(WorkspaceError, match="exists already"):
+        Workspace.create(tmp_path / "taken.overlap", "Acme")
+    assert (tmp_path / "taken.overlap").read_text() == "mine"
+    with pytest.raises(WorkspaceError, match="needs a name"):
+        Workspace.create(tmp_path / "x.overlap", "  ")
+
+
+def test_a_newer_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "future.overlap"
+    Workspace.create(path, "Acme").close()
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+        con.commit()
+    before = path.read_bytes()
+    with pytest.raises(WorkspaceError, match="newer Overlap"):
+        Workspace.open(path)
+    assert path.read_bytes() == before
+    # The refusal released the lock: the file can be opened once the version is right again.
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        con.commit()
+    Workspace.open(path).close()
+
+
+def test_an_older_file_is_backed_up_then_migrated_step_by_step(tmp_path: Path) -> None:
+    path = tmp_path / "old.overlap"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        create_schema(connection, up_to=1)
+        connection.exec_driver_sql(
+            "INSERT INTO company (name, domains_json, created_at) VALUES ('Acme', '[]', '2025-01-01')"
+        )
+    engine.dispose()
+    assert "match" not in _tables(path)
+
+    with Workspace.open(path) as ws:
+        assert ws.company().name == "Acme"
+        ws.add_partner("Globex")
+    assert _user_version(path) == SCHEMA_VERSION
+    assert {"match", "matchdecision", "ruleset", "plan"} <= _tables(path)
+
+    backups = list(tmp_path.glob("old.v1-backup-*.overlap"))
+    assert len(backups) == 1
+    assert _user_version(backups[0]) == 1
+    assert "match" not in _tables(backups[0])
+    # Opening again migrates nothing and makes no second backup.
+    Workspace.open(path).close()
+    assert len(list(tmp_path.glob("old.v1-backup-*.overlap"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"Name,Website\nAcme,acme.com\n", "not an Overlap workspace"), (b"", "not an Overlap workspace")],
+)
+def test_a_file_that_is_not_a_workspace_is_refused(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "accounts.overlap"
+    path.write_bytes(content)
+    with pytest.raises(WorkspaceError, match=message):
+        Workspace.open(path)
+
+
+def test_a_damaged_file_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.overlap"
+    Workspace.create(path, "Acme").close()
+    data = bytearray(path.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)
+    path.write_bytes(bytes(data))
+    with pytest.raises(WorkspaceError, match="damaged|not an Overlap"):
+        ws = Workspace.open(path)
+        try:
+            ws.partners()
+        finally:
+            ws.close()
+
+
+def test_a_second_process_is_refused_while_the_workspace_is_open(workspace: Workspace) -> None:
+    script = textwrap.dedent(
+        f"""
+        from engine.workspace import Workspace
+        from engine.errors import WorkspaceError
+        try:
+            Workspace.open({str(workspace.path)!r})
+        except WorkspaceError as error:
+            print("refused:", error)
+        else:
+            print("opened")
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True)
+    assert "refused:" in result.stdout
+    assert "open elsewhere" in result.stdout
+    assert f"process {os.getpid()}" in result.stdout
+
+
+def test_partners_are_validated(workspace: Workspace) -> None:
+    assert [p.name for p in workspace.partners()] == ["Globex"]
+    assert workspace.partner("globex").model == "co-sell"
+    with pytest.raises(WorkspaceError, match="exists already"):
+        workspace.add_partner("GLOBEX")
+    with pytest.raises(WorkspaceError, match="unknown partnership model"):
+        workspace.add_partner("Initech", model="franchise")
+    with pytest.raises(WorkspaceError, match=r"no partner named 'Initech' \(partners: Globex\)"):
+        workspace.partner("Initech")
+    assert workspace.side_partner_id("us") is None
+    assert workspace.side_partner_id("Globex") == workspace.partner("Globex").id
+
+
+def test_a_cancelled_bulk_write_leaves_the_previous_state(workspace: Workspace, monkeypatch) -> None:
+    monkeypatch.setattr("engine.workspace.INSERT_CHUNK", 10)
+    first = _add_snapshot(workspace, ["Initech", "Umbrella"])
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 2  # cancel after two chunks were written
+
+    with pytest.raises(Cancelled):
+        _add_snapshot(workspace, [f"Company {i}" for i in range(100)], cancel=cancel)
+    assert [s.id for s in workspace.snapshots(None)] == [first]
+    assert workspace.accounts(first)["name"].tolist() == ["Initech", "Umbrella"]
+    assert workspace.read_frame("SELECT COUNT(*) AS n FROM account")["n"].iloc[0] == 2
+
+
+def test_a_process_killed_mid_write_leaves_the_previous_state(tmp_path: Path) -> None:
+    path = tmp_path / "killed.overlap"
+    with Workspace.create(path, "Acme") as ws:
+        first = _add_snapshot(ws, ["Initech", "Umbrella"])
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        import engine.workspace
+        from tests.engine.test_workspace import _add_snapshot
+        engine.workspace.INSERT_CHUNK = 1000
+        def progress(fraction, _message):
+            if fraction > 0.5:
+                os.kill(os.getpid(), signal.SIGKILL)
+        ws = engine.workspace.Workspace.open({str(path)!r})
+        _add_snapshot(ws, [f"Company {{i}}" for i in range(10_000)], progress=progress)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == -9, result.stderr
+    with Workspace.open(path) as ws:  # the dead process's lock went with it
+        assert [s.id for s in ws.snapshots(None)] == [first]
+        assert ws.read_frame("SELECT COUNT(*) AS n FROM account")["n"].iloc[0] == 2
+
+
+def test_missing_values_are_stored_as_null(workspace: Workspace) -> None:
+    with workspace.transaction() as connection:
+        snapshot_id = connection.execute(
+            Snapshot.__table__.insert().values(  # type: ignore[attr-defined]
+                partner_id=None, file_name="a.csv", sha256="0", imported_at=now(), mapping_json="{}"
+            )
+        ).inserted_primary_key[0]
+        frame = pd.DataFrame(
+            {
+                "snapshot_id": [snapshot_id] * 2,
+                "row_number": [2, 3],
+                "name": ["Initech", "Umbrella"],
+                "annual_revenue": [1.5e6, float("nan")],
+                "industry": pd.array(["Software", pd.NA], dtype="string"),
+            }
+        )
+        Workspace.insert_rows(connection, Account, frame)
+    accounts = workspace.accounts(snapshot_id)
+    assert accounts["annual_revenue"].isna().tolist() == [False, True]
+    assert accounts["industry"].isna().tolist() == [False, True]
+    nulls = workspace.read_frame("SELECT COUNT(*) AS n FROM account WHERE industry IS NULL")
+    assert nulls["n"].iloc[0] == 1
+    assert accounts["stage"].tolist() == ["other", "other"]  # the column default applies
+
+
+def test_account_keys_prefer_the_crm_id() -> None:
+    assert account_key("001A", "Initech", "initech.com") == "id:001A"
+    assert account_key(None, "  Initech  LLC ", "b.com a.com") == "nd:initech llc|a.com b.com"
+    assert account_key("", "Initech", "") == "nd:initech|"
