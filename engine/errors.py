@@ -24,5 +24,5 @@ class ImportFileError(OverlapError):
     """An export cannot be read: wrong format, broken encoding, zip bomb, no name column."""
 
 
-class Cancelled(Exception):  # noqa: N818 - reads as "the work was cancelled"
+class Cancelled(Exception):
     """Raised inside the engine when the user cancelled a long call; nothing was written."""

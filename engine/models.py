@@ -296,6 +296,97 @@ class MappingRun(SQLModel, table=True):
     shared_json: str  # [{"our_key", "partner_key", "name", "our_stage", "partner_stage", "lead"}]
 
 
+# ---------------------------------------------------------------- version 4: sharing
+
+
+class SharePolicy(SQLModel, table=True):
+    """Which fields may leave the laptop for one partnership, and whether only counts may."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE", unique=True)
+    fields_json: str  # ["account_name", "domain", "lead", "plan", "next_steps", ...]
+    counts_only: bool = False
+    # Shared by both sides once one has imported the other's plan file.
+    partnership_uuid: str | None = None
+    # Keys the opaque plan references we send, so our account keys never leave.
+    ref_salt: str
+    updated_at: datetime
+
+
+class EgressRecord(SQLModel, table=True):
+    """One file that left through an export: the egress ledger."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Kept when the partnership is deleted: the ledger outlives what it records.
+    partner_id: int | None = Field(default=None, foreign_key="partner.id", ondelete="SET NULL")
+    partner_name: str
+    kind: str  # xlsx / pdf / csv / plan / psi-request / psi-response / psi-back / ledger
+    path: str
+    sha256: str
+    fields_json: str = "[]"
+    row_count: int = 0
+    encrypted: bool = False
+    created_at: datetime
+
+
+class PsiExchange(SQLModel, table=True):
+    """One private set intersection by files; its secret is erased when the exchange ends."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    exchange_id: str = Field(index=True)  # random, written in every file of the exchange
+    role: str  # requester / responder
+    state: str  # requested / responded / finished
+    counts_only: bool = False
+    secret: bytes | None = None  # the blinding scalar; None once finished
+    keys_json: str | None = None  # our keys in the order sent; None once finished
+    our_count: int = 0
+    their_count: int = 0
+    result_json: str | None = None  # {"shared_keys": n, "shared_accounts": n}
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class PlanSync(SQLModel, table=True):
+    """The plan content last exchanged with the partner: the base of a three-way merge."""
+
+    __table_args__ = (UniqueConstraint("partner_id", "our_key", "partner_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    our_key: str
+    partner_key: str
+    base_json: str
+    synced_at: datetime
+
+
+class PlanFileImport(SQLModel, table=True):
+    """A partner's ``.overlap-plan`` file that was imported (by content hash)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    content_sha256: str
+    sender: str
+    sent_at: str
+    imported_at: datetime
+    summary_json: str = "{}"
+
+
+class PlanConflict(SQLModel, table=True):
+    """A plan field both sides changed since the last exchange, waiting for the user."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    plan_id: int = Field(foreign_key="plan.id", ondelete="CASCADE")
+    item: str  # "plan", "step:<what>", "metric:<name>", "role:<party>:<person>"
+    field: str
+    ours_json: str
+    theirs_json: str
+    status: str = "open"  # open / ours / theirs
+    created_at: datetime
+    resolved_at: datetime | None = None
+
+
 SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     1: [Company, Partner, Snapshot, Account, RejectedRow, MappingProfile],
     2: [DomainAlias, Match, MatchDecision],
@@ -312,5 +403,6 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
         EngagementEvent,
         MappingRun,
     ],
+    4: [SharePolicy, EgressRecord, PsiExchange, PlanSync, PlanFileImport, PlanConflict],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)

@@ -44,7 +44,9 @@ def data_dir() -> Path:
 def config_dir() -> Path:
     """Per-user settings: window geometry, recent workspaces."""
     home = _home_override()
-    path = home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    path = (
+        home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    )
     path.mkdir(parents=True, exist_ok=True)
     return path
 

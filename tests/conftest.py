@@ -12,7 +12,9 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(autouse=True)
-def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _private_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Settings, logs and demo workspaces of a test live in a temporary folder."""
     monkeypatch.setenv("OVERLAP_HOME", str(tmp_path_factory.mktemp("home")))
 
@@ -45,7 +47,7 @@ def data_dir() -> Path:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Iterator["Workspace"]:  # noqa: F821
+def workspace(tmp_path: Path) -> Iterator[Workspace]:  # noqa: F821
     """A new workspace for Acme Corp with one partner, Globex."""
     from engine.workspace import Workspace
 

@@ -14,7 +14,17 @@ from collections.abc import Sequence
 from engine.errors import Cancelled, OverlapError
 
 # Modules whose ``register(subparsers)`` adds subcommands, in the order of the help text.
-COMMAND_MODULES = ("engine.cli.workspace",)
+COMMAND_MODULES = (
+    "engine.cli.workspace",
+    "engine.cli.importing",
+    "engine.cli.matching",
+    "engine.cli.sharing",
+    "engine.cli.demo",
+    "engine.cli.overlaps",
+    "engine.cli.ownership",
+    "engine.cli.plans",
+    "engine.cli.tracking",
+)
 
 EXIT_USER_ERROR = 2
 
@@ -61,10 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _open_desktop() -> int:
+def _open_desktop(*, demo: bool = False, quit_after: float | None = None) -> int:
     try:
         desktop = importlib.import_module("desktop.app")
     except ImportError as error:
-        print(f"error: the desktop app cannot start ({error}); try 'overlap --help'", file=sys.stderr)
+        print(
+            f"error: the desktop app cannot start ({error}); try 'overlap --help'", file=sys.stderr
+        )
         return EXIT_USER_ERROR
-    return int(desktop.main())
+    return int(desktop.main(demo=demo, quit_after=quit_after))

@@ -13,7 +13,9 @@ FORMATS = ("table", "csv", "json")
 
 
 def add_format_option(parser: argparse.ArgumentParser, default: str = "table") -> None:
-    parser.add_argument("--format", choices=FORMATS, default=default, help="output format (default: %(default)s)")
+    parser.add_argument(
+        "--format", choices=FORMATS, default=default, help="output format (default: %(default)s)"
+    )
 
 
 def emit_frame(frame: pd.DataFrame, fmt: str, *, max_rows: int | None = None) -> None:

@@ -14,7 +14,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init = subparsers.add_parser("init", help="create a workspace for our company")
     init.add_argument("workspace", metavar="WS", help="workspace file to create (*.overlap)")
     init.add_argument("--us", required=True, metavar="NAME", help="our company's name")
-    init.add_argument("--domain", action="append", default=[], metavar="DOMAIN", help="our web domain (repeatable)")
+    init.add_argument(
+        "--domain",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="our web domain (repeatable)",
+    )
     init.set_defaults(run=_init)
 
     partner = subparsers.add_parser("partner", help="add or list partnerships")
@@ -23,7 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("workspace", metavar="WS")
     add.add_argument("name", metavar="NAME", help="the partner company's name")
     add.add_argument("--model", choices=PARTNER_MODELS, default="co-sell")
-    add.add_argument("--cadence", choices=CADENCES, default="quarterly", help="how often the mapping is refreshed")
+    add.add_argument(
+        "--cadence",
+        choices=CADENCES,
+        default="quarterly",
+        help="how often the mapping is refreshed",
+    )
     add.set_defaults(run=_partner_add)
     listing = actions.add_parser("list", help="list partnerships")
     listing.add_argument("workspace", metavar="WS")

@@ -47,7 +47,9 @@ def test_the_engine_imports_and_runs_without_qt() -> None:
         print("leaked:", leaked)
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert "leaked: []" in result.stdout
 

@@ -103,7 +103,8 @@ def test_an_older_file_is_backed_up_then_migrated_step_by_step(tmp_path: Path) -
     with engine.begin() as connection:
         create_schema(connection, up_to=1)
         connection.exec_driver_sql(
-            "INSERT INTO company (name, domains_json, created_at) VALUES ('Acme', '[]', '2025-01-01')"
+            "INSERT INTO company (name, domains_json, created_at) "
+            "VALUES ('Acme', '[]', '2025-01-01')"
         )
     engine.dispose()
     assert "match" not in _tables(path)
@@ -125,9 +126,14 @@ def test_an_older_file_is_backed_up_then_migrated_step_by_step(tmp_path: Path) -
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"Name,Website\nAcme,acme.com\n", "not an Overlap workspace"), (b"", "not an Overlap workspace")],
+    [
+        (b"Name,Website\nAcme,acme.com\n", "not an Overlap workspace"),
+        (b"", "not an Overlap workspace"),
+    ],
 )
-def test_a_file_that_is_not_a_workspace_is_refused(tmp_path: Path, content: bytes, message: str) -> None:
+def test_a_file_that_is_not_a_workspace_is_refused(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
     path = tmp_path / "accounts.overlap"
     path.write_bytes(content)
     with pytest.raises(WorkspaceError, match=message):
@@ -140,7 +146,7 @@ def test_a_damaged_file_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
     data = bytearray(path.read_bytes())
     data[100:4096] = b"\xff" * (4096 - 100)
     path.write_bytes(bytes(data))
-    with pytest.raises(WorkspaceError, match="damaged|not an Overlap"):
+    with pytest.raises(WorkspaceError, match=r"damaged|not an Overlap"):
         ws = Workspace.open(path)
         try:
             ws.partners()
@@ -161,7 +167,9 @@ def test_a_second_process_is_refused_while_the_workspace_is_open(workspace: Work
             print("opened")
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True
+    )
     assert "refused:" in result.stdout
     assert "open elsewhere" in result.stdout
     assert f"process {os.getpid()}" in result.stdout
@@ -180,7 +188,9 @@ def test_partners_are_validated(workspace: Workspace) -> None:
     assert workspace.side_partner_id("Globex") == workspace.partner("Globex").id
 
 
-def test_a_cancelled_bulk_write_leaves_the_previous_state(workspace: Workspace, monkeypatch) -> None:
+def test_a_cancelled_bulk_write_leaves_the_previous_state(
+    workspace: Workspace, monkeypatch
+) -> None:
     monkeypatch.setattr("engine.workspace.INSERT_CHUNK", 10)
     first = _add_snapshot(workspace, ["Initech", "Umbrella"])
     calls = []
@@ -213,7 +223,9 @@ def test_a_process_killed_mid_write_leaves_the_previous_state(tmp_path: Path) ->
         _add_snapshot(ws, [f"Company {{i}}" for i in range(10_000)], progress=progress)
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == -9, result.stderr
     with Workspace.open(path) as ws:  # the dead process's lock went with it
         assert [s.id for s in ws.snapshots(None)] == [first]

@@ -1,0 +1,1053 @@
+"""The only place the desktop calls the engine: every call runs on one database worker thread.
+
+A page asks for work with ``Operations.run(label, fn, on_success=..., on_failure=...)``. ``fn``
+receives a ``JobContext`` (the open workspace, a ``progress`` and a ``cancel`` callback in the
+engine's convention) and runs on the worker; its result, or its error as one sentence, comes
+back to the GUI thread by a queued signal and is handed to the callbacks there. One worker
+means writes are serialized and the workspace's SQLite connections are used from one thread.
+
+Rules kept here so no page has to remember them: no widget is touched inside ``fn``; no
+``processEvents()`` loop; progress is throttled so a fast engine loop cannot flood the GUI
+thread; an unexpected exception is logged with its traceback and reported, never swallowed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+# Every Operations object alive, so tests can check that none left its thread running.
+LIVE: weakref.WeakSet[Operations] = weakref.WeakSet()
+
+# How often, at most, the worker reports progress to the GUI thread.
+PROGRESS_INTERVAL = 0.05
+
+
+class JobContext:
+    """What a job function gets on the worker: the workspace and the engine's callbacks."""
+
+    def __init__(
+        self,
+        worker: _Worker,
+        progress: Callable[[float, str], None],
+        cancel: Callable[[], bool],
+    ) -> None:
+        self._worker = worker
+        self.progress = progress
+        self.cancel = cancel
+
+    @property
+    def workspace(self) -> Any:
+        """The open ``engine.Workspace``; a clear user error when none is open."""
+        if self._worker.workspace is None:
+            from engine import WorkspaceError
+
+            raise WorkspaceError("no workspace is open; create or open one first")
+        return self._worker.workspace
+
+    @property
+    def has_workspace(self) -> bool:
+        return self._worker.workspace is not None
+
+    @property
+    def cache(self) -> dict[Any, Any]:
+        return self._worker.cache
+
+    def set_workspace(self, workspace: Any) -> None:
+        """Make ``workspace`` the open one, closing the previous one."""
+        self._worker.cache.clear()
+        previous = self._worker.workspace
+        self._worker.workspace = workspace
+        if previous is not None and previous is not workspace:
+            previous.close()
+
+
+@dataclass
+class Job:
+    id: int
+    label: str
+    fn: Callable[[JobContext], Any]
+    on_success: Callable[[Any], None] | None = None
+    on_failure: Callable[[str, str], None] | None = None
+    changes: tuple[str, ...] = ()
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+
+
+class _Worker(QObject):
+    """Lives on the database thread; runs one job at a time, in the order they were asked."""
+
+    job_started = Signal(int)
+    job_progressed = Signal(int, float, str)
+    job_finished = Signal(int, object)
+    job_failed = Signal(int, str, str)  # job id, kind (cancelled / user / bug), message
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.workspace: Any = None
+        # Read-only data kept between jobs (e.g. a side's accounts for searching); cleared
+        # whenever the workspace changes or a job reports that it changed data.
+        self.cache: dict[Any, Any] = {}
+
+    @Slot(object)
+    def run_job(self, job: Job) -> None:
+        if job.cancel_event.is_set():
+            self.job_failed.emit(job.id, "cancelled", "Cancelled; nothing was changed.")
+            return
+        self.job_started.emit(job.id)
+        last = 0.0
+
+        def progress(fraction: float, message: str) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= PROGRESS_INTERVAL or fraction >= 1.0:
+                last = now
+                self.job_progressed.emit(job.id, float(fraction), str(message))
+
+        context = JobContext(self, progress, job.cancel_event.is_set)
+        try:
+            result = job.fn(context)
+        except BaseException as error:
+            kind, message = _describe(error)
+            if kind == "bug":
+                log.error("%s failed", job.label, exc_info=error)
+            self.job_failed.emit(job.id, kind, message)
+        else:
+            if job.changes:
+                self.cache.clear()
+            self.job_finished.emit(job.id, result)
+
+    @Slot()
+    def close_workspace(self) -> None:
+        if self.workspace is not None:
+            workspace, self.workspace = self.workspace, None
+            try:
+                workspace.close()
+            except Exception:
+                log.exception("closing the workspace failed")
+
+
+def _describe(error: BaseException) -> tuple[str, str]:
+    """(kind, one sentence) for an error raised by a job."""
+    from engine import Cancelled, OverlapError
+
+    if isinstance(error, Cancelled):
+        return "cancelled", "Cancelled; nothing was changed."
+    if isinstance(error, OverlapError):
+        return "user", str(error)
+    if isinstance(error, MemoryError):
+        return "user", "Not enough memory for this file; close other programs and try again."
+    from desktop.settings import engine_paths
+
+    return "bug", (
+        f"Something went wrong ({type(error).__name__}: {error}). "
+        f"Details are in the log: {engine_paths().log_dir() / 'overlap.log'}"
+    )
+
+
+class Operations(QObject):
+    """The GUI side: submits jobs, reports progress and hands results to the callbacks."""
+
+    job_requested = Signal(object)  # to the worker (queued across the thread)
+    busy_changed = Signal(bool)
+    progress_changed = Signal(str, float, str)  # job label, fraction (-1 = unknown), message
+    data_changed = Signal(str)  # what a finished job changed: workspace, accounts, matches, ...
+    job_failed = Signal(str, str, str)  # label, kind, message: for jobs without on_failure
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ids = itertools.count(1)
+        self._jobs: dict[int, Job] = {}
+        self._thread = QThread()
+        self._thread.setObjectName("overlap-database")
+        self._worker = _Worker()
+        self._worker.moveToThread(self._thread)
+        self.job_requested.connect(self._worker.run_job, Qt.ConnectionType.QueuedConnection)
+        self._worker.job_started.connect(self._on_job_started)
+        self._worker.job_progressed.connect(self._on_job_progressed)
+        self._worker.job_finished.connect(self._on_job_finished)
+        self._worker.job_failed.connect(self._on_job_failed)
+        self._thread.start()
+        self._closed = False
+        LIVE.add(self)
+
+    # ------------------------------------------------------------------ asking for work
+
+    def run(
+        self,
+        label: str,
+        fn: Callable[[JobContext], Any],
+        *,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[str, str], None] | None = None,
+        changes: Iterable[str] = (),
+    ) -> int:
+        """Run ``fn`` on the database worker; returns the job's id (for ``cancel``)."""
+        if self._closed:
+            raise RuntimeError("operations are shut down")
+        job = Job(next(self._ids), label, fn, on_success, on_failure, tuple(changes))
+        was_busy = self.is_busy()
+        self._jobs[job.id] = job
+        if not was_busy:
+            self.busy_changed.emit(True)
+        self.job_requested.emit(job)
+        return job.id
+
+    def is_running(self) -> bool:
+        """The worker thread is alive (until ``shutdown``)."""
+        return self._thread.isRunning()
+
+    def is_busy(self) -> bool:
+        return bool(self._jobs)
+
+    def pending_labels(self) -> list[str]:
+        return [job.label for job in self._jobs.values()]
+
+    @Slot()
+    def cancel(self, job_id: int | None = None) -> None:
+        """Ask the running job (or ``job_id``) and every waiting one to stop."""
+        for job in list(self._jobs.values()):
+            if job_id is None or job.id == job_id:
+                job.cancel_event.set()
+
+    def shutdown(self) -> None:
+        """Cancel what is left, close the workspace on its thread and stop the thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self.cancel()
+        from PySide6.QtCore import QMetaObject
+
+        QMetaObject.invokeMethod(
+            self._worker, "close_workspace", Qt.ConnectionType.BlockingQueuedConnection
+        )
+        self._thread.quit()
+        self._thread.wait()
+        self._jobs.clear()
+
+    # ------------------------------------------------------------------ results, on the GUI thread
+
+    @Slot(int)
+    def _on_job_started(self, job_id: int) -> None:
+        job = self._jobs.get(job_id)
+        if job is not None:
+            self.progress_changed.emit(job.label, -1.0, job.label)
+
+    @Slot(int, float, str)
+    def _on_job_progressed(self, job_id: int, fraction: float, message: str) -> None:
+        job = self._jobs.get(job_id)
+        if job is not None and not job.cancel_event.is_set():
+            self.progress_changed.emit(job.label, fraction, message)
+
+    @Slot(int, object)
+    def _on_job_finished(self, job_id: int, result: object) -> None:
+        job = self._jobs.pop(job_id, None)
+        if job is None:
+            return
+        try:
+            if job.on_success is not None:
+                job.on_success(result)
+        finally:
+            for what in job.changes:
+                self.data_changed.emit(what)
+            if not self._jobs:
+                self.busy_changed.emit(False)
+
+    @Slot(int, str, str)
+    def _on_job_failed(self, job_id: int, kind: str, message: str) -> None:
+        job = self._jobs.pop(job_id, None)
+        if job is None:
+            return
+        try:
+            if job.on_failure is not None:
+                job.on_failure(kind, message)
+            elif kind != "cancelled":
+                self.job_failed.emit(job.label, kind, message)
+        finally:
+            if not self._jobs:
+                self.busy_changed.emit(False)
+
+
+# ---------------------------------------------------------------------- workspace jobs
+
+
+@dataclass(frozen=True)
+class WorkspaceInfo:
+    """What the window shows of an open workspace; plain data, safe to pass between threads."""
+
+    path: str
+    company: str
+    domains: tuple[str, ...]
+    partners: tuple[PartnerInfo, ...]
+
+
+@dataclass(frozen=True)
+class PartnerInfo:
+    id: int
+    name: str
+    model: str
+    cadence: str
+    auto_threshold: float
+    review_threshold: float
+    last_refresh_at: str | None
+
+
+_FROZEN = False
+
+
+def _freeze_imports() -> None:
+    """Keep the garbage collector off the objects of the modules just imported.
+
+    A full collection walks every tracked object, and after pandas, SQLAlchemy and the engine
+    are loaded that is a million of them: a pause of 100-300 ms that stops the GUI thread too
+    (it needs the GIL). Freezing what exists once the engine is loaded and collecting the
+    oldest generation less often keeps each pause short while big imports allocate.
+    """
+    global _FROZEN
+    if not _FROZEN:
+        import gc
+
+        gc.freeze()
+        gc.set_threshold(20_000, 50, 50)
+        _FROZEN = True
+
+
+def workspace_info(context: JobContext) -> WorkspaceInfo:
+    import json
+
+    ws = context.workspace
+    company = ws.company()
+    partners = tuple(
+        PartnerInfo(
+            id=int(p.id),
+            name=p.name,
+            model=p.model,
+            cadence=p.cadence,
+            auto_threshold=float(p.auto_threshold),
+            review_threshold=float(p.review_threshold),
+            last_refresh_at=p.last_refresh_at.isoformat() if p.last_refresh_at else None,
+        )
+        for p in ws.partners()
+    )
+    return WorkspaceInfo(
+        str(ws.path), company.name, tuple(json.loads(company.domains_json or "[]")), partners
+    )
+
+
+def open_workspace(context: JobContext, path: str) -> WorkspaceInfo:
+    from engine import Workspace
+
+    context.set_workspace(None)
+    context.set_workspace(Workspace.open(Path(path)))
+    _preload_pages()
+    _freeze_imports()
+    return workspace_info(context)
+
+
+def _preload_pages() -> None:
+    """Import the step pages' modules here, off the GUI thread, before the window builds them.
+
+    Only class definitions run (no widget is made), which is safe on any thread; it spares
+    the GUI thread the import time when the workspace opens.
+    """
+    import importlib
+
+    for name in ("importing", "matching", "overlaps", "ownership", "plans", "dashboard", "share"):
+        try:
+            importlib.import_module(f"desktop.pages.{name}")
+        except ImportError:
+            continue
+
+
+def create_workspace(
+    context: JobContext, path: str, name: str, domains: list[str]
+) -> WorkspaceInfo:
+    from engine import Workspace
+
+    context.set_workspace(None)
+    context.set_workspace(Workspace.create(Path(path), name, domains))
+    _preload_pages()
+    _freeze_imports()
+    return workspace_info(context)
+
+
+def close_workspace(context: JobContext) -> None:
+    context.set_workspace(None)
+
+
+def add_partner(context: JobContext, name: str, model: str, cadence: str) -> WorkspaceInfo:
+    context.workspace.add_partner(name, model=model, cadence=cadence)
+    return workspace_info(context)
+
+
+def build_demo(context: JobContext, path: str) -> WorkspaceInfo:
+    """Build the demo workspace (both demo exports imported, matched, owners assigned), open it."""
+    from engine import Workspace
+    from engine import build_demo as engine_build_demo
+
+    context.set_workspace(None)
+    engine_build_demo(Path(path), progress=context.progress, cancel=context.cancel)
+    context.set_workspace(Workspace.open(Path(path)))
+    _preload_pages()
+    _freeze_imports()
+    return workspace_info(context)
+
+
+# ---------------------------------------------------------------------- exports
+
+
+def export_frame(context: JobContext, frame: Any, path: str) -> str:
+    """Write a list the user asked for to CSV or XLSX; returns the path written."""
+    target = Path(path)
+    context.progress(0.0, f"Writing {target.name}")
+    if target.suffix.lower() == ".xlsx":
+        frame.to_excel(target, index=False, engine="xlsxwriter")
+    else:
+        if target.suffix.lower() != ".csv":
+            target = target.with_suffix(".csv")
+        # UTF-8 with BOM so Excel opens accents correctly.
+        frame.to_csv(target, index=False, encoding="utf-8-sig")
+    context.progress(1.0, f"Wrote {target.name}")
+    return str(target)
+
+
+# ---------------------------------------------------------------------- step 3: overlaps
+
+
+@dataclass(frozen=True)
+class OverlapView:
+    counts: dict[str, int]
+    matrix: Any  # DataFrame: our_stage, partner_stage, accounts, potential_revenue
+    revenue_basis: str
+    opportunities: Any  # DataFrame, one row per account, with kind / label / action
+    shared: Any  # DataFrame of the shared pairs (the mapping's shared rows)
+
+
+def load_overlaps(context: JobContext, partner: str) -> OverlapView:
+    from engine import overlaps
+
+    result = overlaps(context.workspace, partner, progress=context.progress, cancel=context.cancel)
+    mapping = result.mapping
+    shared = mapping[mapping["status"] == "shared"].reset_index(drop=True)
+    return OverlapView(
+        dict(result.counts), result.matrix, result.revenue_basis, result.opportunities, shared
+    )
+
+
+def load_region(context: JobContext, partner: str, region: str) -> Any:
+    """Every account of one region of the picture (ours only / shared / partner only)."""
+    from engine import build_mapping
+
+    mapping = build_mapping(
+        context.workspace, partner, detail="all", progress=context.progress, cancel=context.cancel
+    )
+    return mapping[mapping["status"] == region].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- step 2: matching
+
+_ACCOUNT_DETAIL = [
+    "id",
+    "external_id",
+    "name",
+    "domains",
+    "industry",
+    "country",
+    "city",
+    "stage",
+    "owner",
+]
+
+
+def side_accounts(context: JobContext, partner_id: int | None) -> Any:
+    """A side's current accounts (cached between jobs until something changes)."""
+    ws = context.workspace
+    snapshot = ws.current_snapshot(partner_id)
+    if snapshot is None:
+        import pandas as pd
+
+        return pd.DataFrame(columns=_ACCOUNT_DETAIL)
+    key = ("accounts", snapshot.id)
+    if key not in context.cache:
+        context.cache[key] = ws.accounts(snapshot.id)
+    return context.cache[key]
+
+
+@dataclass(frozen=True)
+class MatchView:
+    matches: Any  # every link: match_id, our_/partner_ name, domains, method, score, status, ...
+    review: Any  # the links waiting for review, with both records' details
+    aliases: Any
+    auto: float
+    review_threshold: float
+
+
+def _accounts_by_id(ws: Any, ids: list[int]) -> Any:
+    import pandas as pd
+
+    columns = ", ".join(_ACCOUNT_DETAIL)
+    parts = [
+        ws.read_frame(
+            f"SELECT {columns} FROM account WHERE id IN "
+            f"({', '.join(str(i) for i in ids[start : start + 900])})"
+        )
+        for start in range(0, len(ids), 900)
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_ACCOUNT_DETAIL)
+
+
+def load_matches(context: JobContext, partner: str) -> MatchView:
+    from engine import list_aliases, list_matches
+
+    ws = context.workspace
+    record = ws.partner(partner)
+    matches = list_matches(ws, partner)
+    review = matches[matches["status"] == "review"].sort_values(
+        "score", ascending=False, kind="stable"
+    )
+    # Details of the accounts in the queue only: a few hundred rows, not both whole lists.
+    ids = sorted(
+        {int(i) for i in review["our_account_id"]} | {int(i) for i in review["partner_account_id"]}
+    )
+    detail = _accounts_by_id(ws, ids)
+    ours = detail.add_prefix("o_")
+    theirs = detail.add_prefix("t_")
+    review = review.merge(ours, left_on="our_account_id", right_on="o_id", how="left").merge(
+        theirs, left_on="partner_account_id", right_on="t_id", how="left"
+    )
+    return MatchView(
+        matches,
+        review.reset_index(drop=True),
+        list_aliases(ws),
+        float(record.auto_threshold),
+        float(record.review_threshold),
+    )
+
+
+def run_matching(context: JobContext, partner: str, auto: float, review: float) -> Any:
+    from engine import match_partner
+
+    return match_partner(
+        context.workspace,
+        partner,
+        auto=auto,
+        review=review,
+        progress=context.progress,
+        cancel=context.cancel,
+    )
+
+
+def decide_match(
+    context: JobContext, partner: str, match_id: int, decision: str, state: dict
+) -> str:
+    """Accept / reject / unlink; the engine's Decision is kept in ``state`` for undo."""
+    from engine import decide
+
+    state["decision"] = decide(context.workspace, partner, match_id, decision)
+    return str(state["decision"].new_status)
+
+
+def link_accounts(
+    context: JobContext,
+    partner: str,
+    our_ref: str,
+    partner_ref: str,
+    reason: str | None,
+    state: dict,
+) -> str:
+    from engine import link
+
+    state["decision"] = link(context.workspace, partner, our_ref, partner_ref, reason=reason)
+    return str(state["decision"].new_status)
+
+
+def undo_decision(context: JobContext, state: dict) -> str | None:
+    """Reverse the decision kept in ``state``; returns the status the link went back to."""
+    from engine import undo_decision as engine_undo
+
+    decision = state.get("decision")
+    if decision is None:
+        return None
+    engine_undo(context.workspace, decision)
+    state["decision"] = None
+    return decision.previous_status
+
+
+def search_accounts(
+    context: JobContext, partner_id: int | None, text: str, limit: int = 500
+) -> Any:
+    frame = side_accounts(context, partner_id)
+    text = text.strip().casefold()
+    if text:
+        mask = (
+            frame["name"]
+            .astype("string")
+            .str.casefold()
+            .str.contains(text, regex=False)
+            .fillna(False)
+        )
+        mask |= frame["domains"].astype("string").str.contains(text, regex=False).fillna(False)
+        frame = frame[mask.astype(bool)]
+    return frame.head(limit)[_ACCOUNT_DETAIL].reset_index(drop=True)
+
+
+def add_domain_alias(context: JobContext, domain: str, other: str) -> Any:
+    from engine import add_alias, list_aliases
+
+    add_alias(context.workspace, domain, other)
+    return list_aliases(context.workspace)
+
+
+def remove_domain_alias(context: JobContext, domain: str, other: str) -> Any:
+    from engine import list_aliases, remove_alias
+
+    remove_alias(context.workspace, domain, other)
+    return list_aliases(context.workspace)
+
+
+# ---------------------------------------------------------------------- step 1: import
+
+
+@dataclass(frozen=True)
+class SideStatus:
+    side: str  # "us" or the partner's name
+    label: str  # Acme Corp (us) / Globex
+    file_name: str | None
+    imported_at: str | None
+    accounts: int
+    rejected: int
+
+
+def import_status(context: JobContext, partner_id: int | None) -> list[SideStatus]:
+    """What each side of the partnership has imported so far."""
+    import json
+
+    ws = context.workspace
+    out = []
+    sides: list[tuple[str, int | None, str]] = [("us", None, f"{ws.company().name} (us)")]
+    if partner_id is not None:
+        name = ws.side_name(partner_id)
+        sides.append((name, partner_id, name))
+    for side, pid, label in sides:
+        snapshot = ws.current_snapshot(pid)
+        if snapshot is None:
+            out.append(SideStatus(side, label, None, None, 0, 0))
+            continue
+        counts = json.loads(snapshot.counts_json or "{}")
+        out.append(
+            SideStatus(
+                side,
+                label,
+                snapshot.file_name,
+                f"{snapshot.imported_at:%-d %b %Y %H:%M}",
+                int(counts.get("imported", 0)),
+                int(counts.get("rejected", 0)),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    path: str
+    file_name: str
+    sheet: str | None
+    sheets: tuple[str, ...]
+    columns: Any  # DataFrame: header, samples, field, confidence, reason
+    accounts: Any  # the first standardized rows
+    rejected: Any  # every rejected row: row_number, reason, raw_json
+    duplicates: Any
+    summary: dict[str, Any]
+    mapping: dict[str, Any]
+    notes: tuple[str, ...]
+
+
+PREVIEW_ROWS = 500
+
+
+def _raw_export(context: JobContext, path: str, sheet: str | None) -> Any:
+    import os
+
+    from engine import read_export
+
+    stamp = os.stat(path).st_mtime_ns
+    key = ("raw", path, sheet, stamp)
+    if key not in context.cache:
+        for old in [k for k in context.cache if isinstance(k, tuple) and k and k[0] == "raw"]:
+            del context.cache[old]
+        context.cache[key] = read_export(path, sheet=sheet)
+    return context.cache[key]
+
+
+def preview_import(
+    context: JobContext, path: str, sheet: str | None, overrides: dict[str, Any] | None
+) -> ImportPreview:
+    """Read a file, propose (or apply) the column mapping and clean it, without saving."""
+    import pandas as pd
+
+    from engine import propose_mapping, standardize
+
+    context.progress(0.0, f"Reading {Path(path).name}")
+    raw = _raw_export(context, path, sheet)
+    proposed = propose_mapping(raw, ws=context.workspace).with_overrides(overrides or None)
+    result = standardize(raw, proposed, progress=context.progress, cancel=context.cancel)
+    by_header: dict[str, tuple[str, float, str]] = {}
+    for name, choice in proposed.fields.items():
+        for header in choice.headers:
+            by_header[header] = (name, float(choice.confidence), choice.reason)
+    rows = []
+    for header in raw.headers:
+        field_name, confidence, reason = by_header.get(header, ("", 0.0, "kept as an extra column"))
+        rows.append(
+            {
+                "header": header,
+                "samples": " | ".join(raw.samples(header, 3)),
+                "field": field_name,
+                "confidence": round(confidence * 100),
+                "reason": reason,
+            }
+        )
+    return ImportPreview(
+        path=path,
+        file_name=raw.file_name,
+        sheet=raw.sheet,
+        sheets=tuple(raw.sheets),
+        columns=pd.DataFrame(rows),
+        accounts=result.accounts.head(PREVIEW_ROWS),
+        rejected=result.rejected,
+        duplicates=result.duplicates,
+        summary=dict(result.summary),
+        mapping=dict(result.mapping),
+        notes=tuple(raw.notes),
+    )
+
+
+def run_import(
+    context: JobContext, side: str, path: str, sheet: str | None, overrides: dict[str, Any] | None
+) -> Any:
+    from engine import import_file
+
+    report = import_file(
+        context.workspace,
+        side,
+        path,
+        sheet=sheet,
+        overrides=overrides or None,
+        progress=context.progress,
+        cancel=context.cancel,
+    )
+    return report.lines()
+
+
+def save_mapping_profile(
+    context: JobContext, name: str, path: str, sheet: str | None, overrides: dict[str, Any] | None
+) -> str:
+    from engine import propose_mapping, save_profile
+
+    raw = _raw_export(context, path, sheet)
+    proposed = propose_mapping(raw, ws=context.workspace).with_overrides(overrides or None)
+    save_profile(context.workspace, name, proposed)
+    return name
+
+
+def write_import_template(context: JobContext, path: str) -> str:
+    from engine import write_template
+
+    return str(write_template(path))
+
+
+# ---------------------------------------------------------------------- step 4: ownership
+
+
+@dataclass(frozen=True)
+class OwnershipView:
+    rules: Any  # engine Rules (frozen dataclass: plain data)
+    criteria: dict[str, tuple[str, str]]  # name -> (title, meaning)
+    ownership: Any  # DataFrame of the shared accounts with lead and rationale
+    disputes: Any
+
+
+def _who() -> str | None:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return None
+
+
+def load_ownership(context: JobContext, partner: str) -> OwnershipView:
+    from engine import CRITERIA, disputes, ownership, rules
+
+    ws = context.workspace
+    return OwnershipView(
+        rules(ws, partner), dict(CRITERIA), ownership(ws, partner), disputes(ws, partner)
+    )
+
+
+def apply_rules(
+    context: JobContext,
+    partner: str,
+    order: list[str],
+    enabled: dict[str, bool],
+    product_fit: dict[str, list[str]],
+    tie_breaker: str,
+) -> OwnershipView:
+    """Save the rules (a new version when they changed), assign every lead, read the result."""
+    from engine import assign, set_rules
+
+    ws = context.workspace
+    set_rules(
+        ws,
+        partner,
+        order=order,
+        enabled=enabled,
+        product_fit=product_fit,
+        tie_breaker=tie_breaker,
+        by=_who(),
+    )
+    assign(ws, partner, by=_who(), progress=context.progress, cancel=context.cancel)
+    return load_ownership(context, partner)
+
+
+def override_lead(
+    context: JobContext,
+    partner: str,
+    our_key: str,
+    partner_key: str,
+    lead: str,
+    reason: str,
+    state: dict,
+) -> None:
+    from engine import set_override
+
+    state["previous"] = set_override(
+        context.workspace, partner, our_key, partner_key, lead, reason, by=_who()
+    )
+    state["done"] = True
+
+
+def restore_lead(
+    context: JobContext, partner: str, our_key: str, partner_key: str, state: dict
+) -> None:
+    from engine import restore_override
+
+    if state.get("done"):
+        restore_override(context.workspace, partner, our_key, partner_key, state.get("previous"))
+        state["done"] = False
+
+
+def open_lead_dispute(
+    context: JobContext, partner: str, our_key: str, partner_key: str, note: str
+) -> None:
+    from engine import open_dispute
+
+    open_dispute(context.workspace, partner, our_key, partner_key, note, by=_who())
+
+
+def resolve_lead_dispute(context: JobContext, dispute_id: int, resolution: str) -> None:
+    from engine import resolve_dispute
+
+    resolve_dispute(context.workspace, dispute_id, resolution, by=_who())
+
+
+# ---------------------------------------------------------------------- step 5: plans
+
+
+def load_plans(context: JobContext, partner: str) -> Any:
+    """The partnership's plans, each with the reason it is stalling ("" when it is not)."""
+    from engine import plans, stalled_plans
+
+    ws = context.workspace
+    frame = plans(ws, partner)
+    stalled = stalled_plans(ws, partner)[["plan_id", "reason"]].rename(columns={"plan_id": "id"})
+    frame = frame.merge(stalled, on="id", how="left")
+    frame["reason"] = frame["reason"].fillna("")
+    frame["stalled"] = frame["reason"] != ""
+    return frame
+
+
+def build_shortlist(context: JobContext, partner: str, size: int) -> Any:
+    from engine import plans, shortlist
+
+    ws = context.workspace
+    picks = shortlist(ws, partner, size, progress=context.progress, cancel=context.cancel)
+    existing = plans(ws, partner)[["our_key", "partner_key"]].assign(has_plan=True)
+    picks = picks.merge(existing, on=["our_key", "partner_key"], how="left")
+    picks["has_plan"] = picks["has_plan"].astype("boolean").fillna(False).astype(bool)
+    return picks
+
+
+def create_shortlist_plans(context: JobContext, partner: str, size: int) -> int:
+    from engine import create_plans_for_shortlist
+
+    return len(create_plans_for_shortlist(context.workspace, partner, size))
+
+
+def create_one_plan(
+    context: JobContext, partner: str, our_key: str, partner_key: str, objective: str
+) -> int:
+    from engine import create_plan
+
+    plan = create_plan(context.workspace, partner, our_key, partner_key, objective=objective)
+    return int(plan.id)
+
+
+def load_plan(context: JobContext, plan_id: int) -> Any:
+    from engine import plan_detail
+
+    return plan_detail(context.workspace, plan_id)
+
+
+def save_plan(
+    context: JobContext, plan_id: int, objective: str, lead: str | None, status: str, notes: str
+) -> Any:
+    from engine import plan_detail, update_plan
+
+    update_plan(
+        context.workspace, plan_id, objective=objective, lead=lead, status=status, notes=notes
+    )
+    return plan_detail(context.workspace, plan_id)
+
+
+def add_plan_role(
+    context: JobContext, plan_id: int, party: str, person: str, role: str, responsibility: str
+) -> Any:
+    from engine import add_role, plan_detail
+
+    add_role(context.workspace, plan_id, party, person, role, responsibility)
+    return plan_detail(context.workspace, plan_id)
+
+
+def add_plan_step(
+    context: JobContext, plan_id: int, what: str, party: str, person: str | None, due: str | None
+) -> Any:
+    from engine import add_step, plan_detail
+
+    add_step(context.workspace, plan_id, what, party, person or None, due or None)
+    return plan_detail(context.workspace, plan_id)
+
+
+def mark_step_done(context: JobContext, plan_id: int, step_id: int, done: bool) -> Any:
+    from engine import plan_detail, set_step_done
+
+    set_step_done(context.workspace, step_id, done)
+    return plan_detail(context.workspace, plan_id)
+
+
+def add_plan_metric(
+    context: JobContext, plan_id: int, name: str, target: float | None, unit: str
+) -> Any:
+    from engine import add_metric, plan_detail
+
+    add_metric(context.workspace, plan_id, name, target=target, unit=unit)
+    return plan_detail(context.workspace, plan_id)
+
+
+def set_plan_metric_actual(
+    context: JobContext, plan_id: int, metric_id: int, actual: float | None
+) -> Any:
+    from engine import plan_detail, set_metric_actual
+
+    set_metric_actual(context.workspace, metric_id, actual)
+    return plan_detail(context.workspace, plan_id)
+
+
+# ---------------------------------------------------------------------- dashboard
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    metrics: Any  # DataFrame: group, deals, won, lost, win_rate, median_days_to_close, ...
+    findings: Any  # sentences comparing co-sold with other deals
+    engagement: Any  # EngagementScore
+    engagement_text: str
+    schedule: dict[str, Any]  # cadence, last refresh, next due, overdue days
+    guidance: str
+    changes: Any  # DataFrame of what changed since the baseline (None: no baseline yet)
+    baseline_at: str | None
+    opportunities: int
+
+
+def load_dashboard(context: JobContext, partner: str) -> DashboardView:
+    from engine import (
+        CADENCE_GUIDANCE,
+        build_mapping,
+        diff_mappings,
+        engagement_score,
+        last_mapping,
+        list_opportunities,
+        mapping_baseline,
+        ownership,
+        partner_metrics,
+        refresh_schedule,
+        run_baseline,
+    )
+
+    ws = context.workspace
+    metrics = partner_metrics(ws, partner)
+    engagement = engagement_score(ws, partner)
+    schedule = refresh_schedule(ws)
+    row = schedule[schedule[schedule.columns[0]].astype(str) == partner]
+    record = ws.partner(partner)
+    changes = None
+    baseline_at = None
+    run = last_mapping(ws, partner)
+    if run is not None:
+        mapping = build_mapping(ws, partner)
+        current = mapping_baseline(mapping, ownership(ws, partner, mapping=mapping))
+        changes = diff_mappings(run_baseline(run), current).to_frame()
+        baseline_at = f"{run.ran_at:%-d %b %Y}"
+    findings = metrics.findings
+    if isinstance(findings, list | tuple):
+        findings = " ".join(str(f) for f in findings)
+    return DashboardView(
+        metrics=metrics.table,
+        findings=str(findings or ""),
+        engagement=engagement,
+        engagement_text=engagement.explain(),
+        schedule=row.iloc[0].to_dict() if len(row) else {},
+        guidance=str(CADENCE_GUIDANCE.get(record.cadence, "")),
+        changes=changes,
+        baseline_at=baseline_at,
+        opportunities=len(list_opportunities(ws, partner)),
+    )
+
+
+def record_baseline(context: JobContext, partner: str) -> None:
+    from engine import record_mapping
+
+    record_mapping(context.workspace, partner)
+
+
+def refresh_partner(context: JobContext, partner: str, path: str) -> Any:
+    from engine import refresh
+
+    result = refresh(
+        context.workspace, partner, path, progress=context.progress, cancel=context.cancel
+    )
+    return result.changes.to_frame()
+
+
+def log_partner_engagement(context: JobContext, partner: str, kind: str, note: str) -> None:
+    from datetime import date
+
+    from engine import log_engagement
+
+    log_engagement(context.workspace, partner, kind, date.today(), note)
+
+
+def import_partner_opportunities(context: JobContext, partner: str, path: str) -> int:
+    from engine import import_opportunities
+
+    return len(import_opportunities(context.workspace, partner, path))

@@ -1,0 +1,175 @@
+"""What every step page has: a heading, the "what this step is for" panel, a body, a next action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.widgets.help_panel import HelpPanel
+
+if TYPE_CHECKING:
+    from desktop.main_window import MainWindow
+    from desktop.operations import Operations, PartnerInfo, WorkspaceInfo
+
+
+# Below this page height the help panel starts folded (unless the user opened it).
+COMPACT_HEIGHT = 600
+
+
+@dataclass(frozen=True)
+class StepState:
+    """How the sidebar shows a step: not started / done / attention (with a count)."""
+
+    status: str = "not started"
+    count: int = 0
+    note: str = ""
+
+
+class Page(QWidget):
+    """A step page. Subclasses fill ``self.body`` and implement ``reload``."""
+
+    key = ""
+    title = ""
+    number = 0
+    heading = ""
+    help_text = ""
+    next_label = ""
+    next_key = ""
+    scrolls = False  # True: the body scrolls as a whole (forms); False: tables take the space
+
+    next_requested = Signal(str)  # the page key to go to next
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.setObjectName(f"page_{self.key}")
+        self.setAccessibleName(f"{self.title} page")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(18, 12, 18, 12)
+        outer.setSpacing(8)
+        self.heading_label = QLabel(self)
+        self.heading_label.setObjectName("pageHeading")
+        self.heading_label.setWordWrap(True)
+        self.heading_label.setAccessibleName(f"{self.title} heading")
+        outer.addWidget(self.heading_label)
+        self.help = HelpPanel(self.help_text, self)
+        self._help_choice = window.settings.help_collapsed(self.key)
+        self.help.set_collapsed(bool(self._help_choice))
+        self.help.toggle.clicked.connect(self._on_help_clicked)
+        outer.addWidget(self.help)
+        self.body = QWidget(self)
+        self.body.setObjectName("pageBody")
+        if self.scrolls:
+            scroll = QScrollArea(self)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(self.body)
+            outer.addWidget(scroll, 1)
+        else:
+            outer.addWidget(self.body, 1)
+        footer = QHBoxLayout()
+        self.footer_note = QLabel(self)
+        self.footer_note.setObjectName("footerNote")
+        self.footer_note.setWordWrap(True)
+        self.footer_note.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        footer.addWidget(self.footer_note, 1)
+        self.next_button = QPushButton(self.next_label or "Next", self)
+        self.next_button.setObjectName("nextButton")
+        self.next_button.setAccessibleName(self.next_label or "Next step")
+        self.next_button.setVisible(bool(self.next_key))
+        self.next_button.clicked.connect(self._on_next_clicked)
+        footer.addWidget(self.next_button, 0, Qt.AlignmentFlag.AlignRight)
+        outer.addLayout(footer)
+        self.set_heading()
+
+    # ------------------------------------------------------------------ context
+
+    @property
+    def ops(self) -> Operations:
+        return self.window_.ops
+
+    @property
+    def workspace(self) -> WorkspaceInfo | None:
+        return self.window_.workspace
+
+    @property
+    def partner(self) -> PartnerInfo | None:
+        return self.window_.partner
+
+    @property
+    def us_name(self) -> str:
+        return self.workspace.company if self.workspace else "Us"
+
+    @property
+    def partner_name(self) -> str:
+        return self.partner.name if self.partner else "Partner"
+
+    def set_heading(self) -> None:
+        prefix = f"{self.number}  " if self.number else ""
+        heading = self.heading.format(us=self.us_name, partner=self.partner_name)
+        self.heading_label.setText(f"{prefix}{self.title} — {heading}" if heading else self.title)
+
+    # ------------------------------------------------------------------ life cycle
+
+    def activate(self) -> None:
+        """The page is shown (or the partner changed while it was shown): load its data."""
+        self.set_heading()
+        self.reload()
+
+    def reload(self) -> None:
+        """Ask the operations layer for this page's data."""
+
+    def data_changed(self, what: str) -> None:
+        """Something this page may show has changed; reload when visible."""
+        if self.isVisible():
+            self.reload()
+
+    def focus_find(self) -> None:
+        """Edit > Find: focus this page's search box, if it has one."""
+
+    def undo_stack(self) -> Any:
+        """The page's QUndoStack, if its actions can be undone."""
+        return None
+
+    def show_error(self, _kind: str, message: str) -> None:
+        self.window_.show_job_error(self.title, message)
+
+    @Slot()
+    def _on_help_clicked(self) -> None:
+        self._help_choice = self.help.is_collapsed()
+        self.window_.settings.set_help_collapsed(self.key, self._help_choice)
+
+    def resizeEvent(self, event: Any) -> None:
+        # Until the user decides, the help folds away on small windows to leave room for data.
+        if self._help_choice is None:
+            self.help.set_collapsed(event.size().height() < COMPACT_HEIGHT)
+        super().resizeEvent(event)
+
+    @Slot()
+    def _on_next_clicked(self) -> None:
+        self.next_requested.emit(self.next_key)
+
+
+def section(title: str, parent: QWidget) -> QLabel:
+    label = QLabel(title, parent)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def note(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setObjectName("note")
+    label.setWordWrap(True)
+    return label

@@ -1,0 +1,288 @@
+"""Dashboard: does co-selling pay off (win rate, velocity, deal size); engagement; refresh."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import dialogs
+from desktop.models.frame import Column, FrameModel
+from desktop.pages.base import Page, note, section
+from desktop.widgets.charts import OURS, SHARED, Bar, BarChart, compact
+from desktop.widgets.table import DataTable
+
+
+class ChangesModel(FrameModel):
+    """What changed in the mapping since the last refresh's baseline."""
+
+    COLUMNS = (Column("change", "Change"), Column("name", "Account"), Column("detail", "Detail"))
+
+
+def _card(parent: QWidget, title: str) -> tuple[QFrame, QVBoxLayout]:
+    frame = QFrame(parent)
+    frame.setObjectName("card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(12, 8, 12, 8)
+    layout.addWidget(section(title, frame))
+    return frame, layout
+
+
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(number) else number
+
+
+class DashboardPage(Page):
+    key = "dashboard"
+    title = "Dashboard"
+    number = 0
+    heading = "is co-selling with {partner} paying off?"
+    help_text = (
+        "Compare deals co-sold with the partner against the others: <b>win rate</b>, "
+        "<b>velocity</b> (median days to close) and <b>average deal size</b>. Keep the partner "
+        "engaged (sync calls attended, CRM updates) and <b>refresh the mapping on a cadence</b>: "
+        "monthly for active partnerships, quarterly for strategic ones, semi-annually for small "
+        "ones. A refresh shows what changed: new shared accounts, ones no longer shared, stage "
+        "and lead changes."
+    )
+    next_label = ""
+    next_key = ""
+    scrolls = True
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.view: Any = None
+        layout = QVBoxLayout(self.body)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        deals, deals_layout = _card(self.body, "Co-sold vs other deals")
+        charts = QHBoxLayout()
+        self.win_chart = BarChart("Win rate")
+        self.velocity_chart = BarChart("Median days to close (fewer is faster)")
+        self.size_chart = BarChart("Average won deal size")
+        for chart in (self.win_chart, self.velocity_chart, self.size_chart):
+            chart.setParent(deals)
+            charts.addWidget(chart, 1)
+        deals_layout.addLayout(charts)
+        self.findings_label = note("", deals)
+        deals_layout.addWidget(self.findings_label)
+        row = QHBoxLayout()
+        self.opportunities_label = QLabel("", deals)
+        row.addWidget(self.opportunities_label, 1)
+        self.import_opps_button = QPushButton("Import opportunities (CSV)…", deals)
+        self.import_opps_button.setAccessibleName("Import an export of opportunities")
+        self.import_opps_button.clicked.connect(self.import_opportunities)
+        row.addWidget(self.import_opps_button)
+        deals_layout.addLayout(row)
+        layout.addWidget(deals)
+
+        middle = QGridLayout()
+        middle.setHorizontalSpacing(12)
+        engagement, engagement_layout = _card(self.body, "Partner engagement")
+        self.score_label = QLabel("—", engagement)
+        self.score_label.setObjectName("bigNumber")
+        self.score_label.setAccessibleName("Engagement score out of 100")
+        engagement_layout.addWidget(self.score_label)
+        self.engagement_label = note("", engagement)
+        engagement_layout.addWidget(self.engagement_label)
+        buttons = QHBoxLayout()
+        for kind, text in (
+            ("sync_attended", "Log a sync call"),
+            ("crm_update", "Log a CRM update"),
+        ):
+            button = QPushButton(text, engagement)
+            button.setAccessibleName(text)
+            button.clicked.connect(partial(self.log_engagement, kind))
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        engagement_layout.addLayout(buttons)
+        middle.addWidget(engagement, 0, 0)
+
+        cadence, cadence_layout = _card(self.body, "Refresh cadence")
+        self.cadence_label = QLabel("", cadence)
+        self.cadence_label.setWordWrap(True)
+        self.cadence_label.setAccessibleName("Refresh cadence and due date")
+        cadence_layout.addWidget(self.cadence_label)
+        buttons = QHBoxLayout()
+        self.refresh_button = QPushButton("Refresh with a new partner export…", cadence)
+        self.refresh_button.setAccessibleName(
+            "Refresh the mapping with a new export of the partner"
+        )
+        self.refresh_button.clicked.connect(self.refresh_mapping)
+        self.baseline_button = QPushButton("Record baseline", cadence)
+        self.baseline_button.setAccessibleName(
+            "Record the current mapping as the baseline of the next refresh"
+        )
+        self.baseline_button.clicked.connect(self.record_baseline)
+        buttons.addWidget(self.refresh_button)
+        buttons.addWidget(self.baseline_button)
+        buttons.addStretch(1)
+        cadence_layout.addLayout(buttons)
+        middle.addWidget(cadence, 0, 1)
+        middle.setColumnStretch(0, 1)
+        middle.setColumnStretch(1, 1)
+        layout.addLayout(middle)
+
+        changes, changes_layout = _card(self.body, "What changed since the last refresh")
+        self.changes_label = note("", changes)
+        changes_layout.addWidget(self.changes_label)
+        self.changes_model = ChangesModel()
+        self.changes_table = DataTable(
+            self.changes_model, "Changes since the last refresh", changes
+        )
+        self.changes_table.setMinimumHeight(150)
+        self.changes_table.set_widths({"change": 130, "name": 220})
+        changes_layout.addWidget(self.changes_table)
+        layout.addWidget(changes, 1)
+
+    def reload(self) -> None:
+        from desktop.operations import load_dashboard
+
+        if self.partner is None:
+            return
+        self.ops.run(
+            "Reading the dashboard",
+            partial(load_dashboard, partner=self.partner.name),
+            on_success=self._on_loaded,
+            on_failure=self.show_error,
+        )
+
+    def _on_loaded(self, view: Any) -> None:
+        self.view = view
+        rows = {str(r["group"]): r for r in view.metrics.to_dict("records")}
+        co, other = rows.get("co-sold", {}), rows.get("not co-sold", {})
+
+        def bars(key: str, fmt: Any) -> list[Bar]:
+            out = []
+            for label, row, color in (("Co-sold", co, SHARED), ("Other", other, OURS)):
+                value = _number(row.get(key))
+                missing = row.get(key) is None or (
+                    isinstance(row.get(key), float) and math.isnan(row[key])
+                )
+                out.append(Bar(label, value, "no closed deals" if missing else fmt(value), color))
+            return out
+
+        co_deals, other_deals = int(_number(co.get("deals"))), int(_number(other.get("deals")))
+        deals = f"{co_deals} co-sold · {other_deals} other deals"
+        self.win_chart.set_bars(bars("win_rate", lambda v: f"{v:.0%}"), deals)
+        self.velocity_chart.set_bars(
+            bars("median_days_to_close", lambda v: f"{v:.0f} days"), "won deals"
+        )
+        self.size_chart.set_bars(bars("average_deal_size", compact), "won deals with an amount")
+        self.findings_label.setText(view.findings)
+        self.opportunities_label.setText(
+            f"{view.opportunities:,} opportunities tracked."
+            if view.opportunities
+            else "No opportunities yet: import an export of opportunities to compare."
+        )
+        engagement = view.engagement
+        self.score_label.setText(f"{engagement.score:.0f} / 100")
+        self.engagement_label.setText(view.engagement_text)
+        s = view.schedule
+        if s:
+            overdue = bool(s.get("overdue"))
+            last = s.get("last_refresh") or "never"
+            status = (
+                "<span style='color:#b42318'><b>overdue by "
+                f"{int(s.get('days_overdue', 0))} days</b></span>"
+                if overdue
+                else f"next due <b>{s.get('next_due')}</b>"
+            )
+            self.cadence_label.setText(
+                f"Refreshed <b>{s.get('cadence')}</b> ({view.guidance}). "
+                f"Last refresh: {last}; {status}."
+            )
+        if view.changes is None:
+            self.changes_model.set_frame(None)
+            self.changes_label.setText(
+                "No baseline yet. Record one now; the next refresh shows what changed since then."
+            )
+        else:
+            self.changes_model.set_frame(view.changes)
+            counts = view.changes["change"].value_counts().to_dict() if len(view.changes) else {}
+            summary = ", ".join(f"{n} {k}" for k, n in counts.items()) or "nothing changed"
+            self.changes_label.setText(f"Since the baseline of {view.baseline_at}: {summary}.")
+
+    def data_changed(self, what: str) -> None:
+        if what in ("dashboard", "ownership", "matches", "accounts", "decisions"):
+            super().data_changed(what)
+
+    @Slot()
+    def record_baseline(self) -> None:
+        from desktop.operations import record_baseline
+
+        if self.partner is None:
+            return
+        self.ops.run(
+            "Recording the baseline",
+            partial(record_baseline, partner=self.partner.name),
+            on_failure=self.show_error,
+            changes=("dashboard",),
+        )
+
+    @Slot()
+    def refresh_mapping(self) -> None:
+        from desktop.operations import refresh_partner
+        from desktop.pages.importing import EXPORT_FILTERS
+
+        if self.partner is None:
+            return
+        path = dialogs.choose_open_file(self, f"New export of {self.partner.name}", EXPORT_FILTERS)
+        if not path:
+            return
+        self.ops.run(
+            f"Refreshing {self.partner.name}",
+            partial(refresh_partner, partner=self.partner.name, path=path),
+            on_success=self._on_refreshed,
+            on_failure=self.show_error,
+            changes=("accounts", "matches", "ownership", "workspace"),
+        )
+
+    def _on_refreshed(self, changes: Any) -> None:
+        self.changes_model.set_frame(changes)
+        self.changes_label.setText(f"Refreshed: {len(changes):,} changes.")
+
+    def log_engagement(self, kind: str) -> None:
+        from desktop.operations import log_partner_engagement
+
+        if self.partner is None:
+            return
+        self.ops.run(
+            "Logging engagement",
+            partial(log_partner_engagement, partner=self.partner.name, kind=kind, note=""),
+            on_failure=self.show_error,
+            changes=("dashboard",),
+        )
+
+    @Slot()
+    def import_opportunities(self) -> None:
+        from desktop.operations import import_partner_opportunities
+
+        if self.partner is None:
+            return
+        path = dialogs.choose_open_file(
+            self, "Opportunities export", "CSV files (*.csv);;All files (*)"
+        )
+        if not path:
+            return
+        self.ops.run(
+            "Importing opportunities",
+            partial(import_partner_opportunities, partner=self.partner.name, path=path),
+            on_failure=self.show_error,
+            changes=("dashboard",),
+        )

@@ -1,0 +1,127 @@
+"""The state of each step of a partnership, computed on the worker for the sidebar and status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from desktop.operations import JobContext
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Plain data: per step (status, count, note) and the status bar's sentence."""
+
+    states: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    status_text: str = ""
+    our_accounts: int = 0
+    partner_accounts: int = 0
+    shared: int = 0
+    review: int = 0
+
+
+def _count(ws: Any, sql: str, **params: Any) -> int:
+    try:
+        frame = ws.read_frame(sql, params)
+    except Exception:
+        return 0
+    return int(frame.iloc[0, 0] or 0) if len(frame) else 0
+
+
+def summarize(context: JobContext, partner_id: int | None) -> Summary:
+    ws = context.workspace
+    ours = ws.current_snapshot(None)
+    our_count = (
+        _count(ws, "SELECT count(*) FROM account WHERE snapshot_id = :s", s=ours.id) if ours else 0
+    )
+    if partner_id is None:
+        states = {"import": ("attention" if not ours else "not started", 0, "add a partner")}
+        return Summary(
+            states, f"{our_count:,} accounts of ours · add a partner to start mapping", our_count
+        )
+    theirs = ws.current_snapshot(partner_id)
+    their_count = (
+        _count(ws, "SELECT count(*) FROM account WHERE snapshot_id = :s", s=theirs.id)
+        if theirs
+        else 0
+    )
+    p = {"p": partner_id}
+    matches = _count(ws, "SELECT count(*) FROM match WHERE partner_id = :p", **p)
+    shared = _count(
+        ws,
+        "SELECT count(DISTINCT our_account_id) FROM match WHERE partner_id = :p "
+        "AND status IN ('auto', 'accepted', 'manual')",
+        **p,
+    )
+    review = _count(
+        ws, "SELECT count(*) FROM match WHERE partner_id = :p AND status = 'review'", **p
+    )
+    assigned = _count(ws, "SELECT count(*) FROM assignment WHERE partner_id = :p", **p)
+    disputes = _count(
+        ws, "SELECT count(*) FROM dispute WHERE partner_id = :p AND resolved_at IS NULL", **p
+    )
+    plans = _count(ws, "SELECT count(*) FROM plan WHERE partner_id = :p", **p)
+    today = datetime.now(UTC).date().isoformat()
+    overdue_steps = _count(
+        ws,
+        "SELECT count(DISTINCT s.plan_id) FROM planstep s JOIN plan p ON p.id = s.plan_id "
+        "WHERE p.partner_id = :p AND s.done = 0 AND s.due_date < :today",
+        p=partner_id,
+        today=today,
+    )
+    no_steps = _count(
+        ws,
+        "SELECT count(*) FROM plan p WHERE p.partner_id = :p AND NOT EXISTS "
+        "(SELECT 1 FROM planstep s WHERE s.plan_id = p.id AND s.done = 0)",
+        **p,
+    )
+    states: dict[str, tuple[str, int, str]] = {}
+    sides = int(ours is not None) + int(theirs is not None)
+    states["import"] = (
+        ("done", 0, "both lists imported")
+        if sides == 2
+        else ("attention", 2 - sides, "import both lists")
+        if sides
+        else ("not started", 0, "")
+    )
+    if not matches:
+        states["match"] = ("not started", 0, "")
+    elif review:
+        states["match"] = ("attention", review, f"{review:,} to review")
+    else:
+        states["match"] = ("done", 0, "")
+    states["overlaps"] = ("done", 0, "") if shared else ("not started", 0, "")
+    if disputes:
+        states["ownership"] = ("attention", disputes, f"{disputes} open disputes")
+    elif assigned:
+        states["ownership"] = ("done", 0, "")
+    else:
+        states["ownership"] = ("not started", 0, "")
+    stalled = overdue_steps + no_steps
+    if plans and stalled:
+        states["plans"] = ("attention", stalled, f"{stalled} plans stalling")
+    elif plans:
+        states["plans"] = ("done", 0, "")
+    else:
+        states["plans"] = ("not started", 0, "")
+
+    partner = next((x for x in ws.partners() if x.id == partner_id), None)
+    refresh_text = ""
+    if partner is not None:
+        from engine import next_refresh_due
+
+        due = next_refresh_due(partner)
+        late = due < datetime.now(UTC).date()
+        last = partner.last_refresh_at
+        done = f"last refresh {last:%-d %b}" if last is not None else "not refreshed yet"
+        refresh_text = (
+            f"{done} ({partner.cadence}, {'overdue since' if late else 'due'} {due:%-d %b %Y})"
+        )
+        states["dashboard"] = ("attention", 1, "refresh overdue") if late else ("done", 0, "")
+    text = (
+        f"Matched {shared:,} of {our_count:,} · review queue {review:,} · {refresh_text}"
+        if our_count
+        else "Import our accounts to start"
+    )
+    return Summary(states, text, our_count, their_count, shared, review)

@@ -1,0 +1,1 @@
+"""Widgets the pages share: the step help panel, tables, pictures and charts."""

@@ -1,0 +1,449 @@
+"""Pictures drawn with QPainter (PySide6-Essentials has no QtCharts).
+
+``OverlapPicture``: ours only / shared / partner only as two overlapping circles with counts.
+``Heatmap``: our stage x partner stage, each cell with its count and potential revenue.
+``BarChart``: a few labelled horizontal bars (co-sold vs other deals).
+All are clickable and keyboard-driven (arrows move, Enter or Space opens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+OURS = QColor("#2f6fde")
+PARTNER = QColor("#e07b28")
+SHARED = QColor("#7a4fc4")
+TEXT = QColor("#1f2430")
+MUTED = QColor("#5b6372")
+GRID = QColor("#d5d9e0")
+
+
+def compact(number: float) -> str:
+    if abs(number) >= 1e9:
+        return f"${number / 1e9:.1f}B"
+    if abs(number) >= 1e6:
+        return f"${number / 1e6:.1f}M"
+    if abs(number) >= 1e3:
+        return f"${number / 1e3:.0f}k"
+    return f"${number:,.0f}"
+
+
+class OverlapPicture(QWidget):
+    """Two circles, ours and the partner's; their intersection is the shared accounts."""
+
+    region_clicked = Signal(str)  # ours_only / shared / partner_only
+
+    REGIONS = ("ours_only", "shared", "partner_only")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Overlap picture: ours only, shared, partner only")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.counts = {"ours_only": 0, "shared": 0, "partner_only": 0}
+        self.names = ("Us", "Partner")
+        self.selected = "shared"
+
+    def set_counts(
+        self, ours_only: int, shared: int, partner_only: int, names: tuple[str, str]
+    ) -> None:
+        self.counts = {"ours_only": ours_only, "shared": shared, "partner_only": partner_only}
+        self.names = names
+        self.setAccessibleDescription(
+            f"{names[0]} only {ours_only:,}; shared {shared:,}; {names[1]} only {partner_only:,}"
+        )
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, 200)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(240, 150)
+
+    def _geometry(self) -> tuple[QRectF, QRectF]:
+        height = self.height() - 34
+        radius = max(40.0, min(height / 2 - 4, self.width() / 3.4))
+        cy = 30 + height / 2
+        cx = self.width() / 2
+        offset = radius * 0.62
+        left = QRectF(cx - offset - radius, cy - radius, 2 * radius, 2 * radius)
+        right = QRectF(cx + offset - radius, cy - radius, 2 * radius, 2 * radius)
+        return left, right
+
+    def region_at(self, point: QPointF) -> str | None:
+        left, right = self._geometry()
+
+        def inside(rect: QRectF) -> bool:
+            c = rect.center()
+            r = rect.width() / 2
+            return (point.x() - c.x()) ** 2 + (point.y() - c.y()) ** 2 <= r * r
+
+        a, b = inside(left), inside(right)
+        if a and b:
+            return "shared"
+        if a:
+            return "ours_only"
+        if b:
+            return "partner_only"
+        return None
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        left, right = self._geometry()
+        for rect, color in ((left, OURS), (right, PARTNER)):
+            fill = QColor(color)
+            fill.setAlpha(70)
+            painter.setBrush(fill)
+            painter.setPen(QPen(color, 2))
+            painter.drawEllipse(rect)
+        shared = QPainterPath()
+        shared.addEllipse(left)
+        other = QPainterPath()
+        other.addEllipse(right)
+        inter = shared.intersected(other)
+        fill = QColor(SHARED)
+        fill.setAlpha(120)
+        painter.setBrush(fill)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawPath(inter)
+
+        base = QFont(self.font())
+        title = QFont(base)
+        title.setBold(True)
+        big = QFont(base)
+        big.setPointSizeF(base.pointSizeF() * 1.5)
+        big.setBold(True)
+        painter.setPen(TEXT)
+        painter.setFont(title)
+        metrics = QFontMetrics(title)
+        names = (f"{self.names[0]} only", f"{self.names[1]} only")
+        painter.drawText(
+            QRectF(0, 4, self.width() / 2 - 8, 22),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            metrics.elidedText(names[0], Qt.TextElideMode.ElideRight, int(self.width() / 2 - 8)),
+        )
+        painter.drawText(
+            QRectF(self.width() / 2 + 8, 4, self.width() / 2 - 8, 22),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            metrics.elidedText(names[1], Qt.TextElideMode.ElideRight, int(self.width() / 2 - 8)),
+        )
+        lc, rc = left.center(), right.center()
+        overlap_x = (left.right() + right.left()) / 2
+        spots = {
+            "ours_only": QPointF((left.left() + right.left()) / 2, lc.y()),
+            "shared": QPointF(overlap_x, lc.y()),
+            "partner_only": QPointF((left.right() + right.right()) / 2, rc.y()),
+        }
+        labels = {"ours_only": "ours only", "shared": "shared", "partner_only": "partner only"}
+        for region, spot in spots.items():
+            painter.setFont(big)
+            box = QRectF(spot.x() - 60, spot.y() - 24, 120, 28)
+            painter.setPen(TEXT)
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"{self.counts[region]:,}")
+            painter.setFont(base)
+            painter.setPen(MUTED if region != "shared" else TEXT)
+            painter.drawText(
+                QRectF(spot.x() - 60, spot.y() + 4, 120, 20),
+                Qt.AlignmentFlag.AlignCenter,
+                labels[region],
+            )
+            if region == self.selected and self.hasFocus():
+                painter.setPen(QPen(TEXT, 1, Qt.PenStyle.DashLine))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(QRectF(spot.x() - 56, spot.y() - 26, 112, 52), 6, 6)
+        painter.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        region = self.region_at(event.position())
+        if region is not None:
+            self.selected = region
+            self.update()
+            self.region_clicked.emit(region)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        position = self.REGIONS.index(self.selected)
+        if event.key() == Qt.Key.Key_Left:
+            self.selected = self.REGIONS[max(0, position - 1)]
+            self.update()
+        elif event.key() == Qt.Key.Key_Right:
+            self.selected = self.REGIONS[min(2, position + 1)]
+            self.update()
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.region_clicked.emit(self.selected)
+        else:
+            super().keyPressEvent(event)
+
+
+@dataclass
+class Cell:
+    accounts: int = 0
+    revenue: float = 0.0
+
+
+class Heatmap(QWidget):
+    """Our stages down, the partner's across; darker cells hold more shared accounts."""
+
+    cell_clicked = Signal(str, str)  # our stage, partner stage
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Stage by stage matrix of shared accounts")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.rows: list[str] = []
+        self.cols: list[str] = []
+        self.cells: dict[tuple[str, str], Cell] = {}
+        self.names = ("Us", "Partner")
+        self.current = (0, 0)
+
+    def set_matrix(
+        self,
+        rows: Sequence[str],
+        cols: Sequence[str],
+        cells: dict[tuple[str, str], Cell],
+        names: tuple[str, str],
+    ) -> None:
+        self.rows, self.cols, self.cells, self.names = list(rows), list(cols), cells, names
+        self.current = (0, 0)
+        self._describe()
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(520, 240)
+
+    def minimumSizeHint(self) -> QSize:
+        # Room for four rows of cells tall enough to show the potential revenue too.
+        metrics = QFontMetrics(self.font())
+        return QSize(340, metrics.height() * 2 + 12 + 4 * 36)
+
+    def _layout(self) -> tuple[float, float, float, float]:
+        metrics = QFontMetrics(self.font())
+        label_w = max([metrics.horizontalAdvance(f"{r}  ") for r in self.rows] + [60]) + 24
+        top = metrics.height() * 2 + 12
+        cols = max(1, len(self.cols))
+        rows = max(1, len(self.rows))
+        cell_w = (self.width() - label_w - 4) / cols
+        cell_h = min(64.0, (self.height() - top - 4) / rows)
+        return label_w, top, cell_w, cell_h
+
+    def cell_at(self, point: QPointF) -> tuple[int, int] | None:
+        left, top, cw, ch = self._layout()
+        if point.x() < left or point.y() < top:
+            return None
+        col = int((point.x() - left) // cw)
+        row = int((point.y() - top) // ch)
+        if 0 <= row < len(self.rows) and 0 <= col < len(self.cols):
+            return row, col
+        return None
+
+    def cell_rect(self, row: int, col: int) -> QRectF:
+        left, top, cw, ch = self._layout()
+        return QRectF(left + col * cw, top + row * ch, cw, ch)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        left, top, cw, ch = self._layout()
+        metrics = QFontMetrics(self.font())
+        bold = QFont(self.font())
+        bold.setBold(True)
+        painter.setPen(MUTED)
+        painter.drawText(
+            QRectF(left, 2, cw * max(1, len(self.cols)), metrics.height() + 2),
+            Qt.AlignmentFlag.AlignCenter,
+            f"{self.names[1]}'s stage",
+        )
+        painter.save()
+        painter.translate(10, top + ch * len(self.rows) / 2)
+        painter.rotate(-90)
+        painter.drawText(
+            QRectF(-80, -8, 160, 16), Qt.AlignmentFlag.AlignCenter, f"{self.names[0]}'s stage"
+        )
+        painter.restore()
+        painter.setPen(TEXT)
+        for c, name in enumerate(self.cols):
+            painter.drawText(
+                QRectF(left + c * cw, metrics.height() + 6, cw, metrics.height() + 4),
+                Qt.AlignmentFlag.AlignCenter,
+                name,
+            )
+        for r, name in enumerate(self.rows):
+            painter.drawText(
+                QRectF(18, top + r * ch, left - 24, ch),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                name,
+            )
+        peak = max([cell.accounts for cell in self.cells.values()] + [1])
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.85))
+        for r, our in enumerate(self.rows):
+            for c, theirs in enumerate(self.cols):
+                cell = self.cells.get((our, theirs), Cell())
+                rect = self.cell_rect(r, c).adjusted(2, 2, -2, -2)
+                share = cell.accounts / peak
+                fill = QColor(SHARED)
+                fill.setAlphaF(0.08 + 0.8 * share if cell.accounts else 0.04)
+                painter.setBrush(fill)
+                painter.setPen(QPen(GRID, 1))
+                painter.drawRoundedRect(rect, 4, 4)
+                dark = share > 0.55
+                painter.setPen(QColor("white") if dark else TEXT)
+                painter.setFont(bold)
+                count_box = QRectF(rect.left(), rect.top() + 2, rect.width(), rect.height() / 2)
+                painter.drawText(
+                    count_box,
+                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
+                    f"{cell.accounts:,}",
+                )
+                if rect.height() > 32:
+                    painter.setFont(small)
+                    painter.setPen(QColor("#f1ecfa") if dark else MUTED)
+                    painter.drawText(
+                        QRectF(rect.left(), rect.center().y(), rect.width(), rect.height() / 2 - 2),
+                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                        compact(cell.revenue) if cell.revenue else "",
+                    )
+                if (r, c) == self.current and self.hasFocus():
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
+                    painter.setPen(QPen(TEXT, 2, Qt.PenStyle.DashLine))
+                    painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 4, 4)
+                painter.setFont(self.font())
+        painter.end()
+
+    def _describe(self) -> None:
+        if not self.rows or not self.cols:
+            return
+        r, c = self.current
+        cell = self.cells.get((self.rows[r], self.cols[c]), Cell())
+        self.setAccessibleDescription(
+            f"{self.names[0]} {self.rows[r]}, {self.names[1]} {self.cols[c]}: "
+            f"{cell.accounts:,} accounts, {compact(cell.revenue)} potential"
+        )
+
+    def activate(self, row: int, col: int) -> None:
+        self.current = (row, col)
+        self._describe()
+        self.update()
+        self.cell_clicked.emit(self.rows[row], self.cols[col])
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        spot = self.cell_at(event.position())
+        if spot is not None:
+            self.setFocus()
+            self.activate(*spot)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self.rows:
+            super().keyPressEvent(event)
+            return
+        r, c = self.current
+        moves = {
+            Qt.Key.Key_Up: (-1, 0),
+            Qt.Key.Key_Down: (1, 0),
+            Qt.Key.Key_Left: (0, -1),
+            Qt.Key.Key_Right: (0, 1),
+        }
+        if event.key() in moves:
+            dr, dc = moves[Qt.Key(event.key())]
+            self.current = (
+                min(max(0, r + dr), len(self.rows) - 1),
+                min(max(0, c + dc), len(self.cols) - 1),
+            )
+            self._describe()
+            self.update()
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.activate(r, c)
+        else:
+            super().keyPressEvent(event)
+
+
+@dataclass
+class Bar:
+    label: str
+    value: float
+    text: str
+    color: QColor
+
+
+class BarChart(QWidget):
+    """A titled set of horizontal bars, each with its label and value written out."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.bars: list[Bar] = []
+        self.note = ""
+        self.setAccessibleName(title)
+        self.setMinimumHeight(120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def set_bars(self, bars: Sequence[Bar], note: str = "") -> None:
+        self.bars = list(bars)
+        self.note = note
+        self.setAccessibleDescription("; ".join(f"{b.label}: {b.text}" for b in self.bars))
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 140)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = QFontMetrics(self.font())
+        line = metrics.height()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(TEXT)
+        painter.drawText(
+            QRectF(8, 4, self.width() - 16, line + 4), Qt.AlignmentFlag.AlignLeft, self.title
+        )
+        painter.setFont(self.font())
+        label_w = max([metrics.horizontalAdvance(b.label) for b in self.bars] + [40]) + 12
+        text_w = max([metrics.horizontalAdvance(b.text) for b in self.bars] + [40]) + 12
+        peak = max([b.value for b in self.bars] + [1e-9])
+        y = line + 14
+        bar_h = line + 6
+        for bar in self.bars:
+            painter.setPen(MUTED)
+            painter.drawText(
+                QRectF(8, y, label_w - 8, bar_h),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                bar.label,
+            )
+            span = max(0.0, self.width() - label_w - text_w - 16)
+            width = span * (bar.value / peak) if peak > 0 else 0
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(bar.color)
+            painter.drawRoundedRect(QRectF(label_w + 4, y + 3, max(2.0, width), bar_h - 6), 3, 3)
+            painter.setPen(TEXT)
+            painter.drawText(
+                QRectF(label_w + 8 + width, y, text_w, bar_h),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                bar.text,
+            )
+            y += bar_h + 4
+        if self.note:
+            painter.setPen(MUTED)
+            painter.drawText(
+                QRectF(8, y, self.width() - 16, line + 4),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                metrics.elidedText(self.note, Qt.TextElideMode.ElideRight, self.width() - 16),
+            )
+        painter.end()

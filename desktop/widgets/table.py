@@ -1,0 +1,66 @@
+"""The one table view configuration every data table uses: fixed, uniform row heights."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from desktop.models.frame import FrameModel, FrameProxy
+
+ROW_HEIGHT = 24
+
+
+class DataTable(QTableView):
+    """A sortable, read-only table over a ``FrameModel`` behind a ``FrameProxy``.
+
+    Rows have one fixed height (``QHeaderView.Fixed`` + a default section size), so the view
+    never measures rows: scrolling a million rows costs only the visible cells.
+    """
+
+    def __init__(self, model: FrameModel, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = model
+        self.proxy = FrameProxy(self)
+        self.proxy.setSourceModel(model)
+        self.setModel(self.proxy)
+        self.setObjectName(name.replace(" ", "_"))
+        self.setAccessibleName(name)
+        self.setSortingEnabled(True)
+        # Rows come in the engine's order (best first, file order...) until a header is clicked.
+        self.horizontalHeader().setSortIndicatorClearable(True)
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.proxy.sort(-1)
+        self.setAlternatingRowColors(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(ROW_HEIGHT)
+        vertical.setMinimumSectionSize(ROW_HEIGHT)
+        vertical.hide()
+        horizontal = self.horizontalHeader()
+        horizontal.setStretchLastSection(True)
+        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        horizontal.setDefaultSectionSize(130)
+        horizontal.setHighlightSections(False)
+
+    def set_widths(self, widths: dict[str, int]) -> None:
+        for key, width in widths.items():
+            try:
+                self.setColumnWidth(self.source.column_index(key), width)
+            except KeyError:
+                continue
+
+    def current_source_row(self) -> int | None:
+        """The model row of the selected row, or None."""
+        index = self.currentIndex()
+        if not index.isValid():
+            return None
+        return self.proxy.mapToSource(index).row()
+
+    def current_record(self) -> dict | None:
+        row = self.current_source_row()
+        return None if row is None else self.source.record(row)

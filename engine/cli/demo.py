@@ -1,0 +1,64 @@
+"""``overlap demo``: open the app on the demo workspace, or print its overlap without a window."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    demo = subparsers.add_parser(
+        "demo", help="open the demo workspace (Acme Corp and Globex), building it on first use"
+    )
+    demo.add_argument(
+        "--print",
+        action="store_true",
+        dest="print_only",
+        help="print the overlap counts and matrix instead of opening the app",
+    )
+    demo.add_argument(
+        "--quit-after",
+        type=float,
+        metavar="SECONDS",
+        help="close the app this long after the demo workspace has opened (smoke tests)",
+    )
+    demo.set_defaults(run=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if not args.print_only:
+        from engine.cli import _open_desktop
+
+        return _open_desktop(demo=True, quit_after=args.quit_after)
+    import sys
+
+    from engine.demo import PARTNER, build_demo
+    from engine.overlaps import overlaps
+    from engine.workspace import Workspace
+
+    def report(fraction: float, message: str) -> None:
+        print(f"\r{fraction:4.0%} {message:<40}", end="", file=sys.stderr, flush=True)
+
+    path = build_demo(progress=report if sys.stderr.isatty() else None)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    with Workspace.open(path) as ws:
+        result = overlaps(ws, PARTNER)
+        us = ws.company().name
+    counts = result.counts
+    print(f"{us} and {PARTNER} ({path})")
+    print(
+        f"ours only {counts['ours_only']:,} · shared {counts['shared']:,} · "
+        f"partner only {counts['partner_only']:,}"
+    )
+    matrix = result.matrix.pivot(index="our_stage", columns="partner_stage", values="accounts")
+    stages = ["prospect", "customer", "churned", "other"]
+    matrix = matrix.reindex(index=stages, columns=stages).fillna(0).astype(int)
+    width = max(len(s) for s in stages) + 2
+    corner = f"ours / {PARTNER}"
+    print(f"\n{corner:<{width + 6}}" + "".join(f"{s:>{width}}" for s in stages))
+    counts_by_cell = matrix.to_dict(orient="index")
+    for stage in stages:
+        cells = "".join(f"{int(counts_by_cell[stage][s]):>{width},}" for s in stages)
+        print(f"{stage:<{width + 6}}{cells}")
+    print(f"\n{result.revenue_basis}")
+    return 0

@@ -1,0 +1,238 @@
+"""``overlap match``, ``matches``, ``review``, ``alias`` and ``map``: step 2 from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from engine import (
+    MATCH_STATUSES,
+    OverlapError,
+    Workspace,
+    add_alias,
+    decide,
+    link,
+    list_aliases,
+    list_matches,
+    match_frames,
+    match_partner,
+    remove_alias,
+)
+from engine.cli.output import add_format_option, emit_frame
+
+MAP_COLUMNS = [
+    "our_id",
+    "our_name",
+    "partner_id",
+    "partner_name",
+    "method",
+    "score",
+    "status",
+    "explanation",
+]
+
+
+def _thresholds(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--auto", type=float, metavar="N", help="score from which a link is automatic"
+    )
+    parser.add_argument(
+        "--review", type=float, metavar="N", help="score from which a link is reviewed"
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    match = subparsers.add_parser("match", help="match our accounts with a partner's")
+    match.add_argument("workspace", metavar="WS")
+    match.add_argument("--partner", required=True, metavar="P")
+    _thresholds(match)
+    match.set_defaults(run=_match)
+
+    matches = subparsers.add_parser("matches", help="list a partnership's links")
+    matches.add_argument("workspace", metavar="WS")
+    matches.add_argument("--partner", required=True, metavar="P")
+    matches.add_argument("--status", choices=MATCH_STATUSES)
+    add_format_option(matches)
+    matches.set_defaults(run=_matches)
+
+    review = subparsers.add_parser("review", help="accept, reject, link or unlink accounts")
+    review.add_argument("workspace", metavar="WS")
+    review.add_argument("--partner", required=True, metavar="P")
+    action = review.add_mutually_exclusive_group(required=True)
+    action.add_argument("--accept", type=int, metavar="MATCH", help="accept a link (its match id)")
+    action.add_argument("--reject", type=int, metavar="MATCH", help="reject a link")
+    action.add_argument("--unlink", type=int, metavar="MATCH", help="remove a link")
+    action.add_argument(
+        "--link", nargs=2, metavar=("OUR_ID", "PARTNER_ID"), help="link two accounts by hand"
+    )
+    review.add_argument("--reason", metavar="TEXT")
+    review.set_defaults(run=_review)
+
+    alias = subparsers.add_parser("alias", help="domains of one company (squareup.com = block.xyz)")
+    actions = alias.add_subparsers(dest="action", metavar="ACTION")
+    add = actions.add_parser("add", help="declare two domains one company's")
+    add.add_argument("workspace", metavar="WS")
+    add.add_argument("domain", metavar="DOMAIN")
+    add.add_argument("other", metavar="OTHER_DOMAIN")
+    add.set_defaults(run=_alias_add)
+    remove = actions.add_parser("remove", help="forget an alias")
+    remove.add_argument("workspace", metavar="WS")
+    remove.add_argument("domain", metavar="DOMAIN")
+    remove.add_argument("other", metavar="OTHER_DOMAIN")
+    remove.set_defaults(run=_alias_remove)
+    listing = actions.add_parser("list", help="list the aliases")
+    listing.add_argument("workspace", metavar="WS")
+    add_format_option(listing)
+    listing.set_defaults(run=_alias_list)
+
+    mapping = subparsers.add_parser(
+        "map", help="import two exports and match them in one go (writes the links as CSV)"
+    )
+    mapping.add_argument("ours", metavar="OURS_FILE", type=Path)
+    mapping.add_argument("partner", metavar="PARTNER_FILE", type=Path)
+    mapping.add_argument("--out", required=True, metavar="FILE.csv", type=Path)
+    _thresholds(mapping)
+    mapping.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    mapping.set_defaults(run=_map)
+
+
+def _match(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        summary = match_partner(ws, args.partner, auto=args.auto, review=args.review)
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def _matches(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        frame = list_matches(ws, args.partner, status=args.status)
+    shown = frame.drop(columns=["our_account_id", "partner_account_id"])
+    emit_frame(shown, args.format, max_rows=200 if args.format == "table" else None)
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        if args.link:
+            done = link(ws, args.partner, args.link[0], args.link[1], reason=args.reason)
+            print(f"linked (match {done.match_id})")
+            return 0
+        for kind in ("accept", "reject", "unlink"):
+            match_id = getattr(args, kind)
+            if match_id is not None:
+                done = decide(ws, args.partner, match_id, kind, reason=args.reason)
+                print(f"match {match_id}: {done.previous_status} -> {done.new_status}")
+    return 0
+
+
+def _alias_add(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        alias = add_alias(ws, args.domain, args.other)
+    print(f"{alias.domain} = {alias.other_domain}; match again to use it")
+    return 0
+
+
+def _alias_remove(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        remove_alias(ws, args.domain, args.other)
+    print("removed; match again to apply")
+    return 0
+
+
+def _alias_list(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        emit_frame(list_aliases(ws), args.format)
+    return 0
+
+
+def _map(args: argparse.Namespace) -> int:
+    """Steps 1 and 2 on a throw-away workspace; only the CSV of links stays."""
+    from engine import import_file  # the import step; imported here so `map` alone needs it
+
+    for path in (args.ours, args.partner):
+        if not path.is_file():
+            raise OverlapError("no such file", where=str(path))
+    if args.out.parent and not args.out.parent.exists():
+        raise OverlapError("the folder does not exist", where=str(args.out.parent))
+    timings: list[tuple[str, float]] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="overlap-map-") as folder:
+        with Workspace.create(Path(folder) / "map.overlap", "us") as ws:
+            partner = ws.add_partner("partner")
+            mark = time.perf_counter()
+            import_file(ws, "us", args.ours)
+            import_file(ws, partner.name, args.partner)
+            timings.append(("import", time.perf_counter() - mark))
+            mark = time.perf_counter()
+            columns = "id, external_id, row_number, name, domains, industry, country, city"
+            frames = []
+            for partner_id in (None, partner.id):
+                snapshot = ws.current_snapshot(partner_id)
+                assert snapshot is not None
+                frames.append(
+                    ws.read_frame(
+                        f"SELECT {columns} FROM account WHERE snapshot_id = :s "
+                        "ORDER BY row_number, id",
+                        {"s": snapshot.id},
+                    )
+                )
+            timings.append(("read", time.perf_counter() - mark))
+        mark = time.perf_counter()
+        ours, theirs = frames
+        links = match_frames(
+            ours,
+            theirs,
+            auto=92.0 if args.auto is None else args.auto,
+            review=75.0 if args.review is None else args.review,
+        )
+        timings.append(("match", time.perf_counter() - mark))
+    mark = time.perf_counter()
+    out = _map_frame(links, ours, theirs)
+    out.to_csv(args.out, index=False, lineterminator="\n")
+    timings.append(("write", time.perf_counter() - mark))
+    if not args.quiet:
+        counts = out["status"].value_counts()
+        print(
+            f"{len(out):,} links ({counts.get('auto', 0):,} auto, "
+            f"{counts.get('review', 0):,} review) "
+            f"between {len(ours):,} and {len(theirs):,} accounts -> {args.out}"
+        )
+        print(
+            f"{time.perf_counter() - started:.1f} s ("
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings)
+            + ")",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _side_ids(frame: pd.DataFrame) -> np.ndarray:
+    """Each file's external id where it has one, else the row number as a spreadsheet shows it."""
+    external = frame["external_id"].astype(object)
+    rows = frame["row_number"].astype(str).to_numpy(dtype=object)
+    if external.notna().any():
+        return np.where(external.notna(), external.astype(str), rows)
+    return rows
+
+
+def _map_frame(links: pd.DataFrame, ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
+    a, b = links["our_index"].to_numpy(), links["partner_index"].to_numpy()
+    return pd.DataFrame(
+        {
+            "our_id": _side_ids(ours)[a],
+            "our_name": ours["name"].to_numpy(dtype=object)[a],
+            "partner_id": _side_ids(theirs)[b],
+            "partner_name": theirs["name"].to_numpy(dtype=object)[b],
+            "method": links["method"].to_numpy(),
+            "score": links["score"].to_numpy(),
+            "status": links["status"].to_numpy(),
+            "explanation": links["explanation"].to_numpy(),
+        },
+        columns=MAP_COLUMNS,
+    )

@@ -1,0 +1,93 @@
+"""``overlap overlaps``: step 3 from a terminal (counts, stage matrix, a cell, opportunities)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from engine import (
+    OPPORTUNITY_KINDS,
+    STAGES,
+    OverlapError,
+    Workspace,
+    overlap_summary,
+    overlaps,
+    parse_cell,
+)
+from engine.cli.output import add_format_option, emit_frame, emit_json
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "overlaps", help="ours only / partner only / shared, and shared accounts by stage"
+    )
+    parser.add_argument("workspace", metavar="WS")
+    parser.add_argument("--partner", required=True, metavar="P")
+    view = parser.add_mutually_exclusive_group()
+    view.add_argument(
+        "--cell", metavar="OURSTAGE:PARTNERSTAGE", help="list the shared accounts of one cell"
+    )
+    view.add_argument(
+        "--opportunities",
+        nargs="?",
+        const="all",
+        choices=["all", *OPPORTUNITY_KINDS],
+        help="list the named opportunities (all, or one kind)",
+    )
+    view.add_argument("--summary", action="store_true", help="counts only, no names: safe to share")
+    add_format_option(parser)
+    parser.set_defaults(run=_overlaps)
+
+
+def _overlaps(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        result = overlaps(ws, args.partner)
+        us = ws.company().name
+    if args.cell:
+        frame = result.cell(*parse_cell(args.cell))
+        emit_frame(frame.drop(columns=["our_id", "partner_id"]), args.format, max_rows=50)
+        return 0
+    if args.opportunities:
+        opps = result.opportunities
+        if args.opportunities != "all":
+            opps = opps[opps["kind"] == args.opportunities]
+        columns = ["kind", "action", "name", "our_stage", "partner_stage", "potential_revenue"]
+        emit_frame(opps[[*columns, "our_key", "partner_key"]], args.format, max_rows=50)
+        return 0
+    if args.summary:
+        emit_json(overlap_summary(result, us=us))
+        return 0
+    if args.format == "json":
+        emit_json(result.to_dict())
+    elif args.format == "csv":
+        emit_frame(result.matrix, "csv")
+    else:
+        _print_table(result)
+    return 0
+
+
+def _print_table(result: object) -> None:
+    counts = result.counts  # type: ignore[attr-defined]
+    matrix: pd.DataFrame = result.matrix  # type: ignore[attr-defined]
+    out = sys.stdout
+    out.write(
+        f"ours only {counts['ours_only']:,} · shared {counts['shared']:,} · "
+        f"partner only {counts['partner_only']:,}\n\n"
+    )
+    if matrix.empty:
+        raise OverlapError("nothing to show")
+    for value, title in (("accounts", "Shared accounts"), ("potential_revenue", "Potential")):
+        pivot = matrix.pivot(index="our_stage", columns="partner_stage", values=value)
+        pivot = pivot.reindex(index=list(STAGES), columns=list(STAGES))
+        pivot.index = [f"ours {s}" for s in pivot.index]
+        pivot.columns = [f"theirs {s}" for s in pivot.columns]
+        shown = pivot.map(lambda v: f"{v:,.0f}")
+        out.write(f"{title} (our stage x {result.partner}'s stage)\n")  # type: ignore[attr-defined]
+        out.write(shown.to_string())
+        out.write("\n\n")
+    out.write(result.revenue_basis + "\n\n")  # type: ignore[attr-defined]
+    kinds = result.opportunities["kind"].value_counts()  # type: ignore[attr-defined]
+    for kind, (label, action) in OPPORTUNITY_KINDS.items():
+        out.write(f"{label}: {int(kinds.get(kind, 0)):,} -> {action}\n")

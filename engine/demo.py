@@ -1,0 +1,133 @@
+"""The demo workspace: Acme Corp's Salesforce export mapped against Globex's HubSpot export.
+
+``build_demo`` makes it through the public steps (import both bundled exports, match, assign
+owners), so what a new user opens is exactly what they would get with their own files. The
+file is built under a temporary name and moved into place at the end: a cancelled or failed
+build leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from engine.errors import OverlapError
+from engine.paths import data_dir, resource
+from engine.workspace import Progress, Workspace
+
+US_NAME = "Acme Corp"
+US_DOMAINS = ("acme.com",)
+PARTNER = "Globex"
+OUR_FILE = "acme_salesforce.csv"
+PARTNER_FILE = "globex_hubspot.csv"
+
+
+def demo_path() -> Path:
+    """Where the demo workspace lives: ``demo.overlap`` in the user's data folder."""
+    return data_dir() / "demo.overlap"
+
+
+def demo_files() -> tuple[Path, Path]:
+    ours, theirs = resource("demo", OUR_FILE), resource("demo", PARTNER_FILE)
+    for path in (ours, theirs):
+        if not path.is_file():
+            raise OverlapError(
+                "the demo exports are missing from this installation", where=str(path)
+            )
+    return ours, theirs
+
+
+def build_demo(
+    path: str | Path | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Path:
+    """Build the demo workspace at ``path`` (default ``demo_path()``); returns its path.
+
+    An existing file at ``path`` is left alone and returned as it is.
+    """
+    from engine.importing import import_file
+    from engine.matching import match_partner
+    from engine.ownership import assign
+
+    target = Path(path) if path is not None else demo_path()
+    if target.exists():
+        return target
+    ours, theirs = demo_files()
+    building = target.with_name(f".{target.stem}-building.overlap")
+    _remove(building)
+
+    def part(start: float, end: float) -> Progress | None:
+        if progress is None:
+            return None
+        return lambda fraction, message: progress(start + (end - start) * fraction, message)
+
+    try:
+        with Workspace.create(building, US_NAME, US_DOMAINS) as ws:
+            ws.add_partner(PARTNER, model="co-sell", cadence="quarterly")
+            import_file(ws, "us", ours, progress=part(0.0, 0.3), cancel=cancel)
+            import_file(ws, PARTNER, theirs, progress=part(0.3, 0.6), cancel=cancel)
+            match_partner(ws, PARTNER, progress=part(0.6, 0.9), cancel=cancel)
+            assign(ws, PARTNER, progress=part(0.9, 0.95), cancel=cancel)
+            _add_tracking(ws)
+        os.replace(building, target)
+    except BaseException:
+        _remove(building)
+        raise
+    if progress is not None:
+        progress(1.0, "Demo workspace ready")
+    return target
+
+
+def _add_tracking(ws: Workspace) -> None:
+    """Deals and engagement for the dashboard, and a baseline for the next refresh.
+
+    Made up like the exports: deterministic, dated relative to the day the demo is built, with
+    co-sold deals winning more often, faster and bigger, as a partnership that works would show.
+    """
+    import random
+    from datetime import date, timedelta
+
+    from engine.metrics import add_opportunity, log_engagement
+    from engine.overlaps import build_mapping
+    from engine.refresh import record_mapping
+
+    mapping = build_mapping(ws, PARTNER)
+    record_mapping(ws, PARTNER, mapping=mapping)
+    shared = mapping[mapping["status"] == "shared"].sort_values("name").head(60)
+    rng = random.Random(7)
+    today = date.today()
+    for number, row in enumerate(shared.itertuples(index=False)):
+        co_sold = number % 2 == 0
+        opened = today - timedelta(days=rng.randint(60, 300))
+        days = rng.randint(35, 90) if co_sold else rng.randint(70, 160)
+        closed = opened + timedelta(days=days)
+        won = rng.random() < (0.55 if co_sold else 0.3)
+        outcome = "open" if closed > today else ("won" if won else "lost")
+        amount = round(rng.uniform(40_000, 160_000) * (1.3 if co_sold else 1.0), -3)
+        add_opportunity(
+            ws,
+            PARTNER,
+            str(row.name),
+            opened,
+            amount=amount,
+            closed=None if outcome == "open" else closed,
+            outcome=outcome,
+            partner_involved=co_sold,
+            our_key=str(row.our_key),
+        )
+    for weeks_ago in range(1, 7):
+        day = today - timedelta(weeks=2 * weeks_ago)
+        log_engagement(ws, PARTNER, "sync_scheduled", day)
+        if weeks_ago != 3:
+            log_engagement(ws, PARTNER, "sync_attended", day, "pipeline review")
+        log_engagement(ws, PARTNER, "crm_update", day + timedelta(days=1))
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", ".lock"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).unlink()

@@ -1,0 +1,1681 @@
+"""Step 2, matching: find the accounts both companies have, with a score and a reason for each.
+
+Tiers, strongest first: a shared web domain; a domain the user declared an alias of another; the
+same name key (``engine.names``); then, for the accounts still unmatched on both sides, fuzzy
+names: typos, abbreviations, registry word order, squashed words, acronyms and short everyday
+names against long legal ones, with industry, country, city and websites raising or lowering
+confidence. Each link gets a score (0–100), a method and a one-line explanation; above the
+``auto`` threshold it is matched, between ``review`` and ``auto`` it waits for the user.
+
+The core, ``match_frames``, is pure: two DataFrames in, one DataFrame of links out, the same
+for the same input and symmetric in its two sides. Fuzzy candidates never come from all pairs
+on big inputs: small sides are compared whole with rapidfuzz ``cdist`` in chunks, big ones
+through blocking keys with capped block sizes (the rarest words, one-letter-left-out variants
+of the rarest word, neighbouring words joined, the two rarest words together) and a sorted
+neighbourhood (names sorted forwards, backwards and without spaces), then rescored pair by pair
+with ``cpdist``. Scores weigh words by IDF, so a rare brand counts far more than "Holdings".
+
+The workspace functions store links for a partnership and keep user decisions (accept, reject,
+link, unlink) keyed by ``account_key``, so decisions survive re-matching and refreshed imports.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz import fuzz, process
+from sqlalchemy import text
+
+from engine.errors import Cancelled, OverlapError
+from engine.models import DomainAlias, Match
+from engine.names import ACRONYM_STOPWORDS, name_keys, squashed_keys
+from engine.workspace import Workspace, account_keys, now
+
+try:  # the domain module is shared with import; matching works without its generic list
+    from engine.domains import GENERIC_DOMAINS, registrable_domain
+except ImportError:  # pragma: no cover - only while the import step is being built
+    GENERIC_DOMAINS = frozenset(
+        {"gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "linkedin.com"}
+    )
+
+    def registrable_domain(value: str) -> str:
+        return value.strip().lower()
+
+
+Progress = Callable[[float, str], None]
+Cancel = Callable[[], bool]
+
+MATCH_METHODS = ("domain", "alias", "name", "fuzzy", "manual")
+MATCH_STATUSES = ("auto", "review", "accepted", "rejected", "manual")
+SHARED_MATCH_STATUSES = ("auto", "accepted", "manual")
+MATCH_DECISIONS = ("accept", "reject", "unlink")
+DEFAULT_AUTO = 92.0
+DEFAULT_REVIEW = 75.0
+RESULT_COLUMNS = ["our_index", "partner_index", "method", "score", "status", "explanation"]
+
+# Candidate generation. The scorer and cutoff are public so the benchmark can compare the
+# blocking against brute force with the very same scorer (computed as ``ratio`` on words put in
+# alphabetical order once, which is what ``token_sort_ratio`` does for every pair).
+CANDIDATE_SCORER = fuzz.token_sort_ratio
+CANDIDATE_CUTOFF = 70
+# Sides whose product of sizes is below this are compared whole (cdist in chunks).
+BRUTE_FORCE_CELLS = 25_000_000
+CDIST_CHUNK_CELLS = 8_000_000
+# A blocking key shared by more accounts than this on either side is too common to say anything.
+BLOCK_CAP = 20
+# The most candidate pairs blocking may produce before the cap is lowered (bounds memory).
+PAIR_BUDGET = 40_000_000
+# A domain or name key carried by more accounts than this on either side links nothing by
+# itself (a reseller's domain, "Holdings"): it would produce a flood of links.
+CROWDED = 50
+# rapidfuzz holds the GIL while it reads a chunk's strings (~0.1 s per million pairs): chunks
+# this size keep a GUI thread running beside the matching responsive (no stall over ~50 ms).
+SCORE_CHUNK = 250_000
+# Places either side of a name, in sorted order, that sorted-neighbourhood candidates come from.
+NEIGHBOURHOOD = 8
+# The rarest words of a name that also get one-letter-left-out blocking keys (typos).
+DELETION_WORDS = 1
+MAX_TOKENS = 6
+
+
+# ---------------------------------------------------------------------------- preparation
+
+
+@dataclass
+class _Side:
+    """One side's columns as plain arrays, ready for joins and scorers."""
+
+    names: np.ndarray  # original names (for explanations)
+    keys: np.ndarray  # name keys
+    compact: np.ndarray  # name keys without spaces ("face book" = "facebook")
+    domain_values: np.ndarray  # every (account, domain) pair: the domain, generic ones removed
+    domain_rows: np.ndarray  # ... and the account's position
+    one_run: np.ndarray  # the key is one run of eight letters or more (squashed words?)
+    has_site: np.ndarray  # has at least one domain
+    site_label: np.ndarray  # first domain without its suffix ("acme" of acme.co.uk)
+    industry: np.ndarray
+    country: np.ndarray
+    city: np.ndarray
+    tokens: list[list[str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+# Country spellings CRMs use, folded like name keys, → one code. Unknown values compare as
+# written, so only a known pair of different countries counts against a match.
+_COUNTRIES = {
+    "us": "united states|usa|us|u s|u s a|united states of america|america",
+    "gb": "united kingdom|uk|u k|gb|gbr|great britain|england|scotland|wales|britain",
+    "de": "germany|deutschland|de|deu|ger",
+    "fr": "france|fr|fra",
+    "ca": "canada|ca|can",
+    "au": "australia|au|aus",
+    "nl": "netherlands|the netherlands|holland|nl|nld|nederland",
+    "jp": "japan|jp|jpn|nippon|日本",
+    "se": "sweden|sverige|se|swe",
+    "fi": "finland|suomi|fi|fin",
+    "dk": "denmark|danmark|dk|dnk",
+    "no": "norway|norge|no|nor",
+    "mx": "mexico|mx|mex",
+    "es": "spain|espana|es|esp",
+    "ch": "switzerland|schweiz|suisse|svizzera|ch|che",
+    "it": "italy|italia|it|ita",
+    "br": "brazil|brasil|br|bra",
+    "at": "austria|osterreich|at|aut",
+    "be": "belgium|belgique|belgie|be|bel",
+    "ie": "ireland|eire|ie|irl",
+    "in": "india|in|ind|bharat",
+    "cn": "china|people s republic of china|prc|cn|chn|中国",
+    "kr": "south korea|korea|republic of korea|kr|kor",
+    "sg": "singapore|sg|sgp",
+    "pl": "poland|polska|pl|pol",
+    "pt": "portugal|pt|prt",
+    "tr": "turkey|turkiye|tr|tur",
+    "il": "israel|il|isr",
+    "ae": "united arab emirates|uae|ae|are",
+    "za": "south africa|za|zaf",
+    "nz": "new zealand|nz|nzl",
+    "ar": "argentina|ar|arg",
+    "cl": "chile|cl|chl",
+    "co": "colombia|co|col",
+}
+_COUNTRY_CODES = {
+    alias: code for code, aliases in _COUNTRIES.items() for alias in aliases.split("|")
+}
+
+
+def _folded(values: pd.Series) -> np.ndarray:
+    """Case and accents folded, punctuation out: "Düsseldorf" = "DUSSELDORF"."""
+    codes, uniques = pd.factorize(values.astype(object).where(values.notna(), "").to_numpy())
+    if len(uniques) == 0:
+        return np.full(len(values), "", dtype=object)
+    keys = name_keys(pd.Series(np.asarray(uniques, dtype=object))).to_numpy(dtype=object)
+    return np.where(codes >= 0, keys[np.maximum(codes, 0)], "").astype(object)
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    values = frame[name].astype(object).where(frame[name].notna(), "")
+    if name == "country":
+        # Few distinct values: fold each once.
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+        folded = [" ".join(re.sub(r"[^\w]+", " ", str(v).casefold()).split()) for v in uniques]
+        mapped = np.array([_COUNTRY_CODES.get(v, v) for v in folded] + [""], dtype=object)
+        return mapped[np.where(codes >= 0, codes, len(folded))]
+    return _folded(values)
+
+
+def _prepare(frame: pd.DataFrame) -> _Side:
+    if "name" not in frame.columns:
+        raise OverlapError("the accounts have no 'name' column")
+    names = frame["name"].astype(object).where(frame["name"].notna(), "").to_numpy(dtype=object)
+    keys = name_keys(frame["name"]).to_numpy(dtype=object)
+    compact = squashed_keys(pd.Series(keys, dtype=object)).to_numpy(dtype=object)
+    column = frame["domains"] if "domains" in frame.columns else pd.Series([""] * len(frame))
+    cells = column.astype(object).where(column.notna(), "").tolist()
+    split = pc.split_pattern(pc.utf8_lower(pa.array(cells, type=pa.string())), " ")
+    values = pc.list_flatten(split)
+    rows = pc.list_parent_indices(split).to_numpy().astype(np.int64)
+    generic = pa.array(sorted(GENERIC_DOMAINS), type=pa.string())
+    keep = pc.and_(pc.not_equal(values, ""), pc.invert(pc.is_in(values, value_set=generic)))
+    keep_np = keep.to_numpy(zero_copy_only=False)
+    domain_values = pc.filter(values, keep).to_numpy(zero_copy_only=False).astype(object)
+    domain_rows = rows[keep_np]
+    # One (account, domain) pair each time, first domain first.
+    pairs = pd.DataFrame({"r": domain_rows, "d": domain_values}).drop_duplicates()
+    domain_rows, domain_values = pairs["r"].to_numpy(np.int64), pairs["d"].to_numpy(object)
+    first = np.full(len(frame), "", dtype=object)
+    firsts = pairs.drop_duplicates("r")
+    first[firsts["r"].to_numpy(np.int64)] = firsts["d"].to_numpy(object)
+    labels = pc.split_pattern(pa.array(first, type=pa.string()), ".", max_splits=1)
+    return _Side(
+        names=names,
+        keys=keys,
+        compact=compact,
+        domain_values=domain_values,
+        domain_rows=domain_rows,
+        has_site=first != "",
+        one_run=_one_run(keys),
+        site_label=pc.list_element(labels, 0).to_numpy(zero_copy_only=False).astype(object),
+        industry=_column(frame, "industry"),
+        country=_column(frame, "country"),
+        city=_column(frame, "city"),
+    )
+
+
+def _one_run(keys: np.ndarray) -> np.ndarray:
+    values = pa.array(keys, type=pa.string())
+    spaced = pc.match_substring(values, " ")
+    long_enough = pc.greater_equal(pc.utf8_length(values), 8)
+    return pc.and_(pc.invert(spaced), long_enough).to_numpy(zero_copy_only=False)
+
+
+def _check(cancel: Cancel | None) -> None:
+    if cancel is not None and cancel():
+        raise Cancelled()
+
+
+def _report(progress: Progress | None, fraction: float, message: str) -> None:
+    if progress is not None:
+        progress(max(0.0, min(1.0, fraction)), message)
+
+
+# ---------------------------------------------------------------------------- joins
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes of strings (Arrow's hash table: several times pandas' speed on objects)."""
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64), int(values.max()) + 1 if len(values) else 0
+    encoded = pa.array(values, type=pa.string()).dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), len(encoded.dictionary)
+
+
+def _join_keys(
+    keys_a: Sequence[Any] | np.ndarray,
+    rows_a: np.ndarray,
+    keys_b: Sequence[Any] | np.ndarray,
+    rows_b: np.ndarray,
+    *,
+    cap: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of rows sharing a key, skipping keys held by more than ``cap`` rows on a side.
+
+    Returns (rows_a, rows_b, position in ``keys_a`` of the shared key, crowded keys as a boolean
+    per distinct key).
+    """
+    empty = np.empty(0, dtype=np.int64)
+    if len(keys_a) == 0 or len(keys_b) == 0:
+        return empty, empty, empty, np.zeros(0, dtype=bool)
+    both = [np.asarray(keys_a), np.asarray(keys_b)]
+    if not all(k.dtype.kind in "iu" for k in both):
+        both = [k.astype(object) for k in both]
+    codes, size = _factorize(np.concatenate(both))
+    code_a, code_b = codes[: len(keys_a)], codes[len(keys_a) :]
+    count_a = np.bincount(code_a, minlength=size)
+    count_b = np.bincount(code_b, minlength=size)
+    crowded = (count_a > cap) | (count_b > cap)
+    usable = (count_a > 0) & (count_b > 0) & ~crowded
+    keep_a, keep_b = usable[code_a], usable[code_b]
+    left = pd.DataFrame({"k": code_a[keep_a], "a": rows_a[keep_a], "p": np.flatnonzero(keep_a)})
+    right = pd.DataFrame({"k": code_b[keep_b], "b": rows_b[keep_b]})
+    joined = left.merge(right, on="k", how="inner", sort=False)
+    return (
+        joined["a"].to_numpy(np.int64),
+        joined["b"].to_numpy(np.int64),
+        joined["p"].to_numpy(np.int64),
+        crowded & (count_a > 0) & (count_b > 0),
+    )
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct integers (a sort: numpy's hash-based ``unique`` is far slower here)."""
+    if len(values) == 0:
+        return values
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
+def _unique_pairs(a: np.ndarray, b: np.ndarray, n_b: int) -> tuple[np.ndarray, np.ndarray]:
+    if len(a) == 0:
+        return a, b
+    codes = _distinct(a.astype(np.int64) * max(n_b, 1) + b.astype(np.int64))
+    return codes // max(n_b, 1), codes % max(n_b, 1)
+
+
+# ---------------------------------------------------------------------------- exact tiers
+
+
+def _alias_groups(aliases: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each aliased domain → one representative of its group (union-find, smallest name)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for first, second in aliases:
+        a, b = find(first.strip().lower()), find(second.strip().lower())
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {d: find(d) for d in list(parent)}
+
+
+def _explode_domains(side: _Side) -> tuple[np.ndarray, np.ndarray]:
+    return side.domain_values, side.domain_rows
+
+
+def _domain_tier(
+    ours: _Side, theirs: _Side, aliases: dict[str, str], notes: list[str]
+) -> pd.DataFrame:
+    dom_a, rows_a = _explode_domains(ours)
+    dom_b, rows_b = _explode_domains(theirs)
+    frames = []
+    a, b, k, crowded = _join_keys(dom_a, rows_a, dom_b, rows_b, cap=CROWDED)
+    if crowded.any():
+        notes.append(
+            f"{int(crowded.sum())} domain(s) carried by more than {CROWDED} accounts were not used"
+        )
+    if len(a):
+        shared = pd.DataFrame({"a": a, "b": b, "detail": dom_a[k]})
+        shared = shared.sort_values(["a", "b", "detail"]).drop_duplicates(["a", "b"])
+        frames.append(
+            pd.DataFrame(
+                {
+                    "a": shared["a"].to_numpy(),
+                    "b": shared["b"].to_numpy(),
+                    "method": "domain",
+                    "score": 100.0,
+                    "explanation": ["same domain " + d for d in shared["detail"]],
+                }
+            )
+        )
+    if aliases and len(dom_a) and len(dom_b):
+        canon_a = np.array([aliases.get(d, d) for d in dom_a], dtype=object)
+        canon_b = np.array([aliases.get(d, d) for d in dom_b], dtype=object)
+        a, b, _k, _crowded = _join_keys(
+            canon_a, np.arange(len(dom_a)), canon_b, np.arange(len(dom_b)), cap=CROWDED
+        )
+        differ = dom_a[a] != dom_b[b]
+        if differ.any():
+            pairs = pd.DataFrame(
+                {
+                    "a": rows_a[a[differ]],
+                    "b": rows_b[b[differ]],
+                    "da": dom_a[a[differ]],
+                    "db": dom_b[b[differ]],
+                }
+            )
+            # A lexical order of the two domains keeps the explanation symmetric.
+            lo = np.where(pairs["da"] < pairs["db"], pairs["da"], pairs["db"])
+            hi = np.where(pairs["da"] < pairs["db"], pairs["db"], pairs["da"])
+            pairs["detail"] = [f"{x} is an alias of {y}" for x, y in zip(lo, hi, strict=True)]
+            pairs = pairs.sort_values(["a", "b", "detail"]).drop_duplicates(["a", "b"])
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "a": pairs["a"].to_numpy(),
+                        "b": pairs["b"].to_numpy(),
+                        "method": "alias",
+                        "score": 100.0,
+                        "explanation": pairs["detail"].to_numpy(),
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True) if frames else _empty_links()
+
+
+def _empty_links() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "a": np.empty(0, dtype=np.int64),
+            "b": np.empty(0, dtype=np.int64),
+            "method": np.empty(0, dtype=object),
+            "score": np.empty(0, dtype=float),
+            "explanation": np.empty(0, dtype=object),
+        }
+    )
+
+
+# How much each agreeing (plus) or disagreeing (minus) field moves a name-based score. CRMs
+# name industries from different picklists, so a different industry says little; a different
+# country says a lot.
+_FIELDS = (("country", 2.0, 12.0), ("city", 3.0, 9.0), ("industry", 2.0, 0.0))
+_RELATED_SITES, _OTHER_SITES = 3.0, 12.0
+
+
+def _evidence(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How industry, country, city and websites raise or lower a name-based score.
+
+    Pairs reaching the name tiers share no domain (the domain tier would have linked them), so
+    two websites mean two companies unless their names match ("acme.com" / "acme.de").
+    """
+    adjust = np.zeros(len(a), dtype=float)
+    for field_name, plus, minus in _FIELDS:
+        va = getattr(ours, field_name)[a]
+        vb = getattr(theirs, field_name)[b]
+        both = (va != "") & (vb != "")
+        adjust += np.where(both & (va == vb), plus, 0.0) - np.where(both & (va != vb), minus, 0.0)
+    sites = ours.has_site[a] & theirs.has_site[b]
+    related = sites & (ours.site_label[a] == theirs.site_label[b])
+    adjust += np.where(related, _RELATED_SITES, 0.0) - np.where(sites & ~related, _OTHER_SITES, 0.0)
+    return adjust
+
+
+def _evidence_words(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> list[str]:
+    """``_evidence`` in words ("same country; different websites"), for the links kept."""
+    parts: list[list[str]] = [[] for _ in range(len(a))]
+    for field_name, _plus, minus in _FIELDS:
+        va = getattr(ours, field_name)[a]
+        vb = getattr(theirs, field_name)[b]
+        both = (va != "") & (vb != "")
+        for i in np.flatnonzero(both & (va == vb)):
+            parts[i].append(f"same {field_name}")
+        if minus > 0:
+            for i in np.flatnonzero(both & (va != vb)):
+                parts[i].append(f"different {field_name}")
+    sites = ours.has_site[a] & theirs.has_site[b]
+    related = sites & (ours.site_label[a] == theirs.site_label[b])
+    for i in np.flatnonzero(related):
+        parts[i].append("related websites")
+    for i in np.flatnonzero(sites & ~related):
+        parts[i].append("different websites")
+    return ["; ".join(p) for p in parts]
+
+
+def _with_evidence(text_: str, words: str) -> str:
+    return f"{text_}; {words}" if words else text_
+
+
+def _name_tier(ours: _Side, theirs: _Side, notes: list[str]) -> pd.DataFrame:
+    frames = []
+    nonempty_a = np.flatnonzero(ours.keys != "")
+    nonempty_b = np.flatnonzero(theirs.keys != "")
+    a, b, _k, crowded = _join_keys(
+        ours.keys[nonempty_a], nonempty_a, theirs.keys[nonempty_b], nonempty_b, cap=CROWDED
+    )
+    if crowded.any():
+        notes.append(
+            f"{int(crowded.sum())} name(s) carried by more than {CROWDED} accounts were not used"
+        )
+    if len(a):
+        frames.append((a, b, 100.0, "same name after removing legal forms"))
+    # Squashed or split words: "Face Book" = "Facebook".
+    ca, cb = ours.compact[nonempty_a], theirs.compact[nonempty_b]
+    a2, b2, _k, _c = _join_keys(ca, nonempty_a, cb, nonempty_b, cap=CROWDED)
+    differ = ours.keys[a2] != theirs.keys[b2]
+    if differ.any():
+        frames.append((a2[differ], b2[differ], 96.0, "same name apart from spaces"))
+    if not frames:
+        return _empty_links()
+    out = []
+    for a_, b_, base, words in frames:
+        adjust = _evidence(ours, theirs, a_, b_)
+        out.append(
+            pd.DataFrame(
+                {
+                    "a": a_,
+                    "b": b_,
+                    "method": "name",
+                    "score": np.clip(base + np.minimum(adjust, 0.0), 0, 100),
+                    "explanation": [
+                        _with_evidence(words, w) for w in _evidence_words(ours, theirs, a_, b_)
+                    ],
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True)
+
+
+# ---------------------------------------------------------------------------- fuzzy candidates
+
+
+def _tokens(keys: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(row, token) of every token of every key."""
+    split = pc.split_pattern(keys, " ")
+    flat = pc.list_flatten(split)
+    rows = pc.list_parent_indices(split).to_numpy().astype(np.int64)
+    keep = pc.not_equal(flat, "")
+    return rows[keep.to_numpy(zero_copy_only=False)], pc.filter(flat, keep)
+
+
+@dataclass
+class _TokenTable:
+    rows: np.ndarray  # row of each (row, token) entry, sorted by row then rarity
+    ids: np.ndarray  # token id
+    idf: np.ndarray  # weight of each token id
+    vocabulary: pa.Array  # token string per id
+    words: np.ndarray  # the same as Python strings
+    rank: np.ndarray  # 0 for a row's rarest token, 1 for the next...
+
+
+def _token_tables(keys_a: np.ndarray, keys_b: np.ndarray) -> tuple[_TokenTable, _TokenTable]:
+    """Token tables of both sides with one vocabulary and IDF weights counted over both."""
+    rows_a, tok_a = _tokens(pa.array(keys_a, type=pa.string()))
+    rows_b, tok_b = _tokens(pa.array(keys_b, type=pa.string()))
+    encoded = (
+        pa.chunked_array([tok_a, tok_b], type=pa.string()).combine_chunks().dictionary_encode()
+    )
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    vocabulary = encoded.dictionary
+    size = len(vocabulary)
+    ids_a, ids_b = codes[: len(tok_a)], codes[len(tok_a) :]
+    frequency = np.zeros(size, dtype=np.int64)
+    dedup = []
+    for rows, ids in ((rows_a, ids_a), (rows_b, ids_b)):
+        if len(rows):
+            pair = _distinct(rows * (size + 1) + ids)
+            rows, ids = pair // (size + 1), pair % (size + 1)
+        dedup.append((rows, ids))
+        frequency += np.bincount(ids, minlength=size)
+    total = len(keys_a) + len(keys_b)
+    idf = np.log((total + 1) / (frequency + 0.5))
+    words = np.asarray(vocabulary.to_pylist(), dtype=object)
+    tables = []
+    for rows, ids in dedup:
+        order = np.lexsort((ids, -idf[ids], rows))
+        rows, ids = rows[order], ids[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1] if len(rows) else np.empty(0, np.int64)
+        rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        tables.append(_TokenTable(rows, ids, idf, vocabulary, words, rank))
+    return tables[0], tables[1]
+
+
+def _deletion_variants(vocabulary: pa.Array, ids: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """Each token of ``ids`` and the token with one letter left out: (token id, variant)."""
+    tokens = vocabulary.take(pa.array(ids, type=pa.int64()))
+    lengths = pc.utf8_length(tokens).to_numpy(zero_copy_only=False)
+    owners = [ids]
+    variants = [tokens]
+    for i in range(int(lengths.max()) if len(lengths) else 0):
+        sel = np.flatnonzero(lengths > i)
+        part = tokens.take(pa.array(sel, type=pa.int64()))
+        variants.append(
+            pc.binary_join_element_wise(
+                pc.utf8_slice_codeunits(part, 0, i), pc.utf8_slice_codeunits(part, i + 1), ""
+            )
+        )
+        owners.append(ids[sel])
+    return np.concatenate(owners), pa.concat_arrays(variants)
+
+
+def _join_codes(
+    code_a: np.ndarray, rows_a: np.ndarray, code_b: np.ndarray, rows_b: np.ndarray, cap: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows sharing an integer code held by at most ``cap`` rows on each side."""
+    if len(code_a) == 0 or len(code_b) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    a, b, _k, _c = _join_keys(code_a, rows_a, code_b, rows_b, cap=cap)
+    return a, b
+
+
+def _blocking_pairs(
+    table_a: _TokenTable, table_b: _TokenTable, keys_a: pa.Array, keys_b: pa.Array
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs from blocking keys: a name's two rarest words as written, its rarest word
+    with each letter left out (one typo apart), neighbouring words joined ("face book" meets
+    "facebook"), and its two rarest words together. Keys held by more than ``BLOCK_CAP`` rows
+    on a side are too common to say anything and are skipped."""
+    vocabulary = table_a.vocabulary
+    size = len(vocabulary)
+    found_a, found_b = [], []
+    # Rarest words as written.
+    ta, tb = table_a.rank < 2, table_b.rank < 2
+    a, b = _join_codes(
+        table_a.ids[ta], table_a.rows[ta], table_b.ids[tb], table_b.rows[tb], BLOCK_CAP
+    )
+    found_a.append(a)
+    found_b.append(b)
+    # One letter left out of the rarest word(s) of four letters or more.
+    lengths = pc.utf8_length(vocabulary).to_numpy(zero_copy_only=False)
+    da = (table_a.rank < DELETION_WORDS) & (lengths[table_a.ids] >= 4)
+    db = (table_b.rank < DELETION_WORDS) & (lengths[table_b.ids] >= 4)
+    rare_ids = _distinct(np.concatenate([table_a.ids[da], table_b.ids[db]]))
+    if len(rare_ids):
+        owners, variants = _deletion_variants(vocabulary, rare_ids)
+        vcodes = (
+            variants.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        )
+        by_token = pd.DataFrame({"t": owners, "v": vcodes}).drop_duplicates()
+        sides = []
+        for table, sel in ((table_a, da), (table_b, db)):
+            entries = pd.DataFrame({"t": table.ids[sel], "r": table.rows[sel]})
+            joined = entries.merge(by_token, on="t", sort=False)
+            sides.append((joined["v"].to_numpy(np.int64), joined["r"].to_numpy(np.int64)))
+        a, b = _join_codes(sides[0][0], sides[0][1], sides[1][0], sides[1][1], BLOCK_CAP)
+        found_a.append(a)
+        found_b.append(b)
+    # Neighbouring words joined, looked up among the other side's words.
+    squashed = []
+    for keys in (keys_a, keys_b):
+        split = pc.split_pattern(keys, " ")
+        counts = pc.list_value_length(split).to_numpy(zero_copy_only=False)
+        parts_codes, parts_rows = [], []
+        for i in range(min(int(counts.max()) - 1 if len(counts) else 0, MAX_TOKENS)):
+            rows = np.flatnonzero(counts > i + 1)
+            sub = split.take(pa.array(rows, type=pa.int64()))
+            joined = pc.binary_join_element_wise(
+                pc.list_element(sub, i), pc.list_element(sub, i + 1), ""
+            )
+            code = pc.index_in(joined, value_set=vocabulary).to_numpy(zero_copy_only=False)
+            ok = ~np.isnan(code.astype(float))
+            parts_codes.append(code[ok].astype(np.int64))
+            parts_rows.append(rows[ok])
+        squashed.append(
+            (
+                np.concatenate(parts_codes) if parts_codes else np.empty(0, np.int64),
+                np.concatenate(parts_rows) if parts_rows else np.empty(0, np.int64),
+            )
+        )
+    # A squashed pair of one side meets a word of the other, both ways.
+    for (sq_codes, sq_rows), table, flip in (
+        (squashed[0], table_b, False),
+        (squashed[1], table_a, True),
+    ):
+        a, b = _join_codes(sq_codes, sq_rows, table.ids, table.rows, BLOCK_CAP)
+        found_a.append(b if flip else a)
+        found_b.append(a if flip else b)
+    # The two rarest words together.
+    pair_codes = []
+    for table in (table_a, table_b):
+        first = np.flatnonzero(table.rank == 0)
+        second = np.flatnonzero(table.rank == 1)
+        has = np.isin(table.rows[first], table.rows[second])
+        first = first[has]
+        lo = np.minimum(table.ids[first], table.ids[second])
+        hi = np.maximum(table.ids[first], table.ids[second])
+        pair_codes.append((lo * size + hi, table.rows[first]))
+    inverse, _uniques = pd.factorize(np.concatenate([pair_codes[0][0], pair_codes[1][0]]))
+    n0 = len(pair_codes[0][0])
+    a, b = _join_codes(inverse[:n0], pair_codes[0][1], inverse[n0:], pair_codes[1][1], BLOCK_CAP)
+    found_a.append(a)
+    found_b.append(b)
+    return np.concatenate(found_a), np.concatenate(found_b)
+
+
+def _sorted_words(keys: np.ndarray) -> np.ndarray:
+    """Each key with its words in alphabetical order (what ``token_sort_ratio`` compares)."""
+    return np.array([" ".join(sorted(k.split())) for k in keys], dtype=object)
+
+
+def candidate_pairs(
+    keys_a: Sequence[str] | np.ndarray,
+    keys_b: Sequence[str] | np.ndarray,
+    *,
+    cutoff: float = CANDIDATE_CUTOFF,
+    brute_force: bool | None = None,
+    cancel: Cancel | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Pairs of name keys alike by at least ``cutoff``: the better of ``token_sort_ratio`` and
+    ``ratio`` of the keys without spaces (squashed words).
+
+    Brute force (all pairs, ``cdist`` in chunks) when the sides are small or ``brute_force`` is
+    True; otherwise blocking keys with capped blocks and a sorted neighbourhood, rescored with
+    ``cpdist``. Returns columns a, b (positions) and score.
+    """
+    keys_a = np.asarray(keys_a, dtype=object)
+    keys_b = np.asarray(keys_b, dtype=object)
+    compact = (
+        squashed_keys(pd.Series(keys_a, dtype=object)).to_numpy(dtype=object),
+        squashed_keys(pd.Series(keys_b, dtype=object)).to_numpy(dtype=object),
+    )
+    return _candidates(keys_a, keys_b, compact, None, cutoff, brute_force, cancel, progress)
+
+
+def _candidates(
+    keys_a: np.ndarray,
+    keys_b: np.ndarray,
+    compact: tuple[np.ndarray, np.ndarray],
+    tables: tuple[_TokenTable, _TokenTable] | None,
+    cutoff: float,
+    brute_force: bool | None,
+    cancel: Cancel | None,
+    progress: Progress | None,
+) -> pd.DataFrame:
+    if brute_force is None:
+        brute_force = len(keys_a) * len(keys_b) <= BRUTE_FORCE_CELLS
+    if len(keys_a) == 0 or len(keys_b) == 0:
+        return pd.DataFrame(
+            {"a": np.empty(0, np.int64), "b": np.empty(0, np.int64), "score": np.empty(0)}
+        )
+    sorted_a, sorted_b = _sorted_words(keys_a), _sorted_words(keys_b)
+    if brute_force:
+        by_words = _cdist_pairs(sorted_a, sorted_b, cutoff, cancel, progress)
+        squashed = _cdist_pairs(compact[0], compact[1], cutoff, cancel, progress)
+        both = pd.concat([by_words, squashed], ignore_index=True)
+        both = both.sort_values(["a", "b", "score"], ascending=[True, True, False])
+        return both.drop_duplicates(["a", "b"]).reset_index(drop=True)
+    if tables is None:
+        tables = _token_tables(keys_a, keys_b)
+    _check(cancel)
+    a, b = _blocking_pairs(
+        tables[0], tables[1], pa.array(keys_a, type=pa.string()), pa.array(keys_b, type=pa.string())
+    )
+    _check(cancel)
+    na, nb = _neighbours(sorted_a, sorted_b)
+    # Squashed names ("ZairzitronAdvAutomotiveCorp") meet their spaced spelling by the start
+    # and the order of their letters without spaces.
+    ca, cb = _neighbours(compact[0], compact[1], backwards=False)
+    pa_, pb_ = _join_keys(
+        _compact_start(compact[0], ""),
+        np.arange(len(keys_a)),
+        _compact_start(compact[1], "#"),
+        np.arange(len(keys_b)),
+        cap=BLOCK_CAP,
+    )[:2]
+    a, b = _unique_pairs(
+        np.concatenate([a, na, ca, pa_]), np.concatenate([b, nb, cb, pb_]), len(keys_b)
+    )
+    _check(cancel)
+    # ratio on words in alphabetical order is token_sort_ratio, without re-sorting every pair.
+    scores = np.maximum(
+        _chunked_cpdist(sorted_a[a], sorted_b[b], fuzz.ratio, cutoff, cancel, progress),
+        _chunked_cpdist(compact[0][a], compact[1][b], fuzz.ratio, cutoff, cancel, None),
+    )
+    keep = scores > 0 if cutoff > 0 else scores >= 0
+    return pd.DataFrame({"a": a[keep], "b": b[keep], "score": scores[keep].astype(float)})
+
+
+def _compact_start(compact: np.ndarray, short: str) -> np.ndarray:
+    """The first seven letters of names of eight or more, else ``short``."""
+    values = pa.array(compact, type=pa.string())
+    start = pc.utf8_slice_codeunits(values, 0, 7)
+    long_enough = pc.greater_equal(pc.utf8_length(values), 8)
+    return pc.if_else(long_enough, start, short).to_numpy(zero_copy_only=False).astype(object)
+
+
+def _neighbours(
+    sorted_a: np.ndarray, sorted_b: np.ndarray, *, backwards: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted neighbourhood: pairs of the two sides that lie within ``NEIGHBOURHOOD`` places of
+    each other when all names, words in order, are sorted forwards and backwards. Two spellings
+    that share a long start or a long end meet here even when every word of them is common
+    ("keystone chemical" / "keystone chemicals")."""
+    words = pa.array(np.concatenate([sorted_a, sorted_b]), type=pa.string())
+    side = np.r_[np.zeros(len(sorted_a), dtype=bool), np.ones(len(sorted_b), dtype=bool)]
+    rows = np.r_[np.arange(len(sorted_a)), np.arange(len(sorted_b))]
+    found_a, found_b = [], []
+    # Big inputs look at fewer neighbours: memory and time stay linear in the input.
+    window = NEIGHBOURHOOD if len(side) <= 400_000 else max(2, NEIGHBOURHOOD // 3)
+    for ordered in (words, pc.utf8_reverse(words)) if backwards else (words,):
+        order = pc.sort_indices(ordered).to_numpy()
+        for offset in range(1, window + 1):
+            left, right = order[:-offset], order[offset:]
+            cross = side[left] != side[right]
+            left, right = left[cross], right[cross]
+            a_first = ~side[left]
+            found_a.append(np.where(a_first, rows[left], rows[right]))
+            found_b.append(np.where(a_first, rows[right], rows[left]))
+    if not found_a:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(found_a).astype(np.int64), np.concatenate(found_b).astype(np.int64)
+
+
+def _chunked_cpdist(
+    left: np.ndarray,
+    right: np.ndarray,
+    scorer: Callable[..., float],
+    cutoff: float,
+    cancel: Cancel | None = None,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """Scores of pairs (0 below ``cutoff``, as ``cdist`` gives them)."""
+    out = np.empty(len(left), dtype=np.uint8)
+    for start in range(0, len(left), SCORE_CHUNK):
+        _check(cancel)
+        stop = start + SCORE_CHUNK
+        out[start:stop] = process.cpdist(
+            left[start:stop].tolist(),
+            right[start:stop].tolist(),
+            scorer=scorer,
+            dtype=np.uint8,
+            workers=-1,
+            score_cutoff=cutoff,
+        )
+        _report(progress, stop / max(len(left), 1), "Scoring candidate names")
+    return out
+
+
+def _cdist_pairs(
+    keys_a: np.ndarray,
+    keys_b: np.ndarray,
+    cutoff: float,
+    cancel: Cancel | None,
+    progress: Progress | None,
+) -> pd.DataFrame:
+    rows = max(1, CDIST_CHUNK_CELLS // max(len(keys_b), 1))
+    found_a, found_b, found_s = [], [], []
+    list_b = keys_b.tolist()
+    for start in range(0, len(keys_a), rows):
+        _check(cancel)
+        block = process.cdist(
+            keys_a[start : start + rows].tolist(),
+            list_b,
+            scorer=fuzz.ratio,
+            dtype=np.uint8,
+            workers=-1,
+            score_cutoff=cutoff,
+        )
+        ia, ib = np.nonzero(block)
+        found_a.append(ia + start)
+        found_b.append(ib)
+        found_s.append(block[ia, ib])
+        _report(progress, (start + rows) / len(keys_a), "Comparing names")
+    return pd.DataFrame(
+        {
+            "a": np.concatenate(found_a).astype(np.int64),
+            "b": np.concatenate(found_b).astype(np.int64),
+            "score": np.concatenate(found_s).astype(float),
+        }
+    )
+
+
+# ---------------------------------------------------------------------------- fuzzy scoring
+
+
+def _token_matrix(table: _TokenTable, n: int) -> np.ndarray:
+    """Token ids per row, rarest first, padded with -1 to ``MAX_TOKENS`` columns."""
+    matrix = np.full((n, MAX_TOKENS), -1, dtype=np.int64)
+    keep = table.rank < MAX_TOKENS
+    matrix[table.rows[keep], table.rank[keep]] = table.ids[keep]
+    return matrix
+
+
+def _soft_overlap(
+    ids_a: np.ndarray, ids_b: np.ndarray, idf: np.ndarray, vocabulary: np.ndarray
+) -> np.ndarray:
+    """IDF-weighted share of each side's words found in the other (Dice), typos forgiven.
+
+    A rare word ("Zoetis") weighs far more than "Holdings" or "Group"; a word counts as found
+    when the same or at most about one letter in five away (for words of four letters or more).
+    """
+    weight = np.where(ids_a >= 0, idf[np.maximum(ids_a, 0)], 0.0)
+    weight_b = np.where(ids_b >= 0, idf[np.maximum(ids_b, 0)], 0.0)
+    found_a = np.zeros(ids_a.shape, dtype=bool)
+    found_b = np.zeros(ids_b.shape, dtype=bool)
+    for i in range(MAX_TOKENS):
+        for j in range(MAX_TOKENS):
+            same = (ids_a[:, i] == ids_b[:, j]) & (ids_a[:, i] >= 0)
+            found_a[:, i] |= same
+            found_b[:, j] |= same
+    words = vocabulary
+    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    for i in range(MAX_TOKENS):
+        open_a = (ids_a[:, i] >= 0) & ~found_a[:, i] & (lengths[np.maximum(ids_a[:, i], 0)] >= 4)
+        if not open_a.any():
+            continue
+        for j in range(MAX_TOKENS):
+            open_pair = open_a & (ids_b[:, j] >= 0) & ~found_b[:, j]
+            open_pair &= lengths[np.maximum(ids_b[:, j], 0)] >= 4
+            where = np.flatnonzero(open_pair)
+            if len(where) == 0:
+                continue
+            scores = process.cpdist(
+                words[ids_a[where, i]].tolist(),
+                words[ids_b[where, j]].tolist(),
+                scorer=fuzz.ratio,
+                dtype=np.uint8,
+                workers=-1,
+            )
+            hit = where[scores >= 80]
+            found_a[hit, i] = True
+            found_b[hit, j] = True
+    total = weight.sum(axis=1) + weight_b.sum(axis=1)
+    matched = (weight * found_a).sum(axis=1) + (weight_b * found_b).sum(axis=1)
+    return np.divide(matched, total, out=np.zeros(len(total)), where=total > 0)
+
+
+def _score_pairs(
+    ours: _Side,
+    theirs: _Side,
+    a: np.ndarray,
+    b: np.ndarray,
+    by_words_all: np.ndarray,
+    tables: tuple[_TokenTable, _TokenTable],
+    cancel: Cancel | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fuzzy score (0–100) of each pair, how alike the names are in characters, and whether
+    the rarest word of each is in the other as written."""
+    matrix_a = _token_matrix(tables[0], len(ours))
+    matrix_b = _token_matrix(tables[1], len(theirs))
+    scores = np.empty(len(a), dtype=float)
+    chars = np.empty(len(a), dtype=float)
+    rare_exact = np.empty(len(a), dtype=bool)
+    for start in range(0, len(a), SCORE_CHUNK):
+        _check(cancel)
+        sa, sb = a[start : start + SCORE_CHUNK], b[start : start + SCORE_CHUNK]
+        by_words = by_words_all[start : start + SCORE_CHUNK]
+        squashed = process.cpdist(
+            ours.compact[sa].tolist(), theirs.compact[sb].tolist(), scorer=fuzz.ratio, workers=-1
+        )
+        char = np.maximum(by_words, squashed)
+        # A name written as one run of letters cannot be compared word by word.
+        one_run = ours.one_run[sa] | theirs.one_run[sb]
+        ids_a, ids_b = matrix_a[sa], matrix_b[sb]
+        overlap = _soft_overlap(ids_a, ids_b, tables[0].idf, tables[0].words)
+        overlap = np.where(one_run, np.maximum(overlap, squashed / 100.0), overlap)
+        # The rarest word of each name appears, spelled the same, in the other.
+        rare_exact[start : start + SCORE_CHUNK] = (ids_a[:, :1] == ids_b).any(axis=1) & (
+            ids_b[:, :1] == ids_a
+        ).any(axis=1)
+        scores[start : start + SCORE_CHUNK] = 0.5 * char + 50.0 * overlap
+        chars[start : start + SCORE_CHUNK] = char
+    return scores, chars, rare_exact
+
+
+def _initials(keys: pa.Array) -> np.ndarray:
+    """Initials of each key's significant words when it has three or more, else ""."""
+    split = pc.split_pattern(keys, " ")
+    words = pc.list_flatten(split)
+    rows = pc.list_parent_indices(split).to_numpy().astype(np.int64)
+    stop = pa.array(sorted(ACRONYM_STOPWORDS), type=pa.string())
+    keep = pc.and_(pc.not_equal(words, ""), pc.invert(pc.is_in(words, value_set=stop)))
+    keep_np = keep.to_numpy(zero_copy_only=False)
+    letters = pc.utf8_slice_codeunits(pc.filter(words, keep), 0, 1)
+    counts = np.bincount(rows[keep_np], minlength=len(keys))
+    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, letters), "")
+    out = joined.to_numpy(zero_copy_only=False).astype(object)
+    out[counts < 3] = ""
+    return out
+
+
+def _starts(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The first one, two and three words of each key with more words than that: (start, row)."""
+    split = pc.split_pattern(keys, " ")
+    counts = pc.list_value_length(split).to_numpy(zero_copy_only=False)
+    starts, owners = [], []
+    for m in range(1, 4):
+        rows = np.flatnonzero(counts > m)
+        if len(rows) == 0:
+            break
+        sub = split.take(pa.array(rows, type=pa.int64()))
+        starts.append(pc.binary_join(pc.list_slice(sub, 0, m), " ").to_numpy(zero_copy_only=False))
+        owners.append(rows)
+    if not starts:
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+    return np.concatenate(starts).astype(object), np.concatenate(owners).astype(np.int64)
+
+
+def _special_candidates(
+    ours: _Side, theirs: _Side, rest_a: np.ndarray, rest_b: np.ndarray
+) -> pd.DataFrame:
+    """Acronyms (IBM ↔ International Business Machines) and short everyday names that start
+    exactly one long name on the other side (Abbott ↔ Abbott Laboratories); review only."""
+    frames = []
+    sides = ((ours, theirs, rest_a, rest_b), (theirs, ours, rest_b, rest_a))
+    for flip, (x, y, rx, ry) in enumerate(sides):
+        y_keys = pa.array(y.keys, type=pa.string())
+        lengths = np.fromiter((len(k) for k in x.keys[rx]), dtype=np.int64, count=len(rx))
+        one_word = np.fromiter((" " not in k for k in x.keys[rx]), dtype=bool, count=len(rx))
+        # Acronyms: a one-word name of x equal to the initials of a name of y.
+        short = rx[one_word & (lengths >= 3) & (lengths <= 6)]
+        initials = _initials(y_keys)[ry]
+        has = initials != ""
+        sx, sy, _k, _c = _join_keys(x.keys[short], short, initials[has], ry[has], cap=3)
+        for i, j in zip(sx.tolist(), sy.tolist(), strict=True):
+            words = f"'{_clean(x.names[i])}' is the acronym of '{_clean(y.names[j])}'"
+            frames.append((i, j, flip, 82.0, words))
+        # Prefixes: counted over all of y, so "exactly one account starts that way" is true.
+        start_arr, owner_arr = _starts(y_keys)
+        if len(start_arr) == 0:
+            continue
+        codes, size = _factorize(start_arr)
+        once = np.bincount(codes, minlength=size) == 1
+        in_rest = np.zeros(len(y), dtype=bool)
+        in_rest[ry] = True
+        usable = once[codes] & in_rest[owner_arr]
+        cand_x = rx[lengths >= 4]
+        px, py, _k, _c = _join_keys(
+            x.keys[cand_x], cand_x, start_arr[usable], owner_arr[usable], cap=1
+        )
+        for i, j in zip(px.tolist(), py.tolist(), strict=True):
+            words = (
+                f"'{_clean(x.names[i])}' is the start of '{_clean(y.names[j])}', "
+                "the only account named so"
+            )
+            frames.append((i, j, flip, 80.0, words))
+    if not frames:
+        return pd.DataFrame({"a": [], "b": [], "base": [], "words": []})
+    rows = [(i, j, s, w) if flip == 0 else (j, i, s, w) for i, j, flip, s, w in frames]
+    out = pd.DataFrame(rows, columns=["a", "b", "base", "words"])
+    out = out.sort_values(["a", "b", "base", "words"], ascending=[True, True, False, True])
+    return out.drop_duplicates(["a", "b"]).astype({"a": np.int64, "b": np.int64})
+
+
+def _clean(name: Any) -> str:
+    return " ".join(str(name).split())
+
+
+def _fuzzy_tier(
+    ours: _Side,
+    theirs: _Side,
+    matched_a: np.ndarray,
+    matched_b: np.ndarray,
+    review: float,
+    auto: float,
+    cancel: Cancel | None,
+    progress: Progress | None,
+) -> pd.DataFrame:
+    """Fuzzy links for pairs where at least one account has no exact link yet (so a duplicate
+    spelled differently still links to the account its twin matched exactly)."""
+    usable_a = np.flatnonzero(ours.keys != "")
+    usable_b = np.flatnonzero(theirs.keys != "")
+    if not (~matched_a[usable_a]).any() and not (~matched_b[usable_b]).any():
+        return _empty_links()
+    if len(usable_a) == 0 or len(usable_b) == 0:
+        return _empty_links()
+    tables = _token_tables(ours.keys, theirs.keys)
+    found = _candidates(
+        ours.keys,
+        theirs.keys,
+        (ours.compact, theirs.compact),
+        tables,
+        CANDIDATE_CUTOFF,
+        None,
+        cancel,
+        progress,
+    )
+    a, b = found["a"].to_numpy(np.int64), found["b"].to_numpy(np.int64)
+    open_pair = ~(matched_a[a] & matched_b[b]) & (ours.keys[a] != "") & (theirs.keys[b] != "")
+    a, b, by_words = a[open_pair], b[open_pair], found["score"].to_numpy(float)[open_pair]
+    _check(cancel)
+    scores, chars, rare_exact = _score_pairs(ours, theirs, a, b, by_words, tables, cancel)
+    final = np.clip(np.round(scores + _evidence(ours, theirs, a, b), 1), 0, 100)
+    # Brands one letter apart are as often two companies as one typo: when the rarest words
+    # differ, a person decides, unless the names are nearly identical and the city and country
+    # agree.
+    place = (ours.city[a] != "") & (ours.city[a] == theirs.city[b])
+    place &= (ours.country[a] != "") & (ours.country[a] == theirs.country[b])
+    trusted = rare_exact | (place & (chars >= 95))
+    final = np.where(trusted, final, np.minimum(final, auto - 0.1))
+    keep = final >= review
+    fuzzy = pd.DataFrame(
+        {
+            "a": a[keep],
+            "b": b[keep],
+            "score": final[keep],
+            "kind": 0,
+            "char": chars[keep],
+            "words": "",
+        }
+    )
+    special = _special_candidates(ours, theirs, usable_a, usable_b)
+    if len(special):
+        sa, sb = special["a"].to_numpy(np.int64), special["b"].to_numpy(np.int64)
+        open_special = ~(matched_a[sa] & matched_b[sb])
+        special, sa, sb = special[open_special], sa[open_special], sb[open_special]
+    if len(special):
+        # Acronyms and prefixes always wait for a person, however well the rest agrees.
+        special_scores = np.clip(
+            special["base"].to_numpy(float) + _evidence(ours, theirs, sa, sb), 0, auto - 1
+        )
+        extra = pd.DataFrame(
+            {
+                "a": sa,
+                "b": sb,
+                "score": np.round(special_scores, 1),
+                "kind": 1,
+                "char": 0.0,
+                "words": special["words"].to_numpy(object),
+            }
+        )
+        fuzzy = pd.concat([fuzzy, extra[extra["score"] >= review]], ignore_index=True)
+    fuzzy = fuzzy.sort_values(["a", "b", "score", "kind"], ascending=[True, True, False, True])
+    fuzzy = fuzzy.drop_duplicates(["a", "b"])
+    # Mutual best: a link stays when neither account has a better candidate (ties all stay,
+    # so duplicates inside one CRM link to the same account).
+    best_a = fuzzy.groupby("a")["score"].transform("max")
+    best_b = fuzzy.groupby("b")["score"].transform("max")
+    fuzzy = fuzzy[(fuzzy["score"] >= best_a) & (fuzzy["score"] >= best_b)]
+    fa, fb = fuzzy["a"].to_numpy(np.int64), fuzzy["b"].to_numpy(np.int64)
+    words = [
+        _with_evidence(w if k else f"names {round(c)}% alike after removing legal forms", e)
+        for w, k, c, e in zip(
+            fuzzy["words"],
+            fuzzy["kind"],
+            fuzzy["char"],
+            _evidence_words(ours, theirs, fa, fb),
+            strict=True,
+        )
+    ]
+    return pd.DataFrame(
+        {
+            "a": fa,
+            "b": fb,
+            "method": "fuzzy",
+            "score": fuzzy["score"].to_numpy(float),
+            "explanation": words,
+        }
+    )
+
+
+# ---------------------------------------------------------------------------- the core
+
+
+def match_frames(
+    ours: pd.DataFrame,
+    partner: pd.DataFrame,
+    *,
+    aliases: Iterable[tuple[str, str]] = (),
+    auto: float = DEFAULT_AUTO,
+    review: float = DEFAULT_REVIEW,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    notes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Links between the rows of ``ours`` and ``partner`` (columns ``name``, optionally
+    ``domains``, ``industry``, ``country``, ``city``).
+
+    Returns one row per link with ``our_index`` / ``partner_index`` (row positions), ``method``,
+    ``score``, ``status`` (``auto`` or ``review``) and ``explanation``, sorted by position.
+    ``notes`` (a list) receives remarks such as domains too crowded to use.
+    """
+    _validate_thresholds(auto, review)
+    notes = [] if notes is None else notes
+    _report(progress, 0.0, "Preparing names")
+    a_side, b_side = _prepare(ours), _prepare(partner)
+    _check(cancel)
+    _report(progress, 0.15, "Matching domains")
+    exact = [_domain_tier(a_side, b_side, _alias_groups(aliases), notes)]
+    _check(cancel)
+    _report(progress, 0.25, "Matching names")
+    exact.append(_name_tier(a_side, b_side, notes))
+    links = pd.concat(exact, ignore_index=True)
+    matched_a = np.zeros(len(a_side), dtype=bool)
+    matched_b = np.zeros(len(b_side), dtype=bool)
+    matched_a[links["a"].to_numpy(np.int64)] = True
+    matched_b[links["b"].to_numpy(np.int64)] = True
+    _check(cancel)
+    _report(progress, 0.35, "Comparing the other names")
+    fuzzy = _fuzzy_tier(
+        a_side,
+        b_side,
+        matched_a,
+        matched_b,
+        review,
+        auto,
+        cancel,
+        None if progress is None else (lambda f, m: progress(0.35 + 0.6 * f, m)),
+    )
+    links = pd.concat([links, fuzzy], ignore_index=True)
+    rank = links["method"].map({m: i for i, m in enumerate(MATCH_METHODS)})
+    links = (
+        links.assign(rank=rank)
+        .sort_values(["a", "b", "rank", "score"], ascending=[True, True, True, False])
+        .drop_duplicates(["a", "b"])
+    )
+    links = links[links["score"] >= review]
+    status = np.where(links["score"] >= auto, "auto", "review")
+    _report(progress, 1.0, "Matched")
+    return pd.DataFrame(
+        {
+            "our_index": links["a"].to_numpy(np.int64),
+            "partner_index": links["b"].to_numpy(np.int64),
+            "method": links["method"].to_numpy(object),
+            "score": links["score"].to_numpy(float).round(1),
+            "status": status.astype(object),
+            "explanation": links["explanation"].to_numpy(object),
+        }
+    )
+
+
+def _validate_thresholds(auto: float, review: float) -> None:
+    if not (0 <= review <= auto <= 100) or math.isnan(auto) or math.isnan(review):
+        raise OverlapError(
+            "thresholds must satisfy 0 <= review <= auto <= 100 "
+            f"(got review {review:g}, auto {auto:g})"
+        )
+
+
+# ---------------------------------------------------------------------------- workspace
+
+
+@dataclass(frozen=True)
+class MatchSummary:
+    """What one matching of a partnership found."""
+
+    partner: str
+    ours: int  # accounts on our side
+    theirs: int  # accounts on the partner's side
+    counts: dict[str, dict[str, int]]  # method -> status -> links
+    shared: int  # links with a shared status (auto, accepted, manual)
+    review: int  # links waiting for a person
+    our_duplicates: int  # our accounts linked to several of the partner's
+    partner_duplicates: int  # partner accounts linked to several of ours
+    decisions_applied: int
+    auto: float
+    review_threshold: float
+    notes: tuple[str, ...] = ()
+
+    def lines(self) -> list[str]:
+        """The summary in a few lines for a terminal or a status bar."""
+        out = [
+            f"{self.partner}: {self.shared:,} shared, {self.review:,} to review "
+            f"({self.ours:,} of our accounts, {self.theirs:,} of theirs; "
+            f"auto >= {self.auto:g}, review >= {self.review_threshold:g})"
+        ]
+        for method in MATCH_METHODS:
+            if method in self.counts:
+                parts = ", ".join(
+                    f"{n:,} {status}" for status, n in sorted(self.counts[method].items())
+                )
+                out.append(f"  {method:<7} {parts}")
+        if self.our_duplicates or self.partner_duplicates:
+            out.append(
+                f"  duplicates: {self.our_duplicates:,} of our accounts and "
+                f"{self.partner_duplicates:,} of theirs link to more than one account"
+            )
+        if self.decisions_applied:
+            out.append(f"  {self.decisions_applied:,} earlier decision(s) re-applied")
+        out.extend(f"  note: {note}" for note in self.notes)
+        return out
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """A review decision just made; ``undo`` restores what was there before."""
+
+    partner_id: int
+    match_id: int
+    previous_status: str | None  # None: the link did not exist before (a manual link)
+    decision_id: int
+    new_status: str
+
+
+_MATCH_COLUMNS = "id, external_id, row_number, name, domains, industry, country, city"
+
+
+def _stamp() -> str:
+    """Now, written the way the ORM writes datetimes to SQLite (UTC, no zone suffix)."""
+    return now().strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _current_accounts(ws: Workspace, partner_id: int | None, side: str) -> tuple[int, pd.DataFrame]:
+    snapshot = ws.current_snapshot(partner_id)
+    if snapshot is None or snapshot.id is None:
+        raise OverlapError(f"{side} has no imported accounts yet; import an export first")
+    frame = ws.read_frame(
+        f"SELECT {_MATCH_COLUMNS} FROM account WHERE snapshot_id = :s ORDER BY row_number, id",
+        {"s": snapshot.id},
+    )
+    return snapshot.id, frame
+
+
+def _aliases(ws: Workspace) -> list[tuple[str, str]]:
+    frame = ws.read_frame("SELECT domain, other_domain FROM domainalias ORDER BY id")
+    return list(zip(frame["domain"], frame["other_domain"], strict=True))
+
+
+def _latest_decisions(ws: Workspace, partner_id: int) -> pd.DataFrame:
+    """The newest decision of each pair of account keys."""
+    frame = ws.read_frame(
+        "SELECT id, our_key, partner_key, decision, reason, decided_at FROM matchdecision "
+        "WHERE partner_id = :p ORDER BY decided_at, id",
+        {"p": partner_id},
+    )
+    return frame.drop_duplicates(["our_key", "partner_key"], keep="last")
+
+
+def match_partner(
+    ws: Workspace,
+    partner_name: str,
+    *,
+    auto: float | None = None,
+    review: float | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> MatchSummary:
+    """Match our current accounts with a partner's and store the links.
+
+    Thresholds given here become the partnership's settings; otherwise its stored ones apply.
+    The partner's previous links are replaced in one transaction, and every earlier decision
+    (accept, reject, link, unlink) is applied again to the accounts it names.
+    """
+    partner = ws.partner(partner_name)
+    assert partner.id is not None
+    auto = float(partner.auto_threshold if auto is None else auto)
+    review = float(partner.review_threshold if review is None else review)
+    _validate_thresholds(auto, review)
+    _, ours = _current_accounts(ws, None, "our side")
+    _, theirs = _current_accounts(ws, partner.id, partner.name)
+    notes: list[str] = []
+    links = match_frames(
+        ours,
+        theirs,
+        aliases=_aliases(ws),
+        auto=auto,
+        review=review,
+        progress=None if progress is None else (lambda f, m: progress(0.9 * f, m)),
+        cancel=cancel,
+        notes=notes,
+    )
+    frame = pd.DataFrame(
+        {
+            "our_account_id": ours["id"].to_numpy(np.int64)[links["our_index"].to_numpy()],
+            "partner_account_id": theirs["id"].to_numpy(np.int64)[
+                links["partner_index"].to_numpy()
+            ],
+            "method": links["method"].to_numpy(),
+            "score": links["score"].to_numpy(),
+            "status": links["status"].to_numpy(),
+            "explanation": links["explanation"].to_numpy(),
+        }
+    )
+    frame, applied = _apply_decisions(frame, ours, theirs, _latest_decisions(ws, partner.id))
+    _check(cancel)
+    frame.insert(0, "partner_id", partner.id)
+    frame["matched_at"] = _stamp()
+    _report(progress, 0.9, "Saving links")
+    with ws.transaction() as connection:
+        connection.execute(text("DELETE FROM match WHERE partner_id = :p"), {"p": partner.id})
+        connection.execute(
+            text("UPDATE partner SET auto_threshold = :a, review_threshold = :r WHERE id = :p"),
+            {"a": auto, "r": review, "p": partner.id},
+        )
+        Workspace.insert_rows(
+            connection,
+            Match,
+            frame,
+            cancel=cancel,
+            progress=None if progress is None else (lambda f, m: progress(0.9 + 0.1 * f, m)),
+            label="Saving links",
+        )
+    _report(progress, 1.0, "Matched")
+    return _summary(partner.name, len(ours), len(theirs), frame, applied, auto, review, notes)
+
+
+def _apply_decisions(
+    frame: pd.DataFrame, ours: pd.DataFrame, theirs: pd.DataFrame, decisions: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
+    """Links with the user's decisions applied; decisions on accounts no longer there wait."""
+    if decisions.empty:
+        return frame, 0
+    our_keys = pd.DataFrame(
+        {"our_key": account_keys(ours).to_numpy(), "our_account_id": ours["id"].to_numpy()}
+    )
+    their_keys = pd.DataFrame(
+        {
+            "partner_key": account_keys(theirs).to_numpy(),
+            "partner_account_id": theirs["id"].to_numpy(),
+        }
+    )
+    targets = decisions.merge(our_keys, on="our_key").merge(their_keys, on="partner_key")
+    if targets.empty:
+        return frame, 0
+    frame = frame.merge(
+        targets[["our_account_id", "partner_account_id", "decision", "reason"]],
+        on=["our_account_id", "partner_account_id"],
+        how="outer",
+        sort=False,
+    )
+    decision = frame["decision"].fillna("")
+    existing = frame["status"].notna()
+    new_status = {
+        "accept": "accepted",
+        "reject": "rejected",
+        "unlink": "rejected",
+        "link": "manual",
+    }
+    for kind, status in new_status.items():
+        frame.loc[(decision == kind) & existing, "status"] = status
+    created = ~existing & decision.isin(["accept", "link"])
+    reasons = frame["reason"].fillna("").astype(str)
+    frame.loc[created, "method"] = "manual"
+    frame.loc[created, "score"] = 100.0
+    frame.loc[created, "status"] = np.where(decision[created] == "accept", "accepted", "manual")
+    frame.loc[created, "explanation"] = [
+        "linked by hand" + (f": {r}" if r else "") for r in reasons[created]
+    ]
+    frame = frame[frame["status"].notna()]
+    applied = int((decision != "").sum())
+    frame = frame.sort_values(["our_account_id", "partner_account_id"], kind="stable")
+    columns = ["our_account_id", "partner_account_id", "method", "score", "status", "explanation"]
+    out = frame[columns].reset_index(drop=True)
+    out = out.astype({"our_account_id": np.int64, "partner_account_id": np.int64, "score": float})
+    return out, applied
+
+
+def _summary(
+    partner: str,
+    n_ours: int,
+    n_theirs: int,
+    frame: pd.DataFrame,
+    applied: int,
+    auto: float,
+    review: float,
+    notes: list[str],
+) -> MatchSummary:
+    counts: dict[str, dict[str, int]] = {}
+    sizes = frame.groupby(["method", "status"]).size()
+    for method, status, n in zip(
+        sizes.index.get_level_values(0),
+        sizes.index.get_level_values(1),
+        sizes.to_numpy(),
+        strict=True,
+    ):
+        counts.setdefault(str(method), {})[str(status)] = int(n)
+    shared = frame[frame["status"].isin(SHARED_MATCH_STATUSES)]
+    return MatchSummary(
+        partner=partner,
+        ours=n_ours,
+        theirs=n_theirs,
+        counts=counts,
+        shared=len(shared),
+        review=int((frame["status"] == "review").sum()),
+        our_duplicates=int((shared["our_account_id"].value_counts() > 1).sum()),
+        partner_duplicates=int((shared["partner_account_id"].value_counts() > 1).sum()),
+        decisions_applied=applied,
+        auto=auto,
+        review_threshold=review,
+        notes=tuple(notes),
+    )
+
+
+def list_matches(ws: Workspace, partner: str, *, status: str | None = None) -> pd.DataFrame:
+    """The partnership's links with both accounts' ids, names and domains, in our file order."""
+    if status is not None and status not in MATCH_STATUSES:
+        raise OverlapError(f"unknown status '{status}' (use {', '.join(MATCH_STATUSES)})")
+    partner_id = ws.partner(partner).id
+    where = "m.partner_id = :p" + (" AND m.status = :s" if status else "")
+    return ws.read_frame(
+        "SELECT m.id AS match_id, o.id AS our_account_id, o.external_id AS our_id, "
+        "o.name AS our_name, "
+        "o.domains AS our_domains, t.id AS partner_account_id, t.external_id AS partner_id, "
+        "t.name AS partner_name, t.domains AS partner_domains, m.method, m.score, m.status, "
+        "m.explanation FROM match m JOIN account o ON o.id = m.our_account_id "
+        f"JOIN account t ON t.id = m.partner_account_id WHERE {where} "
+        "ORDER BY o.row_number, t.row_number, m.id",
+        {"p": partner_id, "s": status},
+    )
+
+
+def _match_row(ws: Workspace, partner_id: int, match_id: int) -> dict[str, Any]:
+    frame = ws.read_frame(
+        "SELECT m.id, m.status, o.external_id AS oe, o.name AS oname, o.domains AS od, "
+        "t.external_id AS te, t.name AS tname, t.domains AS td FROM match m "
+        "JOIN account o ON o.id = m.our_account_id JOIN account t ON t.id = m.partner_account_id "
+        "WHERE m.id = :m AND m.partner_id = :p",
+        {"m": int(match_id), "p": partner_id},
+    )
+    if frame.empty:
+        raise OverlapError(f"no match {match_id} for this partner (see 'overlap matches')")
+    return {str(k): v for k, v in frame.iloc[0].items()}
+
+
+def _none_if_missing(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _record_decision(
+    connection: Any,
+    partner_id: int,
+    our_key: str,
+    partner_key: str,
+    decision: str,
+    reason: str | None,
+) -> int:
+    result = connection.execute(
+        text(
+            "INSERT INTO matchdecision "
+            "(partner_id, our_key, partner_key, decision, reason, decided_at) "
+            "VALUES (:p, :o, :t, :d, :r, :at)"
+        ),
+        {
+            "p": partner_id,
+            "o": our_key,
+            "t": partner_key,
+            "d": decision,
+            "r": reason,
+            "at": _stamp(),
+        },
+    )
+    return int(result.lastrowid)
+
+
+def decide(
+    ws: Workspace, partner: str, match_id: int, decision: str, *, reason: str | None = None
+) -> ReviewDecision:
+    """Accept, reject or unlink one link; the decision outlives re-matching and new imports.
+
+    Returns a ``ReviewDecision``; ``undo_decision(ws, decision)`` puts the link back as it was.
+    """
+    if decision not in MATCH_DECISIONS:
+        raise OverlapError(f"unknown decision '{decision}' (use {', '.join(MATCH_DECISIONS)})")
+    partner_id = ws.partner(partner).id
+    assert partner_id is not None
+    row = _match_row(ws, partner_id, match_id)
+    from engine.workspace import account_key
+
+    our_key = account_key(_none_if_missing(row["oe"]), row["oname"], row["od"] or "")
+    partner_key = account_key(_none_if_missing(row["te"]), row["tname"], row["td"] or "")
+    status = {"accept": "accepted", "reject": "rejected", "unlink": "rejected"}[decision]
+    with ws.transaction() as connection:
+        decision_id = _record_decision(
+            connection, partner_id, our_key, partner_key, decision, reason
+        )
+        connection.execute(
+            text("UPDATE match SET status = :s WHERE id = :m"), {"s": status, "m": int(match_id)}
+        )
+    return ReviewDecision(partner_id, int(match_id), str(row["status"]), decision_id, status)
+
+
+def _find_account(
+    ws: Workspace, partner_id: int | None, ref: int | str, side: str
+) -> dict[str, Any]:
+    snapshot = ws.current_snapshot(partner_id)
+    if snapshot is None:
+        raise OverlapError(f"{side} has no imported accounts yet")
+    frame = ws.read_frame(
+        "SELECT id, external_id, name, domains FROM account "
+        "WHERE snapshot_id = :s AND external_id = :e "
+        "ORDER BY row_number",
+        {"s": snapshot.id, "e": str(ref)},
+    )
+    if frame.empty and str(ref).isdigit():
+        frame = ws.read_frame(
+            "SELECT id, external_id, name, domains FROM account WHERE snapshot_id = :s AND id = :i",
+            {"s": snapshot.id, "i": int(ref)},
+        )
+    if frame.empty:
+        raise OverlapError(f"no account '{ref}' on {side} (give its CRM id or account id)")
+    return {str(k): v for k, v in frame.iloc[0].items()}
+
+
+def link(
+    ws: Workspace,
+    partner: str,
+    our_account: int | str,
+    partner_account: int | str,
+    *,
+    reason: str | None = None,
+) -> ReviewDecision:
+    """Link two accounts by hand (by CRM id, else account id); survives re-matching."""
+    found = ws.partner(partner)
+    assert found.id is not None
+    ours = _find_account(ws, None, our_account, "our side")
+    theirs = _find_account(ws, found.id, partner_account, found.name)
+    from engine.workspace import account_key
+
+    our_key = account_key(
+        _none_if_missing(ours["external_id"]), ours["name"], ours["domains"] or ""
+    )
+    partner_key = account_key(
+        _none_if_missing(theirs["external_id"]), theirs["name"], theirs["domains"] or ""
+    )
+    explanation = "linked by hand" + (f": {reason}" if reason else "")
+    with ws.transaction() as connection:
+        decision_id = _record_decision(connection, found.id, our_key, partner_key, "link", reason)
+        existing = connection.execute(
+            text(
+                "SELECT id, status FROM match WHERE partner_id = :p AND our_account_id = :o "
+                "AND partner_account_id = :t"
+            ),
+            {"p": found.id, "o": int(ours["id"]), "t": int(theirs["id"])},
+        ).first()
+        if existing is not None:
+            connection.execute(
+                text("UPDATE match SET status = 'manual' WHERE id = :m"), {"m": existing[0]}
+            )
+            return ReviewDecision(
+                found.id, int(existing[0]), str(existing[1]), decision_id, "manual"
+            )
+        result = connection.execute(
+            text(
+                "INSERT INTO match (partner_id, our_account_id, partner_account_id, method, score, "
+                "status, explanation, matched_at) "
+                "VALUES (:p, :o, :t, 'manual', 100.0, 'manual', :e, :at)"
+            ),
+            {
+                "p": found.id,
+                "o": int(ours["id"]),
+                "t": int(theirs["id"]),
+                "e": explanation,
+                "at": _stamp(),
+            },
+        )
+        return ReviewDecision(found.id, int(result.lastrowid), None, decision_id, "manual")
+
+
+def undo_decision(ws: Workspace, decision: ReviewDecision) -> None:
+    """Reverse a ``decide`` or ``link``: the link's old status comes back, the decision goes.
+
+    Redo is the same ``decide`` or ``link`` call made again.
+    """
+    with ws.transaction() as connection:
+        connection.execute(
+            text("DELETE FROM matchdecision WHERE id = :d"), {"d": decision.decision_id}
+        )
+        if decision.previous_status is None:
+            connection.execute(text("DELETE FROM match WHERE id = :m"), {"m": decision.match_id})
+        else:
+            connection.execute(
+                text("UPDATE match SET status = :s WHERE id = :m"),
+                {"s": decision.previous_status, "m": decision.match_id},
+            )
+
+
+# ---------------------------------------------------------------------------- domain aliases
+
+
+def _alias_domain(value: str) -> str:
+    domain = registrable_domain(value).split()
+    if not domain:
+        raise OverlapError(f"'{value}' is not a web domain")
+    if domain[0] in GENERIC_DOMAINS:
+        raise OverlapError(
+            f"'{domain[0]}' is a generic domain (free mail, social network...) and never matches"
+        )
+    return domain[0]
+
+
+def add_alias(ws: Workspace, domain: str, other: str) -> DomainAlias:
+    """Declare two domains one company's (squareup.com = block.xyz); used by the next matching."""
+    first, second = sorted((_alias_domain(domain), _alias_domain(other)))
+    if first == second:
+        raise OverlapError(f"{first} and {second} are the same domain")
+    existing = ws.read_frame(
+        "SELECT id FROM domainalias WHERE domain = :a AND other_domain = :b",
+        {"a": first, "b": second},
+    )
+    if not existing.empty:
+        raise OverlapError(f"{first} = {second} is already an alias")
+    alias = DomainAlias(domain=first, other_domain=second, created_at=now())
+    with ws.session() as session:
+        session.add(alias)
+        session.commit()
+        session.refresh(alias)
+    return alias
+
+
+def list_aliases(ws: Workspace) -> pd.DataFrame:
+    """Every domain alias of the workspace: id, domain, other_domain, created_at."""
+    return ws.read_frame(
+        "SELECT id, domain, other_domain, created_at FROM domainalias ORDER BY domain, other_domain"
+    )
+
+
+def remove_alias(ws: Workspace, domain: str, other: str) -> None:
+    """Forget that two domains are one company's."""
+    first, second = sorted((_alias_domain(domain), _alias_domain(other)))
+    with ws.transaction() as connection:
+        result = connection.execute(
+            text("DELETE FROM domainalias WHERE domain = :a AND other_domain = :b"),
+            {"a": first, "b": second},
+        )
+    if result.rowcount == 0:
+        raise OverlapError(f"{first} = {second} is not an alias")
+
+
+__all__ = [
+    "DEFAULT_AUTO",
+    "DEFAULT_REVIEW",
+    "MATCH_DECISIONS",
+    "MATCH_METHODS",
+    "MATCH_STATUSES",
+    "MatchSummary",
+    "ReviewDecision",
+    "add_alias",
+    "candidate_pairs",
+    "decide",
+    "link",
+    "list_aliases",
+    "list_matches",
+    "match_frames",
+    "match_partner",
+    "remove_alias",
+    "undo_decision",
+]

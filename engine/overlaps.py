@@ -1,0 +1,858 @@
+"""Step 3, overlaps: label every account of a partnership and cross the shared ones by stage.
+
+Everything here starts from one columnar **mapping**: a DataFrame with one row per account of
+the partnership (our current snapshot, the partner's current snapshot), labelled
+
+* ``shared`` — one row per shared pair (a ``match`` row with status auto, accepted or manual),
+* ``ours_only`` — our accounts in no shared pair,
+* ``partner_only`` — the partner's accounts in no shared pair,
+
+with both sides' fields side by side (``our_stage`` / ``partner_stage``, ``our_deal_size`` /
+``partner_deal_size``, ...). ``build_mapping`` makes it with three SQL reads and array joins,
+no Python loop per row; the steps after this one (ownership, plans, refresh) take the same
+frame. A mapping is kept in memory per open workspace and partnership until its shared pairs
+change (a digest of the match rows tells), so steps 3 to 5 pay for the reading once. Treat a
+mapping as read-only.
+
+Reading a million accounts' text through sqlite3 costs seconds, and the matrix, the rules and
+the shortlist need the text (names, keys, owners, industries) of the shared pairs only. So by
+default (``detail="shared"``) the single-side rows carry their id and stage only;
+``detail="all"`` (or ``with_detail`` for chosen rows) fills the rest. The partner's customers we
+lack (the greenfield list) are read on their own by ``overlaps``.
+
+Potential revenue of an account: the open deal sizes of both sides, summed; where neither side
+has a deal size, the account's annual revenue (the larger of the two figures, since both describe
+the same company). Each row says which basis it used (``revenue_basis``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import Cancelled, OverlapError
+from engine.models import Partner
+from engine.workspace import Progress, Workspace, account_key
+
+STAGES = ("prospect", "customer", "churned", "other")
+LABELS = ("ours_only", "partner_only", "shared")
+PRIORITIES = ("high", "medium", "low")
+SHARED_STATUSES = ("auto", "accepted", "manual")
+SIDES = ("our", "partner")
+
+# The fields read for every account; the text fields only where detail is asked for.
+_NUMERIC = ("stage", "deal_size", "annual_revenue", "priority")
+_TEXT = ("external_id", "name", "domains", "industry", "owner", "first_touch", "deal_close_date")
+
+OPPORTUNITY_KINDS: dict[str, tuple[str, str]] = {
+    "ask_intro": (
+        "Their customer, our prospect",
+        "Ask the partner for an introduction",
+    ),
+    "offer_intro": (
+        "Our customer, their prospect",
+        "Offer the partner an introduction",
+    ),
+    "joint_pursuit": (
+        "Prospect of both",
+        "Pursue it together",
+    ),
+    "greenfield": (
+        "Their customer, not in our list",
+        "New for us: ask for an introduction (as far as the partner shared it)",
+    ),
+    "win_back": (
+        "Churned on one side, customer on the other",
+        "Learn from the side that kept it; win it back together",
+    ),
+}
+
+
+def resolve_partner(ws: Workspace, partner: str | Partner) -> Partner:
+    """The partnership ``partner`` names (a name or a ``Partner``), or a clear ``OverlapError``."""
+    if isinstance(partner, Partner):
+        return partner
+    if not str(partner).strip():
+        raise OverlapError("name the partner (--partner NAME)")
+    return ws.partner(str(partner))
+
+
+# ---------------------------------------------------------------------- reading the mapping
+
+
+def _stage_sql(column: str) -> str:
+    cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES))
+    return f"CASE {column} {cases} ELSE 3 END"
+
+
+def _status_sql(column: str) -> str:
+    cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SHARED_STATUSES))
+    return f"CASE {column} {cases} ELSE 3 END"
+
+
+def _priority_sql(column: str) -> str:
+    cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(PRIORITIES))
+    return f"CASE lower({column}) {cases} ELSE -1 END"
+
+
+def _select(alias: str, full: bool, skip: tuple[str, ...] = ()) -> list[str]:
+    """SELECT expressions of one side (see ``_part``); ``skip`` text fields come as NULL.
+
+    The id, stage and priority travel packed in one integer: every value crossing from
+    SQLite becomes a Python object, and at a million rows each column saved is felt.
+    """
+    packed = f"{alias}.id * 64 + ({_stage_sql(f'{alias}.stage')}) * 16"
+    if not full:
+        return [packed]
+    return [
+        f"{packed} + ({_priority_sql(f'{alias}.priority')}) + 1",
+        f"{alias}.deal_size",
+        f"{alias}.annual_revenue",
+        # Dates as Julian day numbers: numbers cross from SQLite far faster than text.
+        *[
+            "NULL" if n in skip else f"julianday({alias}.{n})" if n in _DATES else f"{alias}.{n}"
+            for n in _TEXT
+        ],
+    ]
+
+
+_FULL_WIDTH = 3 + len(_TEXT)
+_DATES = ("first_touch", "deal_close_date")
+_CODES = {"stage": STAGES, "priority": PRIORITIES}
+
+# A part is one block of rows of one side: field -> numpy array (codes for stage / priority).
+Part = dict[str, np.ndarray]
+
+
+def _part(columns: list[Any]) -> Part:
+    """Fetched columns (``_select`` order) as a part, with the accounts' keys when text is there."""
+    packed = np.asarray(columns[0], dtype=np.int64)
+    part: Part = {"id": packed >> 6, "stage": ((packed >> 4) & 3).astype(np.int8)}
+    if len(columns) == 1:
+        return part
+    part["priority"] = ((packed & 15) - 1).astype(np.int8)
+    part["deal_size"] = np.asarray(columns[1], dtype=float)
+    part["annual_revenue"] = np.asarray(columns[2], dtype=float)
+    for offset, name in enumerate(_TEXT, start=3):
+        if name in _DATES:
+            part[name] = _julian_dates(np.asarray(columns[offset], dtype=float))
+        else:
+            part[name] = np.asarray(columns[offset], dtype=object)
+    part["key"] = keys_of(
+        pd.Series(part["external_id"]), pd.Series(part["name"]), pd.Series(part["domains"])
+    ).to_numpy(dtype=object)
+    return part
+
+
+def _julian_dates(days: np.ndarray) -> np.ndarray:
+    """Julian day numbers (NaN for none) as datetime64[ns] (NaT for none)."""
+    seconds = np.round((np.nan_to_num(days, nan=2440587.5) - 2440587.5) * 86400.0)
+    out = seconds.astype(np.int64).astype("datetime64[s]").astype("datetime64[ns]")
+    out[np.isnan(days)] = np.datetime64("NaT")
+    return out
+
+
+def _dates(values: Any) -> np.ndarray:
+    parsed = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce", format="ISO8601")
+    return parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def _take(part: Part, positions: np.ndarray) -> Part:
+    return {name: values[positions] for name, values in part.items()}
+
+
+def _fill(part: Part, detail: Part) -> Part:
+    """``part`` with the fields of ``detail`` for the rows (ids) ``detail`` has."""
+    out = dict(part)
+    index = pd.Index(detail["id"])
+    where = index.get_indexer(pd.Index(part["id"]))
+    has = where >= 0
+    for name, values in detail.items():
+        if name in ("id", "stage"):
+            continue
+        column = out.get(name)
+        if column is None:
+            column = _missing(name, len(part["id"]))
+        column = column.copy()
+        column[has] = values[where[has]]
+        out[name] = column
+    return out
+
+
+def _missing(name: str, length: int) -> np.ndarray:
+    if name in _CODES:
+        return np.full(length, -1, dtype=np.int8)
+    if name in ("deal_size", "annual_revenue"):
+        return np.full(length, np.nan)
+    if name in _DATES:
+        return np.full(length, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if name == "id":
+        return np.zeros(length, dtype=np.int64)
+    return np.empty(length, dtype=object)  # object arrays start out as None
+
+
+_FIELDS = ("id", "key", *_NUMERIC, *_TEXT)
+
+
+def _column(name: str, blocks: list[tuple[np.ndarray | None, int]]) -> Any:
+    """One mapping column from its row blocks (None = the block lacks this field).
+
+    The column is allocated once, missing, and the blocks that have values are copied in.
+    """
+    total = sum(n for _b, n in blocks)
+    out = _missing(name, total)
+    start = 0
+    for values, n in blocks:
+        if values is not None and n:
+            out[start : start + n] = values
+        start += n
+    if name == "id":
+        mask = np.ones(total, dtype=bool)
+        start = 0
+        for values, n in blocks:
+            if values is not None:
+                mask[start : start + n] = False
+            start += n
+        return pd.arrays.IntegerArray(out, mask)
+    if name in _CODES:
+        return pd.Categorical.from_codes(  # type: ignore[call-overload]
+            out, categories=list(_CODES[name])
+        )
+    if out.dtype == object:
+        # Text stays in object arrays: the steps after this one hand these values to numpy
+        # and Python, and converting 300k x 14 strings to Arrow and back costs more than it
+        # saves.
+        return pd.Series(out, dtype=object, copy=False)
+    return out
+
+
+def _assemble(
+    match_id: np.ndarray,
+    match_status: np.ndarray,
+    shared_our: Part,
+    shared_partner: Part,
+    our_only: Part,
+    partner_only: Part,
+) -> pd.DataFrame:
+    """The mapping from its five blocks: shared pairs (both sides), then each side's own."""
+    n_shared, n_ours, n_theirs = len(match_id), len(our_only["id"]), len(partner_only["id"])
+    columns: dict[str, Any] = {
+        "status": pd.Categorical.from_codes(  # type: ignore[call-overload]
+            np.repeat(np.array([2, 0, 1], dtype=np.int8), [n_shared, n_ours, n_theirs]),
+            categories=list(LABELS),
+        ),
+        "match_id": _column(
+            "id",
+            [(np.asarray(match_id, dtype=np.int64), n_shared), (None, n_ours), (None, n_theirs)],
+        ),
+        "match_status": _column(
+            "match_status",
+            [(np.asarray(match_status, dtype=object), n_shared), (None, n_ours), (None, n_theirs)],
+        ),
+    }
+    for side, single, other in (("our", our_only, None), ("partner", None, partner_only)):
+        shared = shared_our if side == "our" else shared_partner
+        for name in _FIELDS:
+            blocks = [
+                (shared.get(name), n_shared),
+                ((single or {}).get(name), n_ours),
+                ((other or {}).get(name), n_theirs),
+            ]
+            columns[f"{side}_{name}"] = _column(name, blocks)
+    our_name = columns["our_name"].to_numpy()
+    columns["name"] = pd.Series(
+        np.where(pd.isna(our_name), columns["partner_name"].to_numpy(), our_name),
+        dtype=object,
+        copy=False,
+    )
+    columns.update(_potential(columns))
+    # copy=False: a DataFrame would otherwise stack the 30 columns into blocks (seconds at 1M).
+    return pd.DataFrame({c: columns[c] for c in _COLUMN_ORDER}, copy=False)
+
+
+def _potential(columns: Any) -> dict[str, Any]:
+    """Potential revenue and its basis: deal sizes summed, else the larger annual revenue."""
+    our_deal = np.asarray(columns["our_deal_size"], dtype=float)
+    partner_deal = np.asarray(columns["partner_deal_size"], dtype=float)
+    has_deal = ~(np.isnan(our_deal) & np.isnan(partner_deal))
+    revenue = np.fmax(
+        np.asarray(columns["our_annual_revenue"], dtype=float),
+        np.asarray(columns["partner_annual_revenue"], dtype=float),
+    )
+    return {
+        "potential_revenue": np.where(
+            has_deal, np.nan_to_num(our_deal) + np.nan_to_num(partner_deal), np.nan_to_num(revenue)
+        ),
+        "revenue_basis": pd.Categorical.from_codes(  # type: ignore[call-overload]
+            np.where(has_deal, 0, np.where(np.isnan(revenue), 2, 1)).astype(np.int8),
+            categories=["deal_size", "annual_revenue", "none"],
+        ),
+    }
+
+
+def _with_potential(mapping: pd.DataFrame) -> pd.DataFrame:
+    """``mapping`` with its potential revenue and basis computed again (after filling rows)."""
+    for column, values in _potential(mapping).items():
+        mapping[column] = values
+    return mapping
+
+
+_COLUMN_ORDER = [
+    "status",
+    "name",
+    "potential_revenue",
+    "revenue_basis",
+    "match_id",
+    "match_status",
+    *[f"{side}_{f}" for side in SIDES for f in _FIELDS],
+]
+
+
+def _fetch_columns(cursor: Any, sql: str, params: tuple[Any, ...], width: int) -> list[Any]:
+    """The result's columns as arrays (one C-level 2-D conversion beats ``zip(*rows)``)."""
+    rows = cursor.execute(sql, params).fetchall()
+    if not rows:
+        return [np.empty(0, dtype=object) for _ in range(width)]
+    if width == 1:  # packed integers only: no object array in between
+        return [np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=len(rows))]
+    table = np.array(rows, dtype=object)
+    return [table[:, i] for i in range(width)]
+
+
+def _fingerprint(cursor: Any, partner_id: int, our_snap: int, partner_snap: int) -> tuple[Any, ...]:
+    """A cheap digest of the shared pairs: any accept, reject or re-match changes it."""
+    row = cursor.execute(
+        "SELECT count(*), total(id), total((id % 1000003) * (id % 1000033)), "
+        "total(((our_account_id % 1000003) * 7919 + partner_account_id % 1000033) % 2147483629), "
+        "max(matched_at) FROM match "
+        f"WHERE partner_id = ? AND status IN ({', '.join('?' * len(SHARED_STATUSES))})",
+        (partner_id, *SHARED_STATUSES),
+    ).fetchone()
+    return (our_snap, partner_snap, *row)
+
+
+# Mappings already built, per open workspace and partnership, with the digest they were built
+# at. Snapshots are immutable, so a mapping stays right until the shared pairs change.
+_CACHE: weakref.WeakKeyDictionary[
+    Workspace, dict[tuple[int, str], tuple[tuple[Any, ...], pd.DataFrame]]
+]
+_CACHE = weakref.WeakKeyDictionary()
+
+
+def forget_mappings(ws: Workspace) -> None:
+    """Drop the mappings kept for ``ws`` (to free memory; they are rebuilt when needed)."""
+    _CACHE.pop(ws, None)
+
+
+def keys_of(external_id: pd.Series, name: pd.Series, domains: pd.Series) -> pd.Series:
+    """``engine.workspace.account_key`` of many accounts, vectorized.
+
+    ASCII rows with at most one domain go through string operations; the rest (non-ASCII names,
+    several domains, missing values) through ``account_key`` itself, so the keys are identical.
+    """
+    ext = external_id.astype("str")
+    has_id = (ext.notna() & (ext.str.strip() != "") & (ext != "nan")).to_numpy(dtype=bool)
+    keys = np.full(len(ext), None, dtype=object)
+    if has_id.any():
+        keys[has_id] = ("id:" + ext[has_id].str.strip()).to_numpy(dtype=object)
+    rest = ~has_id
+    if not rest.any():  # the common case: every account has its CRM id
+        return pd.Series(keys, index=external_id.index, dtype=object)
+    nam = name.astype("str")
+    dom = domains.astype("str")
+    tricky = np.zeros(len(ext), dtype=bool)
+    if rest.any():
+        n, d = nam[rest], dom[rest]
+        tricky[rest] = (
+            n.isna()
+            | d.isna()
+            | ~n.str.isascii().fillna(False)
+            | d.str.strip().str.contains(r"\s", regex=True).fillna(True)
+        ).to_numpy(dtype=bool)
+    simple = ~has_id & ~tricky
+    if simple.any():
+        collapsed = (
+            nam[simple]
+            .str.lower()
+            .str.replace(r"[\t\n\x0b\x0c\r\x1c-\x1f ]+", " ", regex=True)
+            .str.strip()
+        )
+        keys[simple] = ("nd:" + collapsed + "|" + dom[simple].str.strip()).to_numpy(dtype=object)
+    if tricky.any():
+        keys[tricky] = [
+            account_key(None if pd.isna(e) else e, n, d)
+            for e, n, d in zip(
+                external_id[tricky].astype(object),
+                name[tricky].astype(object),
+                domains[tricky].astype(object),
+                strict=True,
+            )
+        ]
+    return pd.Series(keys, index=external_id.index, dtype=object)
+
+
+def build_mapping(
+    ws: Workspace,
+    partner: str | Partner,
+    *,
+    detail: Literal["shared", "all"] = "shared",
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> pd.DataFrame:
+    """Every account of the partnership, labelled ours_only / partner_only / shared.
+
+    One row per shared pair, then our single-side accounts, then the partner's. Columns:
+    ``status``, ``name``, ``potential_revenue``, ``revenue_basis``, ``match_id``,
+    ``match_status``, and per side (``our_`` / ``partner_``): ``id``, ``key``, ``stage``,
+    ``deal_size``, ``annual_revenue``, ``priority``, ``external_id``, ``name``, ``domains``,
+    ``industry``, ``owner``, ``first_touch``, ``deal_close_date`` (dates as datetime64).
+
+    With ``detail="shared"`` single-side rows carry their id and stage only (``with_detail``
+    fills chosen rows later); ``detail="all"`` fills every row. The result is kept (see the
+    module docstring); treat it as read-only.
+    """
+    if detail not in ("shared", "all"):
+        raise OverlapError(f"unknown detail '{detail}' (use shared or all)")
+    record = resolve_partner(ws, partner)
+    ours = ws.current_snapshot(None)
+    theirs = ws.current_snapshot(record.id)
+    our_snap = int(ours.id) if ours and ours.id is not None else -1
+    partner_snap = int(theirs.id) if theirs and theirs.id is not None else -1
+    partner_id = int(record.id)  # type: ignore[arg-type]
+
+    def step(fraction: float, message: str) -> None:
+        if cancel is not None and cancel():
+            raise Cancelled()
+        if progress is not None:
+            progress(fraction, message)
+
+    with ws.engine.connect() as connection:
+        cursor = connection.connection.cursor()  # type: ignore[union-attr]
+        fingerprint = _fingerprint(cursor, partner_id, our_snap, partner_snap)
+        cache = _CACHE.setdefault(ws, {})
+        for level in ("all", detail) if detail == "shared" else ("all",):
+            kept = cache.get((partner_id, level))
+            if kept is not None and kept[0] == fingerprint:
+                step(1.0, "Mapping ready")
+                return kept[1]
+        step(0.0, "Reading shared accounts")
+        shared_sql = (
+            f"SELECT m.id * 4 + {_status_sql('m.status')}, "
+            f"{', '.join(_select('o', True) + _select('p', True))} "
+            "FROM match m JOIN account o ON o.id = m.our_account_id "
+            "JOIN account p ON p.id = m.partner_account_id "
+            f"WHERE m.partner_id = ? AND m.status IN ({', '.join('?' * len(SHARED_STATUSES))}) "
+            "AND o.snapshot_id = ? AND p.snapshot_id = ? ORDER BY m.id"
+        )
+        cols = _fetch_columns(
+            cursor,
+            shared_sql,
+            (partner_id, *SHARED_STATUSES, our_snap, partner_snap),
+            1 + 2 * _FULL_WIDTH,
+        )
+        shared_our = _part(cols[1 : 1 + _FULL_WIDTH])
+        shared_partner = _part(cols[1 + _FULL_WIDTH :])
+        match = np.asarray(cols[0], dtype=np.int64)
+        full = detail == "all"
+        singles: list[Part] = []
+        for fraction, prefix, snap, taken in (
+            (0.4, "our", our_snap, shared_our["id"]),
+            (0.7, "partner", partner_snap, shared_partner["id"]),
+        ):
+            whose = "our" if prefix == "our" else f"{record.name}'s"
+            step(fraction, f"Reading {whose} accounts")
+            sql = f"SELECT {', '.join(_select('a', full))} FROM account a WHERE a.snapshot_id = ?"
+            part = _part(_fetch_columns(cursor, sql, (snap,), _FULL_WIDTH if full else 1))
+            singles.append(_take(part, np.flatnonzero(~np.isin(part["id"], taken))))
+    step(0.9, "Labelling accounts")
+    statuses = np.asarray(SHARED_STATUSES, dtype=object)[match & 3]
+    mapping = _assemble(match >> 2, statuses, shared_our, shared_partner, singles[0], singles[1])
+    cache[(partner_id, detail)] = (fingerprint, mapping)
+    step(1.0, "Mapping ready")
+    return mapping
+
+
+def with_detail(ws: Workspace, mapping: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """A copy of ``mapping`` with every field filled for the single-side ``rows`` (a mask)."""
+    wanted = rows & (mapping["status"] != "shared") & mapping["name"].isna()
+    if not wanted.any():
+        return mapping
+    out = mapping.copy()
+    for side in SIDES:
+        ids = mapping.loc[wanted & mapping[f"{side}_id"].notna(), f"{side}_id"]
+        if ids.empty:
+            continue
+        with ws.engine.connect() as connection:
+            cursor = connection.connection.cursor()  # type: ignore[union-attr]
+            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS _wanted (id INTEGER PRIMARY KEY)")
+            cursor.execute("DELETE FROM _wanted")
+            cursor.executemany("INSERT INTO _wanted VALUES (?)", [(int(i),) for i in ids])
+            fields = ", ".join(_select("a", True))
+            sql = f"SELECT {fields} FROM _wanted w JOIN account a ON a.id = w.id"
+            detail = _part(_fetch_columns(cursor, sql, (), _FULL_WIDTH))
+            cursor.execute("DROP TABLE _wanted")
+        at = pd.Index(detail["id"]).get_indexer(pd.Index(ids.to_numpy(dtype=np.int64)))
+        for name, values in detail.items():
+            if name in ("id", "stage"):
+                continue
+            column = f"{side}_{name}"
+            picked = values[at]
+            if name in _CODES:
+                labels = np.asarray(_CODES[name], dtype=object)
+                picked = np.where(picked >= 0, labels[np.maximum(picked, 0)], None)  # type: ignore[call-overload]
+            out.loc[ids.index, column] = picked  # type: ignore[index]
+    out["name"] = out["our_name"].fillna(out["partner_name"])
+    return _with_potential(out)
+
+
+def _canonical(frame: pd.DataFrame) -> Part:
+    """An accounts frame (the accounts table's columns) as a part."""
+    stage = frame["stage"].astype(object).where(frame["stage"].isin(STAGES), "other")
+    priority = frame["priority"] if "priority" in frame else pd.Series(None, index=frame.index)
+    part: Part = {
+        "id": frame["id"].to_numpy(dtype=np.int64),
+        "stage": pd.Categorical(stage, categories=list(STAGES)).codes.astype(np.int8),
+        "priority": pd.Categorical(
+            priority.astype(object).str.lower() if priority.notna().any() else priority,
+            categories=list(PRIORITIES),
+        ).codes.astype(np.int8),
+    }
+    for name in ("deal_size", "annual_revenue"):
+        values = frame[name] if name in frame else pd.Series(np.nan, index=frame.index)
+        part[name] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    for name in _TEXT:
+        values = frame[name] if name in frame else pd.Series(None, index=frame.index, dtype=object)
+        cells = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+        part[name] = _dates(cells) if name in _DATES else cells
+    part["key"] = keys_of(
+        pd.Series(part["external_id"]), pd.Series(part["name"]), pd.Series(part["domains"])
+    ).to_numpy(dtype=object)
+    return part
+
+
+def mapping_from_frames(
+    ours: pd.DataFrame, theirs: pd.DataFrame, pairs: pd.DataFrame
+) -> pd.DataFrame:
+    """A mapping from two accounts frames and their matches, without a workspace.
+
+    ``ours`` / ``theirs`` have the accounts table's columns (``id``, ``name``, ``stage``, ...);
+    ``pairs`` has ``our_account_id``, ``partner_account_id`` and optionally the match's ``id``
+    and ``status`` (rows whose status is not auto / accepted / manual are not shared).
+    Single-side rows carry every field.
+    """
+    our_part, partner_part = _canonical(ours), _canonical(theirs)
+    status = (
+        pairs["status"].astype(object).to_numpy()
+        if "status" in pairs
+        else np.full(len(pairs), "manual", dtype=object)
+    )
+    match_id = (
+        pairs["id"].to_numpy(dtype=np.int64) if "id" in pairs else np.arange(1, len(pairs) + 1)
+    )
+    our_at = pd.Index(our_part["id"]).get_indexer(
+        pd.Index(pairs["our_account_id"].to_numpy(dtype=np.int64))
+    )
+    partner_at = pd.Index(partner_part["id"]).get_indexer(
+        pd.Index(pairs["partner_account_id"].to_numpy(dtype=np.int64))
+    )
+    keep = np.isin(status, SHARED_STATUSES) & (our_at >= 0) & (partner_at >= 0)
+    shared_our, shared_partner = (
+        _take(our_part, our_at[keep]),
+        _take(partner_part, partner_at[keep]),
+    )
+    our_only = _take(our_part, np.flatnonzero(~np.isin(our_part["id"], shared_our["id"])))
+    partner_only = _take(
+        partner_part, np.flatnonzero(~np.isin(partner_part["id"], shared_partner["id"]))
+    )
+    return _assemble(
+        match_id[keep], status[keep], shared_our, shared_partner, our_only, partner_only
+    )
+
+
+# ---------------------------------------------------------------------- counts and matrix
+
+
+def shared_rows(mapping: pd.DataFrame) -> pd.DataFrame:
+    """The shared pairs of a mapping, indexed from 0 (a slice when they come first, no copy)."""
+    shared = (mapping["status"] == "shared").to_numpy(dtype=bool)
+    count = int(shared.sum())
+    if shared[:count].all():
+        return mapping.iloc[:count]
+    return mapping[shared].reset_index(drop=True)
+
+
+def overlap_counts(mapping: pd.DataFrame) -> dict[str, int]:
+    """``{"ours_only", "partner_only", "shared"}``: accounts per label (shared = pairs)."""
+    counts = mapping["status"].value_counts()
+    return {label: int(counts.get(label, 0)) for label in LABELS}
+
+
+def overlap_matrix(mapping: pd.DataFrame) -> pd.DataFrame:
+    """Our stage x partner stage over the shared pairs, every cell present, in stage order.
+
+    Columns: ``our_stage``, ``partner_stage``, ``accounts``, ``potential_revenue``,
+    ``by_deal_size`` and ``by_annual_revenue`` (how many accounts used each basis).
+    """
+    shared = shared_rows(mapping)
+    grouped = shared.groupby(["our_stage", "partner_stage"], observed=False)
+    matrix = pd.DataFrame(
+        {
+            "accounts": grouped.size(),
+            "potential_revenue": grouped["potential_revenue"].sum(),
+            "by_deal_size": grouped["revenue_basis"].agg(lambda b: int((b == "deal_size").sum())),
+            "by_annual_revenue": grouped["revenue_basis"].agg(
+                lambda b: int((b == "annual_revenue").sum())
+            ),
+        }
+    )
+    full = pd.MultiIndex.from_product([STAGES, STAGES], names=["our_stage", "partner_stage"])
+    matrix = matrix.reindex(full, fill_value=0).reset_index()
+    matrix["our_stage"] = matrix["our_stage"].astype(str)
+    matrix["partner_stage"] = matrix["partner_stage"].astype(str)
+    for column in ("accounts", "by_deal_size", "by_annual_revenue"):
+        matrix[column] = matrix[column].astype(int)
+    matrix["potential_revenue"] = matrix["potential_revenue"].astype(float)
+    return matrix
+
+
+def matrix_dict(matrix: pd.DataFrame) -> dict[str, dict[str, dict[str, float | int]]]:
+    """The matrix as ``{our_stage: {partner_stage: {"accounts", "potential_revenue"}}}``."""
+    out: dict[str, dict[str, dict[str, float | int]]] = {s: {} for s in STAGES}
+    for row in matrix.to_dict(orient="records"):
+        out[str(row["our_stage"])][str(row["partner_stage"])] = {
+            "accounts": int(row["accounts"]),
+            "potential_revenue": float(row["potential_revenue"]),
+        }
+    return out
+
+
+def revenue_basis_text(mapping: pd.DataFrame) -> str:
+    """The basis of the potential revenue of the shared accounts, in one sentence."""
+    basis = mapping.loc[mapping["status"] == "shared", "revenue_basis"].value_counts()
+    deal, revenue, none = (int(basis.get(b, 0)) for b in ("deal_size", "annual_revenue", "none"))
+    text = (
+        "Potential revenue is the open deal sizes of both sides, summed; where neither side has "
+        "a deal size, the account's annual revenue. "
+        f"Shared accounts by deal size: {deal:,}; by annual revenue: {revenue:,}"
+    )
+    if none:
+        text += f"; with neither, counted as 0: {none:,}"
+    return text + "."
+
+
+def parse_cell(cell: str) -> tuple[str, str]:
+    """``"prospect:customer"`` → ``("prospect", "customer")``, or a clear error."""
+    parts = [p.strip().lower() for p in str(cell).split(":")]
+    if len(parts) != 2 or not all(p in STAGES for p in parts):
+        raise OverlapError(
+            f"'{cell}' is not a cell; write OURSTAGE:PARTNERSTAGE with stages {', '.join(STAGES)}"
+        )
+    return parts[0], parts[1]
+
+
+_LIST_COLUMNS = [
+    "name",
+    "our_stage",
+    "partner_stage",
+    "potential_revenue",
+    "revenue_basis",
+    "our_external_id",
+    "partner_external_id",
+    "our_owner",
+    "partner_owner",
+    "our_key",
+    "partner_key",
+    "our_id",
+    "partner_id",
+]
+
+
+def cell_accounts(mapping: pd.DataFrame, our_stage: str, partner_stage: str) -> pd.DataFrame:
+    """The shared accounts of one matrix cell (the drill-down), largest potential first."""
+    if our_stage not in STAGES or partner_stage not in STAGES:
+        raise OverlapError(f"stages are {', '.join(STAGES)}; got {our_stage}:{partner_stage}")
+    rows = mapping[
+        (mapping["status"] == "shared")
+        & (mapping["our_stage"] == our_stage)
+        & (mapping["partner_stage"] == partner_stage)
+    ]
+    return (
+        rows[_LIST_COLUMNS]
+        .sort_values(["potential_revenue", "name"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+# ---------------------------------------------------------------------- named opportunities
+
+
+def named_opportunities(
+    mapping: pd.DataFrame, *, greenfield: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The named opportunities, one row per account: ``kind``, ``label``, ``action`` + fields.
+
+    Greenfield rows are the partner's customers we do not have, as far as the partner shared
+    them; ``greenfield`` (a mapping of just those rows) stands in when ``mapping`` lacks their
+    text fields (``detail="shared"``).
+    """
+    shared = mapping["status"] == "shared"
+    our, theirs = mapping["our_stage"], mapping["partner_stage"]
+    masks = {
+        "ask_intro": shared & (theirs == "customer") & (our == "prospect"),
+        "offer_intro": shared & (our == "customer") & (theirs == "prospect"),
+        "joint_pursuit": shared & (our == "prospect") & (theirs == "prospect"),
+        "greenfield": (mapping["status"] == "partner_only") & (theirs == "customer"),
+        "win_back": shared
+        & (
+            ((our == "churned") & (theirs == "customer"))
+            | ((our == "customer") & (theirs == "churned"))
+        ),
+    }
+    parts = []
+    for kind, mask in masks.items():
+        source = mapping
+        if kind == "greenfield" and greenfield is not None:
+            source, mask = greenfield, greenfield["partner_stage"] == "customer"
+        where = np.flatnonzero(mask.to_numpy(dtype=bool))
+        # Largest potential first; equal ones keep the mapping's order (no string sort).
+        where = where[np.argsort(-source["potential_revenue"].to_numpy()[where], kind="stable")]
+        label, action = OPPORTUNITY_KINDS[kind]
+        rows: dict[str, Any] = {"kind": kind, "label": label, "action": action}
+        # Series keep their dtype (object text stays object; no Arrow conversion of 200k names).
+        rows.update({c: source[c].iloc[where].reset_index(drop=True) for c in _LIST_COLUMNS})
+        parts.append(pd.DataFrame(rows, index=pd.RangeIndex(len(where))))
+    return pd.concat(parts, ignore_index=True)
+
+
+# ---------------------------------------------------------------------- the step's result
+
+
+@dataclass
+class Overlaps:
+    """What step 3 shows: counts, the stage matrix, the revenue basis and the opportunities."""
+
+    partner: str
+    counts: dict[str, int]
+    matrix: pd.DataFrame
+    revenue_basis: str
+    opportunities: pd.DataFrame
+    mapping: pd.DataFrame = field(repr=False)
+
+    def cell(self, our_stage: str, partner_stage: str) -> pd.DataFrame:
+        return cell_accounts(self.mapping, our_stage, partner_stage)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"counts", "matrix", "revenue_basis", "opportunities"}`` (counts only)."""
+        return {
+            "counts": dict(self.counts),
+            "matrix": matrix_dict(self.matrix),
+            "revenue_basis": self.revenue_basis,
+            "opportunities": opportunity_counts(self.opportunities),
+        }
+
+
+def opportunity_counts(opps: pd.DataFrame) -> dict[str, int]:
+    counts = opps["kind"].value_counts()
+    return {kind: int(counts.get(kind, 0)) for kind in OPPORTUNITY_KINDS}
+
+
+def overlaps(
+    ws: Workspace,
+    partner: str | Partner,
+    *,
+    mapping: pd.DataFrame | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Overlaps:
+    """Step 3 for one partnership. Pass ``mapping`` to reuse one already built."""
+    record = resolve_partner(ws, partner)
+    if mapping is None:
+        mapping = build_mapping(ws, record, progress=progress, cancel=cancel)
+    return Overlaps(
+        partner=record.name,
+        counts=overlap_counts(mapping),
+        matrix=overlap_matrix(mapping),
+        revenue_basis=revenue_basis_text(mapping),
+        opportunities=named_opportunities(mapping, greenfield=_greenfield(ws, record, mapping)),
+        mapping=mapping,
+    )
+
+
+# Text fields the opportunity lists do not show: not read for the greenfield list.
+_NOT_LISTED = ("industry", "first_touch", "deal_close_date")
+
+
+def _empty_part() -> Part:
+    return _part([np.empty(0, dtype=object) for _ in range(_FULL_WIDTH)])
+
+
+def _greenfield(ws: Workspace, record: Partner, mapping: pd.DataFrame) -> pd.DataFrame | None:
+    """The partner's customers we do not share, with their fields (None: the mapping has them).
+
+    Read straight from the partner's snapshot, so the mapping is neither copied nor filled.
+    """
+    rows = (mapping["status"] == "partner_only") & (mapping["partner_stage"] == "customer")
+    if not rows.any() or mapping.loc[rows, "partner_name"].notna().all():
+        return None
+    snapshot = ws.current_snapshot(record.id)
+    if snapshot is None:
+        return None
+    with ws.engine.connect() as connection:
+        cursor = connection.connection.cursor()  # type: ignore[union-attr]
+        sql = (
+            f"SELECT {', '.join(_select('a', True, skip=_NOT_LISTED))} FROM account a "
+            "WHERE a.snapshot_id = ? AND a.stage = 'customer'"
+        )
+        part = _part(_fetch_columns(cursor, sql, (snapshot.id,), _FULL_WIDTH))
+    wanted = mapping.loc[rows, "partner_id"].to_numpy(dtype=np.int64)
+    part = _take(part, np.flatnonzero(np.isin(part["id"], wanted)))
+    empty = _empty_part()
+    return _assemble(np.empty(0, np.int64), np.empty(0, object), empty, empty, empty, part)
+
+
+def overlap_summary(result: Overlaps, *, us: str | None = None) -> dict[str, Any]:
+    """Counts only, no account names or revenue: safe to share with the partner."""
+    return {
+        "us": us,
+        "partner": result.partner,
+        "counts": dict(result.counts),
+        "matrix": {
+            o: {p: cell["accounts"] for p, cell in row.items()}
+            for o, row in matrix_dict(result.matrix).items()
+        },
+        "opportunities": opportunity_counts(result.opportunities),
+    }
+
+
+def find_shared(mapping: pd.DataFrame, ref: str) -> pd.Series:
+    """The one shared pair ``ref`` names: an account key, a CRM id of either side, or a name."""
+    shared = mapping[mapping["status"] == "shared"]
+    text = str(ref).strip()
+    if not text:
+        raise OverlapError("name the account (a CRM id, key or name)")
+    for columns in (
+        ("our_key", "partner_key"),
+        ("our_external_id", "partner_external_id"),
+    ):
+        hit = shared[
+            shared[columns[0]].eq(text).fillna(False) | shared[columns[1]].eq(text).fillna(False)
+        ]
+        if len(hit) == 1:
+            return hit.iloc[0]
+    folded = text.casefold()
+    names = shared["our_name"].str.casefold().eq(folded).fillna(False) | shared[
+        "partner_name"
+    ].str.casefold().eq(folded).fillna(False)
+    hit = shared[names]
+    if len(hit) == 1:
+        return hit.iloc[0]
+    if len(hit) > 1:
+        ids = ", ".join(str(k) for k in hit["our_key"].head(5))
+        raise OverlapError(f"'{ref}' names {len(hit)} shared accounts; use a CRM id or key ({ids})")
+    raise OverlapError(f"'{ref}' is not a shared account of this partnership")

@@ -1,0 +1,72 @@
+"""Sharing without leaking: share policy and preview, plan files (XLSX, PDF, CSV,
+``.overlap-plan`` with optional passphrase encryption), their import and merge, private set
+intersection over files, and the ledger of every file that left."""
+
+from engine.sharing.export import (
+    EXPORT_KINDS,
+    ExportResult,
+    export_share,
+    export_table,
+    kind_for,
+    share_fields,
+)
+from engine.sharing.ledger import egress_ledger, export_egress_ledger
+from engine.sharing.planfile import (
+    PlanImportResult,
+    import_plan_file,
+    plan_conflicts,
+    plan_file_is_encrypted,
+    read_plan_file,
+    resolve_conflict,
+)
+from engine.sharing.policy import (
+    DEFAULT_FIELDS,
+    SHARE_FIELDS,
+    SMALL_CELL,
+    Policy,
+    SharePackage,
+    set_share_policy,
+    share_policy,
+    share_preview,
+)
+from engine.sharing.psi import (
+    PsiResult,
+    PsiStep,
+    psi_exchanges,
+    psi_finish,
+    psi_forget,
+    psi_request,
+    psi_respond,
+)
+
+__all__ = [
+    "DEFAULT_FIELDS",
+    "EXPORT_KINDS",
+    "SHARE_FIELDS",
+    "SMALL_CELL",
+    "ExportResult",
+    "PlanImportResult",
+    "Policy",
+    "PsiResult",
+    "PsiStep",
+    "SharePackage",
+    "egress_ledger",
+    "export_egress_ledger",
+    "export_share",
+    "export_table",
+    "import_plan_file",
+    "kind_for",
+    "plan_conflicts",
+    "plan_file_is_encrypted",
+    "psi_exchanges",
+    "psi_finish",
+    "psi_forget",
+    "psi_request",
+    "psi_respond",
+    "read_plan_file",
+    "resolve_conflict",
+    "set_share_policy",
+    "share_fields",
+    "share_policy",
+    "share_preview",
+]

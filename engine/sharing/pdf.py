@@ -1,0 +1,305 @@
+"""The PDF plan report a partner reads without Overlap: cover summary, the rules of engagement,
+the overlap by stage, then one section per account plan.
+
+All text goes through ``Paragraph`` with markup characters escaped, so a value from a CRM export
+is shown as written. DejaVu Sans is used when the system has it (accents, Cyrillic, Greek);
+otherwise the built-in Helvetica.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from engine.sharing.export import matrix_rows, rules_rows
+from engine.sharing.policy import SharePackage
+from engine.sharing.safe_cells import cell_text
+
+ACCENT = colors.HexColor("#1F3A5F")
+LIGHT = colors.HexColor("#E8EEF5")
+_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/Library/Fonts", "C:/Windows/Fonts")
+
+
+def _fonts() -> tuple[str, str]:
+    """(regular, bold) font names, registering DejaVu Sans when it can be found."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    for folder in _FONT_DIRS:
+        regular, bold = Path(folder) / "DejaVuSans.ttf", Path(folder) / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            try:
+                if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
+                    pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
+                    pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
+                return "DejaVuSans", "DejaVuSans-Bold"
+            except Exception:
+                break
+    return "Helvetica", "Helvetica-Bold"
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    regular, bold = _fonts()
+    base = getSampleStyleSheet()
+    return {
+        "title": ParagraphStyle(
+            "title",
+            parent=base["Title"],
+            fontName=bold,
+            fontSize=20,
+            leading=24,
+            alignment=TA_LEFT,
+            textColor=ACCENT,
+        ),
+        "h1": ParagraphStyle(
+            "h1",
+            parent=base["Heading1"],
+            fontName=bold,
+            fontSize=15,
+            leading=19,
+            textColor=ACCENT,
+            spaceBefore=6,
+        ),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base["Heading2"],
+            fontName=bold,
+            fontSize=11.5,
+            leading=14,
+            textColor=ACCENT,
+            spaceBefore=8,
+            spaceAfter=3,
+        ),
+        "body": ParagraphStyle(
+            "body", parent=base["BodyText"], fontName=regular, fontSize=9.5, leading=12.5
+        ),
+        "cell": ParagraphStyle(
+            "cell", parent=base["BodyText"], fontName=regular, fontSize=8.5, leading=10.5
+        ),
+        "head": ParagraphStyle(
+            "head",
+            parent=base["BodyText"],
+            fontName=bold,
+            fontSize=8.5,
+            leading=10.5,
+            textColor=colors.white,
+        ),
+        "small": ParagraphStyle(
+            "small",
+            parent=base["BodyText"],
+            fontName=regular,
+            fontSize=8,
+            leading=10,
+            textColor=colors.grey,
+        ),
+    }
+
+
+def _p(value: Any, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(cell_text(value)).replace("\n", "<br/>"), style)
+
+
+def _fits(text: str, style: ParagraphStyle, width: float) -> bool:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width - 7
+
+
+def _cell(value: Any, style: ParagraphStyle, width: float) -> Any:
+    """Short text as a plain string (fast: no line breaking); long text as a wrapping Paragraph."""
+    text = cell_text(_number(value))
+    return text if _fits(text, style, width) else _p(text, style)
+
+
+def _table(
+    header: list[str], rows: list[list[Any]], widths: list[float], styles: dict[str, ParagraphStyle]
+) -> Table:
+    cell, head = styles["cell"], styles["head"]
+    data = [[_cell(h, head, w) for h, w in zip(header, widths, strict=True)]]
+    data += [[_cell(v, cell, w) for v, w in zip(row, widths, strict=True)] for row in rows]
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), head.fontName, head.fontSize, head.leading),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                ("FONT", (0, 1), (-1, -1), cell.fontName, cell.fontSize, cell.leading),
+                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, LIGHT]),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#B8C4D3")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+            ]
+        )
+    )
+    return table
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{int(value):,}"
+    return value
+
+
+def _footer(package: SharePackage, font: str) -> Any:
+    def draw(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 7.5)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(
+            18 * mm,
+            10 * mm,
+            f"{package.us} and {package.partner}: joint account plans (confidential)",
+        )
+        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"page {doc.page}")
+        canvas.restoreState()
+
+    return draw
+
+
+def write_pdf(path: Path, package: SharePackage) -> None:
+    """Write the report of ``package`` to ``path``."""
+    styles = _styles()
+    width = A4[0] - 36 * mm
+    story: list[Any] = [
+        _p(f"Joint account plans: {package.us} and {package.partner}", styles["title"]),
+        Spacer(1, 4 * mm),
+    ]
+    summary = [
+        [_p(k, styles["cell"]), _p(_number(v), styles["cell"])] for k, v in package.summary_lines()
+    ]
+    cover = Table(summary, colWidths=[width * 0.32, width * 0.68])
+    cover.setStyle(
+        TableStyle(
+            [
+                ("ROWBACKGROUNDS", (0, 0), (-1, -1), [colors.white, LIGHT]),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#B8C4D3")),
+            ]
+        )
+    )
+    story += [cover, Spacer(1, 6 * mm)]
+    for warning in package.warnings:
+        story.append(_p(f"Note: {warning}", styles["small"]))
+    story.append(_p("Shared accounts by stage", styles["h1"]))
+    header, rows = matrix_rows(package)
+    first = width * 0.28
+    story.append(
+        _table(
+            header,
+            rows,
+            [first] + [(width - first) / (len(header) - 1)] * (len(header) - 1),
+            styles,
+        )
+    )
+    story.append(_p("Rules of engagement", styles["h1"]))
+    version = f"version {package.rules_version}" if package.rules_version else "none agreed yet"
+    story.append(
+        _p(
+            f"Who leads a shared account is decided by the first rule that decides ({version}).",
+            styles["body"],
+        )
+    )
+    story.append(Spacer(1, 2 * mm))
+    rules = rules_rows(package)
+    if rules:
+        story.append(
+            _table(
+                ["#", "Criterion", "How it decides"],
+                rules,
+                [width * 0.06, width * 0.3, width * 0.64],
+                styles,
+            )
+        )
+    if not package.counts_only and not package.plans.empty:
+        story.append(PageBreak())
+        story.append(_p("Account plans", styles["h1"]))
+        story += _plan_sections(package, styles, width)
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=f"Joint account plans: {package.us} and {package.partner}",
+        author=package.us,
+    )
+    footer = _footer(package, styles["body"].fontName)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+
+
+def _rows_by_plan(frame: Any, columns: list[str]) -> dict[Any, list[list[Any]]]:
+    """Rows of ``columns`` grouped by plan number, as plain lists (no pandas per plan)."""
+    grouped: dict[Any, list[list[Any]]] = {}
+    if frame.empty:
+        return grouped
+    clean = frame.astype(object).where(frame.notna(), None)
+    for plan, *values in clean[["Plan", *columns]].itertuples(index=False):
+        grouped.setdefault(plan, []).append(list(values))
+    return grouped
+
+
+# Each table of a plan section: its columns and their share of the page width.
+_SECTION_TABLES = (
+    ("roles", ["Party", "Person", "Role", "Responsibility"], [0.17, 0.2, 0.2, 0.43]),
+    ("steps", ["Next step", "Owner", "Person", "Due", "Done"], [0.44, 0.15, 0.17, 0.14, 0.1]),
+    ("metrics", ["Metric", "Target", "Actual", "Unit"], [0.46, 0.18, 0.18, 0.18]),
+)
+
+
+def _plan_sections(
+    package: SharePackage, styles: dict[str, ParagraphStyle], width: float
+) -> list[Any]:
+    tables = {
+        name: (
+            columns,
+            [width * share for share in shares],
+            _rows_by_plan(getattr(package, name), columns),
+        )
+        for name, columns, shares in _SECTION_TABLES
+    }
+    skip = {"Plan", "Account", "Objective", "Open steps"}
+    story: list[Any] = []
+    for plan in package.plans.to_dict("records"):
+        number = plan["Plan"]
+        title = plan.get("Account") or f"Account {number}"
+        block: list[Any] = [_p(f"{number}. {title}", styles["h2"])]
+        facts = [
+            f"<b>{escape(str(k))}:</b> {escape(cell_text(_number(v)))}"
+            for k, v in plan.items()
+            if k not in skip and cell_text(v)
+        ]
+        if facts:
+            block.append(Paragraph(" &nbsp;·&nbsp; ".join(facts), styles["body"]))
+        if plan.get("Objective"):
+            block.append(
+                Paragraph(
+                    f"<b>Objective:</b> {escape(cell_text(plan['Objective']))}", styles["body"]
+                )
+            )
+        story.append(KeepTogether(block))
+        for columns, widths, rows in tables.values():
+            if number in rows:
+                story += [Spacer(1, 1.5 * mm), _table(columns, rows[number], widths, styles)]
+        story.append(Spacer(1, 4 * mm))
+    return story

@@ -1,0 +1,742 @@
+"""``.overlap-plan`` files: plans a partner's Overlap imports and merges, and back again.
+
+A file is JSON: ``format``, ``schema_version``, ``partnership_id`` (shared by both sides once
+one has imported the other's file), ``sender``, ``sent_at``, ``content_sha256`` (of the
+canonical JSON of ``content``) and ``content`` - the share package, filtered by the sender's
+policy. It may be wrapped in passphrase encryption (``engine.sharing.crypto``).
+
+Plans are named by an opaque reference (a keyed hash of the sender's account keys) and by
+``your_key``, the recipient's own key of the account, so the sender's keys never leave. Parties
+(``us`` / ``partner``) are written from the sender's side and flipped on import.
+
+Import is a three-way merge per field against the content last exchanged (``PlanSync``): a
+field only they changed is taken, one only we changed is kept, one both changed becomes a
+``PlanConflict`` for the user. Import never touches account rows, never deletes, and importing
+the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlmodel import Session, select
+
+from engine.errors import Cancelled, OverlapError
+from engine.models import (
+    Partner,
+    Plan,
+    PlanConflict,
+    PlanFileImport,
+    PlanMetric,
+    PlanRole,
+    PlanStep,
+    PlanSync,
+    SharePolicy,
+)
+from engine.sharing import crypto
+from engine.sharing.ledger import resolve_partner
+from engine.sharing.policy import SHARED_STATUSES, SharePackage, policy_secrets
+from engine.workspace import Workspace, account_keys, now
+
+FORMAT = "overlap-plan"
+SCHEMA_VERSION = 1
+SUFFIX = ".overlap-plan"
+PLAN_FIELDS = ("objective", "status", "lead")
+STEP_FIELDS = ("owner_party", "owner_person", "due_date", "done")
+METRIC_FIELDS = ("target", "actual", "unit")
+ROLE_FIELDS = ("role", "responsibility")
+STATUSES = ("draft", "active", "won", "lost", "paused")
+_MISSING = object()
+
+Progress = Callable[[float, str], None]
+
+
+def canonical(value: Any) -> bytes:
+    """The bytes the content hash is taken over: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def _flip(party: Any) -> Any:
+    return {"us": "partner", "partner": "us"}.get(party, party)
+
+
+def _step_key(what: Any) -> str:
+    return " ".join(str(what or "").casefold().split())
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def plan_file_document(ws: Workspace, package: SharePackage) -> dict[str, Any]:
+    """The document of a ``.overlap-plan`` file for ``package``."""
+    partner = resolve_partner(ws, package.partner)
+    row = policy_secrets(ws, partner)
+    if row.partnership_uuid is None:
+        row.partnership_uuid = uuid.uuid4().hex
+        _save(ws, row)
+    content = {
+        "partnership": {"model": package.partner_model, "sender_calls_partner": package.partner},
+        "rules": {
+            "version": package.rules_version,
+            "criteria": package.rules,
+            "tie_breaker": package.tie_breaker,
+        },
+        "counts_only": package.counts_only,
+        "fields": [] if package.counts_only else list(package.policy.fields),
+        "counts": package.counts,
+        "matrix": {
+            str(ours): {
+                str(theirs): int(package.matrix.loc[ours, theirs])
+                for theirs in package.matrix.columns
+            }
+            for ours in package.matrix.index
+        },
+        "plans": [] if package.counts_only else package.plan_items,
+    }
+    return {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "partnership_id": row.partnership_uuid,
+        "sender": {"company": package.us},
+        "sent_at": package.created_at.isoformat(),
+        "content_sha256": hashlib.sha256(canonical(content)).hexdigest(),
+        "content": content,
+    }
+
+
+def write_plan_file(
+    ws: Workspace, package: SharePackage, path: str | Path, *, passphrase: str | None = None
+) -> Path:
+    """Write ``package`` as an ``.overlap-plan`` (encrypted when a passphrase is given).
+
+    What was sent becomes the base of the next merge with the partner's answer.
+    """
+    path = Path(path)
+    data = canonical(plan_file_document(ws, package))
+    if passphrase:
+        data = crypto.encrypt(data, passphrase)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    if not package.counts_only:
+        _remember_sent(ws, package)
+    return path
+
+
+def _save(ws: Workspace, row: SharePolicy) -> None:
+    with ws.session() as session:
+        session.add(row)
+        session.commit()
+
+
+def _remember_sent(ws: Workspace, package: SharePackage) -> None:
+    partner = resolve_partner(ws, package.partner)
+    with ws.session() as session:
+        plans = {p.id: p for p in session.exec(select(Plan).where(Plan.partner_id == partner.id))}
+        syncs = _syncs(session, partner)
+        children = _children(session, [i for i in package.plan_ids if i in plans])
+        for plan_id in package.plan_ids:
+            plan = plans.get(plan_id)
+            if plan is None:
+                continue
+            current = _plan_content(session, plan, children)
+            sync = syncs.get((plan.our_key, plan.partner_key))
+            base = json.loads(sync.base_json) if sync else {}
+            for section in _shared_sections(package.policy.fields):
+                base[section] = current[section]
+            _store_sync(session, partner, plan, base, sync)
+        session.commit()
+
+
+def _shared_sections(fields: list[str]) -> list[str]:
+    sections = []
+    if "plan" in fields:
+        sections += ["objective", "status", "metrics", "roles"]
+    if "lead" in fields:
+        sections.append("lead")
+    if "next_steps" in fields:
+        sections.append("steps")
+    return sections
+
+
+# ---------------------------------------------------------------------------- plan content
+
+
+Children = dict[Any, dict[int, list[Any]]]
+
+
+def _children(session: Session, plan_ids: list[int]) -> Children:
+    """Steps, metrics and roles of many plans in three queries (not three per plan)."""
+    children: Children = {}
+    tables: tuple[Any, ...] = (PlanStep, PlanMetric, PlanRole)
+    for table in tables:
+        grouped: dict[int, list[Any]] = {}
+        for start in range(0, len(plan_ids), 900):  # SQLite's bound-parameter limit
+            chunk = plan_ids[start : start + 900]
+            for row in session.exec(select(table).where(table.plan_id.in_(chunk))):
+                grouped.setdefault(row.plan_id, []).append(row)
+        children[table] = grouped
+    return children
+
+
+def _child_rows(
+    session: Session, table: Any, plan_id: int | None, children: Children | None
+) -> list[Any]:
+    if children is not None and plan_id is not None:
+        return children[table].get(plan_id, [])
+    return list(session.exec(select(table).where(table.plan_id == plan_id)).all())
+
+
+def _plan_content(session: Session, plan: Plan, children: Children | None = None) -> dict[str, Any]:
+    """A plan as plain data in our orientation: the unit of the three-way merge."""
+    steps = _child_rows(session, PlanStep, plan.id, children)
+    metrics = _child_rows(session, PlanMetric, plan.id, children)
+    roles = _child_rows(session, PlanRole, plan.id, children)
+    return {
+        "objective": plan.objective,
+        "status": plan.status,
+        "lead": plan.lead,
+        "steps": {
+            _step_key(s.what): {
+                "what": s.what,
+                "owner_party": s.owner_party,
+                "owner_person": s.owner_person,
+                "due_date": s.due_date,
+                "done": bool(s.done),
+            }
+            for s in steps
+        },
+        "metrics": {
+            m.name: {"name": m.name, "target": m.target, "actual": m.actual, "unit": m.unit}
+            for m in metrics
+        },
+        "roles": {
+            f"{r.party}|{r.person}": {
+                "party": r.party,
+                "person": r.person,
+                "role": r.role,
+                "responsibility": r.responsibility,
+            }
+            for r in roles
+        },
+    }
+
+
+def _theirs(item: dict[str, Any]) -> dict[str, Any]:
+    """A plan of the file in our orientation, with only the sections it carries."""
+    content: dict[str, Any] = {}
+    for name in ("objective", "status"):
+        if name in item:
+            content[name] = item[name]
+    if "lead" in item:
+        content["lead"] = _flip(item["lead"])
+    if "steps" in item:
+        content["steps"] = {
+            _step_key(s.get("what")): {
+                "what": str(s.get("what") or ""),
+                "owner_party": _flip(s.get("owner_party")),
+                "owner_person": s.get("owner_person"),
+                "due_date": s.get("due_date"),
+                "done": bool(s.get("done")),
+            }
+            for s in item["steps"]
+            if str(s.get("what") or "").strip()
+        }
+    if "metrics" in item:
+        content["metrics"] = {
+            str(m.get("name")): {
+                "name": str(m.get("name")),
+                "target": m.get("target"),
+                "actual": m.get("actual"),
+                "unit": m.get("unit") or "",
+            }
+            for m in item["metrics"]
+            if str(m.get("name") or "").strip()
+        }
+    if "roles" in item:
+        content["roles"] = {
+            f"{_flip(r.get('party'))}|{r.get('person')}": {
+                "party": _flip(r.get("party")),
+                "person": str(r.get("person") or ""),
+                "role": str(r.get("role") or ""),
+                "responsibility": str(r.get("responsibility") or ""),
+            }
+            for r in item["roles"]
+            if str(r.get("person") or "").strip()
+        }
+    return content
+
+
+# ---------------------------------------------------------------------------- importing
+
+
+@dataclass
+class PlanImportResult:
+    """What an import did."""
+
+    sender: str
+    sent_at: str
+    plans_in_file: int
+    matched: int = 0
+    created: int = 0
+    fields_taken: int = 0
+    items_added: int = 0
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # labels of plans not among our accounts
+    already_imported: bool = False
+    counts_only: bool = False
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.fields_taken or self.items_added or self.conflicts)
+
+
+def read_plan_file(path: str | Path, *, passphrase: str | None = None) -> dict[str, Any]:
+    """The checked document of a plan file: decrypted, format and content hash verified."""
+    path = Path(path)
+    where = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise OverlapError("no such file", where=where) from None
+    if crypto.is_encrypted(data):
+        if not passphrase:
+            raise OverlapError(
+                "this plan file is encrypted; enter the passphrase the sender gave you", where=where
+            )
+        data = crypto.decrypt(data, passphrase, where=where)
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise OverlapError(
+            "this is not an Overlap plan file, or it was cut short on the way", where=where
+        ) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise OverlapError("this is not an Overlap plan file", where=where)
+    version = document.get("schema_version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise OverlapError(
+            f"this plan file was written by a newer Overlap (schema {version}); "
+            "update Overlap to import it",
+            where=where,
+        )
+    content = document.get("content")
+    if not isinstance(content, dict) or hashlib.sha256(
+        canonical(content)
+    ).hexdigest() != document.get("content_sha256"):
+        raise OverlapError(
+            "the plan file was changed after it was written; nothing was imported", where=where
+        )
+    if not isinstance(content.get("plans", []), list):
+        raise OverlapError("the plan file is damaged (plans)", where=where)
+    return document
+
+
+def import_plan_file(
+    ws: Workspace,
+    partner: str | Partner,
+    path: str | Path,
+    *,
+    passphrase: str | None = None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> PlanImportResult:
+    """Merge a partner's plan file into our plans; conflicts are stored for the user to resolve."""
+    record = resolve_partner(ws, partner)
+    path = Path(path)
+    document = read_plan_file(path, passphrase=passphrase)
+    content = document["content"]
+    result = PlanImportResult(
+        sender=str(document.get("sender", {}).get("company", "")),
+        sent_at=str(document.get("sent_at", "")),
+        plans_in_file=len(content.get("plans", [])),
+        counts_only=bool(content.get("counts_only")),
+        counts=dict(content.get("counts", {})),
+    )
+    policy_row = policy_secrets(ws, record)
+    their_id = str(document.get("partnership_id") or "")
+    with ws.session() as session:
+        imports = session.exec(
+            select(PlanFileImport).where(PlanFileImport.partner_id == record.id)
+        ).all()
+    if (
+        policy_row.partnership_uuid
+        and their_id
+        and policy_row.partnership_uuid != their_id
+        and imports
+    ):
+        raise OverlapError(
+            "this plan file belongs to another partnership (a different partnership id); "
+            "nothing was imported",
+            where=str(path),
+        )
+    result.already_imported = any(i.content_sha256 == document["content_sha256"] for i in imports)
+    shared = _shared_keys(ws, record)
+    with ws.session() as session:
+        syncs = _syncs(session, record)
+        by_ref = {json.loads(s.base_json).get("their_ref"): s for s in syncs.values()}
+        plans = {
+            (p.our_key, p.partner_key): p
+            for p in session.exec(select(Plan).where(Plan.partner_id == record.id))
+        }
+        plans_by_our_key = {key[0]: plan for key, plan in plans.items()}
+        open_conflicts = {
+            (c.plan_id, c.item, c.field): c
+            for c in session.exec(
+                select(PlanConflict).where(
+                    PlanConflict.partner_id == record.id, PlanConflict.status == "open"
+                )
+            )
+        }
+        children = _children(session, [int(p.id) for p in plans.values() if p.id is not None])
+        items = content.get("plans", [])
+        for index, item in enumerate(items):
+            if cancel is not None and index % 100 == 0 and cancel():
+                raise Cancelled()  # the session is not committed: nothing is written
+            if not isinstance(item, dict):
+                continue
+            ref, your_key = str(item.get("ref", "")), str(item.get("your_key", ""))
+            plan = None
+            sync = by_ref.get(ref)
+            if sync is not None:
+                plan = plans.get((sync.our_key, sync.partner_key))
+            if plan is None:
+                plan = plans_by_our_key.get(your_key)
+            if plan is None:
+                if your_key not in shared:
+                    result.unmatched.append(
+                        str(item.get("label") or item.get("account_name") or ref)
+                    )
+                    continue
+                partner_key, our_name = shared[your_key]
+                plan = Plan(
+                    partner_id=record.id,  # type: ignore[arg-type]
+                    our_key=your_key,
+                    partner_key=partner_key,
+                    account_name=our_name,
+                    created_at=now(),
+                    updated_at=now(),
+                )
+                session.add(plan)
+                session.flush()
+                plans[(plan.our_key, plan.partner_key)] = plan
+                plans_by_our_key[plan.our_key] = plan
+                result.created += 1
+            result.matched += 1
+            sync = syncs.get((plan.our_key, plan.partner_key))
+            base = json.loads(sync.base_json) if sync else {}
+            theirs = _theirs(item)
+            _merge_plan(session, record, plan, theirs, base, open_conflicts, result, children)
+            new_base = {**base, **theirs, "their_ref": ref}
+            syncs[(plan.our_key, plan.partner_key)] = _store_sync(
+                session, record, plan, new_base, sync
+            )
+            if progress is not None and index % 50 == 0:
+                progress(index / max(1, len(items)), "Merging plans")
+        if not result.already_imported:
+            session.add(
+                PlanFileImport(
+                    partner_id=record.id,  # type: ignore[arg-type]
+                    content_sha256=document["content_sha256"],
+                    sender=result.sender,
+                    sent_at=result.sent_at,
+                    imported_at=now(),
+                    summary_json=json.dumps(
+                        {
+                            "matched": result.matched,
+                            "created": result.created,
+                            "fields_taken": result.fields_taken,
+                            "items_added": result.items_added,
+                            "conflicts": len(result.conflicts),
+                            "unmatched": len(result.unmatched),
+                        }
+                    ),
+                )
+            )
+        if their_id and policy_row.partnership_uuid != their_id:
+            stored = session.get(SharePolicy, policy_row.id)
+            assert stored is not None
+            stored.partnership_uuid = their_id
+            session.add(stored)
+        session.commit()
+    if progress is not None:
+        progress(1.0, "Plans merged")
+    return result
+
+
+def _shared_keys(ws: Workspace, partner: Partner) -> dict[str, tuple[str, str]]:
+    """Our account key -> (the partner account's key, our account name) for shared accounts."""
+    frame = ws.read_frame(
+        "SELECT o.external_id AS o_id, o.name AS o_name, o.domains AS o_domains, "
+        "p.external_id AS p_id, p.name AS p_name, p.domains AS p_domains FROM match m "
+        "JOIN account o ON o.id = m.our_account_id JOIN account p ON p.id = m.partner_account_id "
+        f"WHERE m.partner_id = :p AND m.status IN {SHARED_STATUSES}",
+        {"p": partner.id},
+    )
+    if frame.empty:
+        return {}
+    ours = account_keys(
+        frame.rename(columns={"o_id": "external_id", "o_name": "name", "o_domains": "domains"})
+    )
+    theirs = account_keys(
+        frame.rename(columns={"p_id": "external_id", "p_name": "name", "p_domains": "domains"})
+    )
+    return {o: (t, n) for o, t, n in zip(ours, theirs, frame["o_name"], strict=True)}
+
+
+def _syncs(session: Session, partner: Partner) -> dict[tuple[str, str], PlanSync]:
+    return {
+        (s.our_key, s.partner_key): s
+        for s in session.exec(select(PlanSync).where(PlanSync.partner_id == partner.id))
+    }
+
+
+def _store_sync(
+    session: Session, partner: Partner, plan: Plan, base: dict[str, Any], sync: PlanSync | None
+) -> PlanSync:
+    if sync is None:
+        sync = PlanSync(
+            partner_id=partner.id,  # type: ignore[arg-type]
+            our_key=plan.our_key,
+            partner_key=plan.partner_key,
+            base_json="{}",
+            synced_at=now(),
+        )
+    base_json = json.dumps(base, sort_keys=True)
+    if sync.id is not None and sync.base_json == base_json:
+        return sync  # nothing new was exchanged: leave the row (and its time) alone
+    sync.base_json = base_json
+    sync.synced_at = now()
+    session.add(sync)
+    return sync
+
+
+def _decide(ours: Any, theirs: Any, base: Any) -> str:
+    """``keep`` / ``take`` / ``conflict`` for one field of a three-way merge."""
+    if theirs == ours:
+        return "keep"
+    if base is not _MISSING:
+        if theirs == base:
+            return "keep"  # only we changed it
+        if ours == base:
+            return "take"  # only they changed it
+        return "conflict"
+    # Never exchanged before: fill what we left empty, ask about what we both wrote.
+    if ours in (None, "", "draft") or (isinstance(ours, float) and pd.isna(ours)):
+        return "take"
+    return "conflict"
+
+
+def _merge_plan(
+    session: Session,
+    partner: Partner,
+    plan: Plan,
+    theirs: dict[str, Any],
+    base: dict[str, Any],
+    open_conflicts: dict[tuple[int, str, str], PlanConflict],
+    result: PlanImportResult,
+    children: Children | None = None,
+) -> None:
+    ours = _plan_content(session, plan, children)
+    changed = False
+
+    def conflict(item: str, name: str, our_value: Any, their_value: Any) -> None:
+        assert plan.id is not None
+        key = (plan.id, item, name)
+        existing = open_conflicts.get(key)
+        if existing is not None and json.loads(existing.theirs_json) == their_value:
+            return  # the same question is open already (same file imported again)
+        if existing is None:
+            existing = PlanConflict(
+                partner_id=partner.id,  # type: ignore[arg-type]
+                plan_id=plan.id,
+                item=item,
+                field=name,
+                ours_json="null",
+                theirs_json="null",
+                created_at=now(),
+            )
+            open_conflicts[key] = existing
+        existing.ours_json = json.dumps(our_value)
+        existing.theirs_json = json.dumps(their_value)
+        session.add(existing)
+        result.conflicts.append(
+            {
+                "account": plan.account_name,
+                "item": item,
+                "field": name,
+                "ours": our_value,
+                "theirs": their_value,
+            }
+        )
+
+    for name in PLAN_FIELDS:
+        if name not in theirs:
+            continue
+        value = theirs[name]
+        if name == "status" and value not in STATUSES:
+            continue
+        if name == "lead" and value not in ("us", "partner", None):
+            continue
+        decision = _decide(ours[name], value, base.get(name, _MISSING))
+        if decision == "take":
+            setattr(plan, name, value if value is not None or name == "lead" else "")
+            result.fields_taken += 1
+            changed = True
+        elif decision == "conflict":
+            conflict("plan", name, ours[name], value)
+
+    sections = (
+        ("steps", PlanStep, STEP_FIELDS, "step"),
+        ("metrics", PlanMetric, METRIC_FIELDS, "metric"),
+        ("roles", PlanRole, ROLE_FIELDS, "role"),
+    )
+    for section, table, fields, label in sections:
+        if section not in theirs:
+            continue
+        base_items = base.get(section)
+        rows = _rows(session, table, plan.id, children)
+        for key, their_item in theirs[section].items():
+            our_item = ours[section].get(key)
+            if our_item is None:
+                if base_items is not None and key in base_items:
+                    continue  # we removed it since the last exchange; do not bring it back
+                session.add(_new_item(table, plan.id, their_item))
+                result.items_added += 1
+                changed = True
+                continue
+            base_item = (base_items or {}).get(key)
+            row = rows[key]
+            for name in fields:
+                base_value = base_item.get(name, _MISSING) if base_item is not None else _MISSING
+                if base_item is None and name == "done":
+                    base_value = False  # a step nobody has marked done yet
+                decision = _decide(our_item.get(name), their_item.get(name), base_value)
+                if decision == "take":
+                    _set(row, name, their_item.get(name))
+                    session.add(row)
+                    result.fields_taken += 1
+                    changed = True
+                elif decision == "conflict":
+                    conflict(f"{label}:{key}", name, our_item.get(name), their_item.get(name))
+    if changed:
+        plan.updated_at = now()
+        session.add(plan)
+
+
+def _rows(
+    session: Session, table: Any, plan_id: int | None, children: Children | None = None
+) -> dict[str, Any]:
+    rows = _child_rows(session, table, plan_id, children)
+    if table is PlanStep:
+        return {_step_key(r.what): r for r in rows}
+    if table is PlanMetric:
+        return {r.name: r for r in rows}
+    return {f"{r.party}|{r.person}": r for r in rows}
+
+
+def _new_item(table: Any, plan_id: int | None, item: dict[str, Any]) -> Any:
+    if table is PlanStep:
+        return PlanStep(
+            plan_id=plan_id,  # type: ignore[arg-type]
+            what=item["what"],
+            owner_party=item.get("owner_party") or "us",
+            owner_person=item.get("owner_person"),
+            due_date=item.get("due_date"),
+            done=bool(item.get("done")),
+            done_at=now() if item.get("done") else None,
+        )
+    if table is PlanMetric:
+        return PlanMetric(
+            plan_id=plan_id,  # type: ignore[arg-type]
+            name=item["name"],
+            target=item.get("target"),
+            actual=item.get("actual"),
+            unit=item.get("unit") or "",
+        )
+    return PlanRole(
+        plan_id=plan_id,  # type: ignore[arg-type]
+        party=item.get("party") or "us",
+        person=item["person"],
+        role=item.get("role") or "",
+        responsibility=item.get("responsibility") or "",
+    )
+
+
+def _set(row: Any, name: str, value: Any) -> None:
+    setattr(row, name, value)
+    if isinstance(row, PlanStep) and name == "done":
+        row.done_at = now() if value else None
+
+
+# ---------------------------------------------------------------------------- conflicts
+
+
+def plan_conflicts(
+    ws: Workspace, partner: str | Partner, *, open_only: bool = True
+) -> pd.DataFrame:
+    """Conflicts of a partnership's plans: account, item, field, our and their value."""
+    record = resolve_partner(ws, partner)
+    sql = (
+        "SELECT c.id, p.account_name AS account, c.item, c.field, c.ours_json, c.theirs_json, "
+        "c.status, c.created_at FROM planconflict c JOIN plan p ON p.id = c.plan_id "
+        "WHERE c.partner_id = :p"
+    )
+    if open_only:
+        sql += " AND c.status = 'open'"
+    frame = ws.read_frame(sql + " ORDER BY c.id", {"p": record.id})
+    frame["ours"] = [json.loads(v) for v in frame.pop("ours_json")]
+    frame["theirs"] = [json.loads(v) for v in frame.pop("theirs_json")]
+    return frame[["id", "account", "item", "field", "ours", "theirs", "status", "created_at"]]
+
+
+def resolve_conflict(ws: Workspace, conflict_id: int, take: str) -> None:
+    """Settle a conflict: ``ours`` keeps our value, ``theirs`` writes the partner's."""
+    if take not in ("ours", "theirs"):
+        raise OverlapError("a conflict is resolved by taking 'ours' or 'theirs'")
+    with ws.session() as session:
+        conflict = session.get(PlanConflict, conflict_id)
+        if conflict is None:
+            raise OverlapError(f"no conflict with id {conflict_id}")
+        if conflict.status != "open":
+            raise OverlapError(f"conflict {conflict_id} is resolved already ({conflict.status})")
+        if take == "theirs":
+            value = json.loads(conflict.theirs_json)
+            plan = session.get(Plan, conflict.plan_id)
+            assert plan is not None
+            if conflict.item == "plan":
+                setattr(plan, conflict.field, value)
+            else:
+                label, _, key = conflict.item.partition(":")
+                table = {"step": PlanStep, "metric": PlanMetric, "role": PlanRole}[label]
+                row = _rows(session, table, plan.id).get(key)
+                if row is None:
+                    raise OverlapError("the plan item of this conflict no longer exists")
+                _set(row, conflict.field, value)
+                session.add(row)
+            plan.updated_at = now()
+            session.add(plan)
+        conflict.status = take
+        conflict.resolved_at = now()
+        session.add(conflict)
+        session.commit()
+
+
+def plan_file_is_encrypted(path: str | Path) -> bool:
+    """True when the file at ``path`` is passphrase-encrypted (so a passphrase is needed)."""
+    try:
+        with open(path, "rb") as handle:
+            return crypto.is_encrypted(handle.read(len(crypto.MAGIC)))
+    except OSError:
+        return False

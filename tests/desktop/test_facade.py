@@ -1,0 +1,28 @@
+"""The desktop uses only the engine's public facade (names in ``engine.__all__``)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import engine
+
+DESKTOP = Path(__file__).resolve().parents[2] / "desktop"
+
+
+def test_desktop_imports_only_public_engine_names() -> None:
+    private = []
+    for path in DESKTOP.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("engine")
+            ):
+                if node.module != "engine" and node.module != "engine.paths":
+                    private.append(f"{path.name}: from {node.module} import ...")
+                elif node.module == "engine":
+                    private += [
+                        f"{path.name}: {a.name}" for a in node.names if a.name not in engine.__all__
+                    ]
+    assert not private, private

@@ -1,0 +1,119 @@
+"""Step 1 in the window: choose a file, check and change the mapping, import, profile, template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from desktop.pages.importing import ColumnMappingModel
+from tests.desktop.conftest import wait_idle
+from tests.desktop.exports import write_ours, write_partner
+from tests.desktop.steps import LEFT, add_partner, go, import_file, new_workspace
+
+
+def test_mapping_model_contract(qtmodeltester) -> None:
+    import pandas as pd
+
+    model = ColumnMappingModel()
+    model.set_rows(
+        pd.DataFrame(
+            [
+                {
+                    "header": "Account Name",
+                    "samples": "Zoetis",
+                    "field": "name",
+                    "confidence": 95,
+                    "reason": "known",
+                },
+                {
+                    "header": "Web",
+                    "samples": "x.com",
+                    "field": "",
+                    "confidence": 0,
+                    "reason": "extra",
+                },
+            ]
+        )
+    )
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_import_both_sides_with_preview_and_rejected_rows(
+    qtbot, window, dialogs, tmp_path: Path
+) -> None:
+    new_workspace(qtbot, window, tmp_path)
+    add_partner(qtbot, window)
+    ours = write_ours(tmp_path / "acme_salesforce.csv")
+    page = go(qtbot, window, "import")
+    dialogs.open_files.append(str(ours))
+    qtbot.mouseClick(page.choose_button, LEFT)
+    wait_idle(qtbot, window)
+    # The proposed mapping: Salesforce headers found, with confidence and a combo per column.
+    model = page.mapping_model
+    fields = {row["header"]: row["field"] for row in model.rows}
+    assert fields["Account Name"] == "name"
+    assert fields["Website"] == "domains"
+    assert fields["Type"] == "stage"
+    editor = page.mapping_table.indexWidget(model.index(1, ColumnMappingModel.FIELD))
+    assert editor is not None and editor.currentText() == "name"
+    # Preview rows, validation summary and the rejected row with its row number and reason.
+    assert page.preview_model.rowCount() == 50
+    assert "50" in page.validation_label.text() and "rejected" in page.validation_label.text()
+    assert page.rejected_model.rowCount() == 1
+    assert page.rejected_model.index(0, 1).data() == "no account name"
+
+    # Change a field with the combo: Industry left out, the preview follows.
+    row = next(i for i, r in enumerate(model.rows) if r["header"] == "Industry")
+    combo = page.mapping_table.indexWidget(model.index(row, ColumnMappingModel.FIELD))
+    combo.setCurrentText("(keep as extra column)")
+    combo.activated.emit(combo.currentIndex())
+    qtbot.waitUntil(lambda: not page._preview_timer.isActive(), timeout=3000)
+    wait_idle(qtbot, window)
+    assert "industry" in page.validation_label.text()
+    assert page.preview_model.index(0, page.preview_model.column_index("industry")).data() == ""
+
+    qtbot.mouseClick(page.import_button, LEFT)
+    wait_idle(qtbot, window)
+    assert "imported 50 accounts" in page.validation_label.text()
+    assert "Acme Corp (us)</b>: 50 accounts" in page.sides_label.text()
+    # The side switches to the partner, whose list is still missing.
+    assert page.side_combo.currentData() == "Globex"
+    import_file(qtbot, window, dialogs, write_partner(tmp_path / "globex_hubspot.csv"), "Globex")
+    assert (
+        "Globex (partner)</b>: 45 accounts" in page.sides_label.text()
+        or "Globex</b>: 45" in page.sides_label.text()
+    )
+    assert window.summary.states["import"][0] == "done"
+
+
+def test_profile_and_template(qtbot, window, dialogs, tmp_path: Path) -> None:
+    new_workspace(qtbot, window, tmp_path)
+    page = go(qtbot, window, "import")
+    dialogs.save_files.append(str(tmp_path / "template.xlsx"))
+    qtbot.mouseClick(page.template_button, LEFT)
+    wait_idle(qtbot, window)
+    assert (tmp_path / "template.xlsx").stat().st_size > 0
+    dialogs.open_files.append(str(write_ours(tmp_path / "ours.csv")))
+    qtbot.mouseClick(page.choose_button, LEFT)
+    wait_idle(qtbot, window)
+    dialogs.texts.append("Salesforce accounts")
+    qtbot.mouseClick(page.profile_button, LEFT)
+    wait_idle(qtbot, window)
+    assert "Salesforce accounts" in page.footer_note.text()
+
+
+def test_a_broken_file_is_explained(qtbot, window, dialogs, tmp_path: Path) -> None:
+    new_workspace(qtbot, window, tmp_path)
+    page = go(qtbot, window, "import")
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    dialogs.open_files.append(str(bad))
+    qtbot.mouseClick(page.choose_button, LEFT)
+    wait_idle(qtbot, window)
+    assert "empty.csv" in page.validation_label.text() or "empty" in page.validation_label.text()
+    assert not page.import_button.isEnabled()
+    assert page.accessibleName() == "Import page"
+    assert page.help.toggle.isChecked()
+    qtbot.mouseClick(page.help.toggle, Qt.MouseButton.LeftButton)
+    assert not page.help.body.isVisible()

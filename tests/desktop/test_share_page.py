@@ -1,0 +1,190 @@
+"""The Share page: policy boxes, the preview, exports with the ledger, a partner's plan file
+with a conflict settled, and private matching, all through the window's operations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from engine import Workspace, export_share, psi_respond
+from tests.desktop.conftest import until, wait_idle
+from tests.engine.sharing_helpers import add_plan, add_rules, mapped_workspace
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def acme_path(tmp_path: Path) -> Path:
+    ws, partner_id, ours, theirs = mapped_workspace(tmp_path / "acme")
+    add_rules(ws, partner_id)
+    add_plan(
+        ws,
+        partner_id,
+        ours.iloc[0],
+        theirs.iloc[0],
+        objective="Expand Initech to the EU",
+        steps=[
+            {
+                "what": "Intro call",
+                "owner_party": "us",
+                "owner_person": "Ann",
+                "due_date": "2026-12-01",
+            }
+        ],
+    )
+    add_plan(
+        ws, partner_id, ours.iloc[1], theirs.iloc[1], objective="Land Umbrella", lead="partner"
+    )
+    path = ws.path
+    ws.close()
+    return path
+
+
+def _share_page(qtbot: Any, window: Any, path: Path) -> Any:
+    window.open_workspace(str(path))
+    until(qtbot, lambda: window.workspace is not None and window.partner is not None)
+    wait_idle(qtbot, window)
+    window.go_to("share")
+    wait_idle(qtbot, window)
+    page = window.pages["share"]
+    until(qtbot, lambda: page.view is not None)
+    return page
+
+
+def test_policy_preview_export_and_ledger(
+    qtbot, window, dialogs, acme_path: Path, tmp_path: Path
+) -> None:
+    page = _share_page(qtbot, window, acme_path)
+    assert (
+        page.field_boxes["account_name"].isChecked()
+        and not page.field_boxes["annual_revenue"].isChecked()
+    )
+    assert page.preview_model.rowCount() == 2
+    assert "2 plans, 1 next steps" in page.preview_label.text()
+    headers = [
+        page.preview_model.headerData(i, Qt.Orientation.Horizontal)
+        for i in range(page.preview_model.columnCount())
+    ]
+    assert "Account" in headers and "Annual revenue" not in headers
+
+    # Ticking revenue adds the column to the preview.
+    with qtbot.waitSignal(page.policy_changed, timeout=20_000):
+        page.field_boxes["annual_revenue"].setChecked(True)
+    wait_idle(qtbot, window)
+    headers = [
+        page.preview_model.headerData(i, Qt.Orientation.Horizontal)
+        for i in range(page.preview_model.columnCount())
+    ]
+    assert "Annual revenue" in headers
+
+    # Counts only: the matrix, no names, and the small-cell warning.
+    with qtbot.waitSignal(page.policy_changed, timeout=20_000):
+        page.counts_only_box.setChecked(True)
+    wait_idle(qtbot, window)
+    assert "No names" in page.preview_label.text()
+    assert "small enough to point at one account" in page.warning_label.text()
+    assert not page.field_boxes["account_name"].isEnabled()
+    with qtbot.waitSignal(page.policy_changed, timeout=20_000):
+        page.counts_only_box.setChecked(False)
+    wait_idle(qtbot, window)
+
+    # Export Excel and an encrypted plan file; both land in the ledger table.
+    dialogs.save_files.append(str(tmp_path / "plans.xlsx"))
+    with qtbot.waitSignal(page.file_exported, timeout=20_000):
+        qtbot.mouseClick(page.xlsx_button, LEFT)
+    page.encrypt_box.setChecked(True)
+    dialogs.save_files.append(str(tmp_path / "plans"))
+    dialogs.texts.append("correct horse battery")
+    with qtbot.waitSignal(page.file_exported, timeout=20_000):
+        qtbot.mouseClick(page.plan_button, LEFT)
+    wait_idle(qtbot, window)
+    until(qtbot, lambda: page.ledger_model.rowCount() == 2)
+    assert (tmp_path / "plans.xlsx").is_file() and (tmp_path / "plans.overlap-plan").is_file()
+    kinds = {page.ledger_model.record(r)["kind"] for r in range(2)}
+    assert kinds == {"xlsx", "plan"}
+    assert not dialogs.errors()
+
+
+def test_import_plan_file_and_settle_the_conflict(
+    qtbot, window, dialogs, acme_path: Path, tmp_path: Path
+) -> None:
+    # The partner imports our plans, changes the objective, and sends them back.
+    with Workspace.open(acme_path) as a:
+        export_share(a, "Globex", tmp_path / "a.overlap-plan")
+    b, _pid, _o, _t = mapped_workspace(tmp_path / "globex", "Globex", "Acme Corp", mirror=True)
+    try:
+        from engine import import_plan_file
+
+        import_plan_file(b, "Acme Corp", tmp_path / "a.overlap-plan")
+        with b.transaction() as connection:
+            connection.exec_driver_sql(
+                "UPDATE plan SET objective = 'Expand Initech to the EU and the UK' "
+                "WHERE account_name = 'Initech Inc'"
+            )
+        export_share(
+            b, "Acme Corp", tmp_path / "b.overlap-plan", passphrase="correct horse battery"
+        )
+    finally:
+        b.close()
+    with Workspace.open(acme_path) as a, a.transaction() as connection:
+        connection.exec_driver_sql(
+            "UPDATE plan SET objective = 'Expand Initech to Germany' WHERE account_name = 'Initech'"
+        )
+
+    page = _share_page(qtbot, window, acme_path)
+    dialogs.open_files.append(str(tmp_path / "b.overlap-plan"))
+    dialogs.texts.append("correct horse battery")
+    with qtbot.waitSignal(page.plans_imported, timeout=20_000):
+        qtbot.mouseClick(page.import_button, LEFT)
+    wait_idle(qtbot, window)
+    assert "1 conflict(s)" in page.import_label.text(), dialogs.errors()
+    until(qtbot, lambda: page.conflicts_model.rowCount() == 1)
+    record = page.conflicts_model.record(0)
+    assert (record["field"], record["theirs"]) == (
+        "objective",
+        "Expand Initech to the EU and the UK",
+    )
+    assert page.take_button.isEnabled()
+    qtbot.mouseClick(page.take_button, LEFT)
+    wait_idle(qtbot, window)
+    until(qtbot, lambda: page.conflicts_model.rowCount() == 0)
+    wait_idle(qtbot, window)
+    window.close()
+    with Workspace.open(acme_path) as a:
+        objective = a.read_frame("SELECT objective FROM plan WHERE account_name = 'Initech'")[
+            "objective"
+        ][0]
+    assert objective == "Expand Initech to the EU and the UK"
+
+
+def test_private_matching_from_the_page(
+    qtbot, window, dialogs, acme_path: Path, tmp_path: Path
+) -> None:
+    from engine.sharing import _ristretto
+
+    if not _ristretto.available():
+        pytest.skip("libsodium with ristretto255 is missing")
+    page = _share_page(qtbot, window, acme_path)
+    dialogs.save_files.append(str(tmp_path / "req.ovpsi"))
+    qtbot.mouseClick(page.psi_request_button, LEFT)
+    wait_idle(qtbot, window)
+    until(qtbot, lambda: "Request saved" in page.psi_label.text())
+    b, _pid, _o, _t = mapped_workspace(tmp_path / "globex", "Globex", "Acme Corp", mirror=True)
+    try:
+        psi_respond(b, "Acme Corp", tmp_path / "req.ovpsi", tmp_path / "resp.ovpsi")
+    finally:
+        b.close()
+    dialogs.open_files.append(str(tmp_path / "resp.ovpsi"))
+    dialogs.save_files.append(str(tmp_path / "back.ovpsi"))
+    qtbot.mouseClick(page.psi_finish_button, LEFT)
+    wait_idle(qtbot, window)
+    until(qtbot, lambda: "finished" in page.psi_label.text())
+    # Initech, Umbrella and Hooli share domains and names; Vandelay and Pied Piper do not.
+    names = sorted(page.shared_model.record(r)["name"] for r in range(page.shared_model.rowCount()))
+    assert names == ["Hooli", "Initech", "Umbrella Corp"]
+    assert (tmp_path / "back.ovpsi").is_file()
+    until(qtbot, lambda: page.ledger_model.rowCount() == 2)
+    assert not dialogs.errors()

@@ -1,0 +1,33 @@
+"""The window is usable well under a second after launch: heavy imports wait for a workspace."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_window_is_usable_within_a_second() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import bench_gui
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    times = bench_gui.startup(2)
+    assert min(times) <= 1.0
+
+
+def test_starting_the_window_imports_neither_pandas_nor_the_engine() -> None:
+    code = (
+        "import sys; from desktop.app import create_app; app = create_app();"
+        "from desktop.main_window import MainWindow; w = MainWindow(); w.show();"
+        "heavy = ('pandas', 'engine', 'engine.workspace', 'sqlalchemy');"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+        "; w.close()"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]"

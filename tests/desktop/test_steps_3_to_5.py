@@ -1,0 +1,153 @@
+"""Overlaps, ownership, plans and the dashboard on the demo workspace (built once per test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.desktop.conftest import until, wait_idle
+from tests.desktop.steps import LEFT, go
+
+
+@pytest.fixture
+def demo(qtbot, window):
+    """The window on the demo workspace, built through the app as a new user gets it."""
+    window.open_demo()
+    until(qtbot, lambda: window.workspace is not None, timeout=120_000)
+    wait_idle(qtbot, window)
+    assert window.workspace.company == "Acme Corp"
+    assert window.partner.name == "Globex"
+    return window
+
+
+def test_demo_opens_with_every_step_and_state(qtbot, demo) -> None:
+    keys = [
+        demo.sidebar.item(r).data(Qt.ItemDataRole.UserRole + 11)
+        for r in range(demo.sidebar.count())
+    ]
+    assert [k for k in keys if k][:6] == [
+        "import",
+        "match",
+        "overlaps",
+        "ownership",
+        "plans",
+        "dashboard",
+    ]
+    states = demo.summary.states
+    assert states["import"][0] == "done"
+    assert states["match"][0] == "attention" and states["match"][1] > 0
+    assert states["ownership"][0] == "done"
+    assert states["plans"][0] == "not started"
+    assert demo.summary_label.text().startswith("Matched ")
+    assert "Acme Corp — demo.overlap" in demo.windowTitle()
+    accessible = [demo.sidebar.item(r).data(Qt.ItemDataRole.AccessibleTextRole) for r in range(3)]
+    assert "1  Import: done" in accessible[0] or accessible[0].startswith("1  Import")
+    for page in demo.pages.values():
+        assert page.accessibleName()
+
+
+def test_overlaps_lists_and_exports(qtbot, demo, dialogs, tmp_path: Path) -> None:
+    page = go(qtbot, demo, "overlaps")
+    until(qtbot, lambda: page.view is not None)
+    qtbot.mouseClick(page.opportunity_buttons["ask_intro"], LEFT)
+    kinds = page.model.frame["kind"].unique().tolist()
+    assert kinds == ["ask_intro"]
+    assert page.model.rowCount() == int((page.view.opportunities["kind"] == "ask_intro").sum())
+    dialogs.save_files.append(str(tmp_path / "intro.csv"))
+    qtbot.mouseClick(page.export_button, LEFT)
+    wait_idle(qtbot, demo)
+    exported = pd.read_csv(tmp_path / "intro.csv")
+    assert len(exported) == page.model.rowCount()
+    assert {"name", "our_stage", "partner_stage", "potential_revenue"} <= set(exported.columns)
+    # Keyboard on the heatmap: arrows then Enter open a cell.
+    page.heatmap.setFocus()
+    qtbot.keyClick(page.heatmap, Qt.Key.Key_Down)
+    qtbot.keyClick(page.heatmap, Qt.Key.Key_Return)
+    assert "customer × Globex prospect" in page.list_label.text()
+    dialogs.save_files.append(str(tmp_path / "cell.xlsx"))
+    qtbot.mouseClick(page.export_button, LEFT)
+    wait_idle(qtbot, demo)
+    assert len(pd.read_excel(tmp_path / "cell.xlsx", engine="calamine")) == page.model.rowCount()
+    # The picture's regions list their accounts too, with names.
+    page.picture.region_clicked.emit("partner_only")
+    wait_idle(qtbot, demo)
+    assert page.model.rowCount() == page.view.counts["partner_only"]
+    assert page.model.frame["name"].notna().all()
+
+
+def test_ownership_rules_override_undo_and_dispute(qtbot, demo, dialogs) -> None:
+    page = go(qtbot, demo, "ownership")
+    until(qtbot, lambda: page.view is not None)
+    assert page.rules_list.count() == 5
+    # Switch off the first rule and move "product fit" first, with a fit for the partner.
+    page.rules_list.item(0).setCheckState(Qt.CheckState.Unchecked)
+    page.rules_list.setCurrentRow(3)
+    for _ in range(3):
+        qtbot.mouseClick(page.up_button, LEFT)
+    assert page.rule_settings()[0][0] == "product_fit"
+    page.fit_partner.setText("Healthcare")
+    qtbot.mouseClick(page.apply_button, LEFT)
+    wait_idle(qtbot, demo)
+    assert "version 2" in page.rules_title.text()
+    frame = page.model.frame
+    assert "relationship" not in set(frame["criterion"])
+    # Override, then undo it.
+    page.table.selectRow(0)
+    record = page.table.current_record()
+    dialogs.texts.append("agreed on the partner call")
+    qtbot.mouseClick(page.override_button, LEFT)
+    wait_idle(qtbot, demo)
+    row = page.model.frame.set_index("our_key").loc[record["our_key"]]
+    assert bool(row["overridden"]) and row["lead"] != record["lead"]
+    demo.undo_action.trigger()
+    wait_idle(qtbot, demo)
+    row = page.model.frame.set_index("our_key").loc[record["our_key"]]
+    assert not bool(row["overridden"]) and row["lead"] == record["lead"]
+    # A dispute is listed and counted.
+    page.table.selectRow(0)
+    dialogs.texts.append("both AEs claim it")
+    qtbot.mouseClick(page.dispute_button, LEFT)
+    wait_idle(qtbot, demo)
+    assert page.disputes_model.rowCount() == 1
+    assert page.tabs.tabText(1) == "Disputes (1)"
+    assert demo.summary.states["ownership"][0] == "attention"
+    for model in (page.model, page.disputes_model):
+        from pytestqt.modeltest import ModelTester
+
+        ModelTester(None).check(model, force_py=True)
+
+
+def test_plans_shortlist_stall_and_dashboard(qtbot, demo) -> None:
+    page = go(qtbot, demo, "plans")
+    page.size_spin.setValue(20)
+    qtbot.mouseClick(page.shortlist_button, LEFT)
+    wait_idle(qtbot, demo)
+    assert page.shortlist_model.rowCount() == 20
+    qtbot.mouseClick(page.plan_all_button, LEFT)
+    wait_idle(qtbot, demo)
+    frame = page.plans_model.frame
+    assert len(frame) == 20
+    # New draft plans have no next step: every one is stalling, highlighted, with its reason.
+    assert frame["stalled"].all()
+    assert frame["reason"].str.contains("no next step").all()
+    assert page.plans_model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert "20 plans stalling" in page.stalled_label.text()
+    assert demo.summary.states["plans"][0] == "attention"
+
+    dashboard = go(qtbot, demo, "dashboard")
+    until(qtbot, lambda: dashboard.view is not None)
+    assert dashboard.win_chart.bars[0].label == "Co-sold"
+    assert dashboard.win_chart.bars[0].value > dashboard.win_chart.bars[1].value
+    before = dashboard.view.engagement.calls_attended
+    buttons = [
+        b
+        for b in dashboard.findChildren(type(dashboard.refresh_button))
+        if b.text() == "Log a sync call"
+    ]
+    qtbot.mouseClick(buttons[0], LEFT)
+    wait_idle(qtbot, demo)
+    until(qtbot, lambda: dashboard.view.engagement.calls_attended == before + 1)
+    assert "Since the baseline" in dashboard.changes_label.text()

@@ -1,0 +1,44 @@
+"""The demo workspace: built through the public steps, in place atomically, printable headless."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import Cancelled, Workspace, build_demo, list_matches, ownership
+
+
+def test_build_demo_imports_matches_assigns_and_tracks(tmp_path: Path) -> None:
+    seen: list[float] = []
+    path = build_demo(tmp_path / "demo.overlap", progress=lambda f, _m: seen.append(f))
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    with Workspace.open(path) as ws:
+        assert ws.company().name == "Acme Corp"
+        assert [p.name for p in ws.partners()] == ["Globex"]
+        links = list_matches(ws, "Globex")
+        assert (links["status"].isin(["auto", "accepted", "manual"])).sum() > 250
+        leads = ownership(ws, "Globex")
+        assert leads["lead"].isin(["us", "partner"]).all()
+        assert int(ws.read_frame("SELECT count(*) AS n FROM opportunity")["n"][0]) > 0
+    # An existing file is left as it is.
+    assert build_demo(path) == path
+
+
+def test_cancelled_build_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(Cancelled):
+        build_demo(tmp_path / "demo.overlap", cancel=lambda: True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_overlap_demo_print(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "engine", "demo", "--print"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "ours only" in out and "shared" in out and "partner only" in out
+    assert out.splitlines()[3].split()[0] == "ours"

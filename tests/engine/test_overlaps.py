@@ -1,0 +1,157 @@
+"""Step 3: labels, the stage matrix with potential revenue, drill-down, opportunities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.errors import OverlapError
+from engine.overlaps import (
+    build_mapping,
+    cell_accounts,
+    find_shared,
+    keys_of,
+    mapping_from_frames,
+    overlap_summary,
+    overlaps,
+    parse_cell,
+    with_detail,
+)
+from engine.workspace import account_key
+from tests.engine.conftest import OURS, PAIRS, THEIRS, Mapped
+
+
+def test_counts_label_every_account(mapped: Mapped) -> None:
+    mapping = build_mapping(mapped.ws, "Globex")
+    assert len(mapping) == 6 + 2 + 3
+    result = overlaps(mapped.ws, "globex")
+    # Review and rejected matches are not shared: Wayne and Acme Widgets stay ours only.
+    assert result.counts == {"ours_only": 2, "partner_only": 3, "shared": 6}
+    # Single-side rows carry id and stage by default, every field with detail="all".
+    assert mapping.loc[mapping["status"] == "ours_only", "our_external_id"].isna().all()
+    full = build_mapping(mapped.ws, "Globex", detail="all")
+    ours_only = set(full.loc[full["status"] == "ours_only", "our_external_id"])
+    assert ours_only == {"A7", "A8"}
+
+
+def test_matrix_counts_and_revenue_by_hand(mapped: Mapped) -> None:
+    result = overlaps(mapped.ws, "Globex")
+    matrix = result.to_dict()["matrix"]
+    assert matrix["prospect"]["customer"] == {"accounts": 1, "potential_revenue": 100_000.0}
+    assert matrix["customer"]["prospect"] == {"accounts": 1, "potential_revenue": 80_000.0}
+    # Hooli 30k (their deal only) + Vandelay 50k + 40k (both deals summed).
+    assert matrix["prospect"]["prospect"] == {"accounts": 2, "potential_revenue": 120_000.0}
+    # Soylent: no deal on either side, so the larger annual revenue.
+    assert matrix["churned"]["customer"] == {"accounts": 1, "potential_revenue": 3_500_000.0}
+    assert matrix["customer"]["customer"] == {"accounts": 1, "potential_revenue": 350_000.0}
+    total = sum(cell["accounts"] for row in matrix.values() for cell in row.values())
+    assert total == 6
+    assert set(matrix) == {"prospect", "customer", "churned", "other"}
+    assert all(len(row) == 4 for row in matrix.values())
+    assert "by deal size: 5; by annual revenue: 1." in result.revenue_basis
+
+
+def test_cell_drill_down(mapped: Mapped) -> None:
+    result = overlaps(mapped.ws, "Globex")
+    cell = result.cell(*parse_cell("prospect:prospect"))
+    assert list(cell["name"]) == ["Vandelay", "Hooli"]  # largest potential first
+    assert list(cell["partner_external_id"]) == ["G5", "G3"]
+    assert cell_accounts(result.mapping, "other", "other").empty
+    with pytest.raises(OverlapError, match="OURSTAGE:PARTNERSTAGE"):
+        parse_cell("prospect-customer")
+    with pytest.raises(OverlapError):
+        parse_cell("lead:customer")
+
+
+def test_named_opportunities(mapped: Mapped) -> None:
+    opps = overlaps(mapped.ws, "Globex").opportunities
+    by_kind = {k: sorted(g["name"]) for k, g in opps.groupby("kind")}
+    assert by_kind["ask_intro"] == ["Initech"]
+    assert by_kind["offer_intro"] == ["Umbrella"]
+    assert by_kind["joint_pursuit"] == ["Hooli", "Vandelay"]
+    assert by_kind["win_back"] == ["Soylent"]
+    # The partner's customers we do not share, named as the partner named them.
+    assert by_kind["greenfield"] == ["Rejected Co", "Tyrell"]
+    tyrell = opps[opps["name"] == "Tyrell"].iloc[0]
+    assert tyrell["potential_revenue"] == 50e6
+    assert tyrell["partner_key"] == "id:G7"
+
+
+def test_summary_has_counts_and_no_names(mapped: Mapped) -> None:
+    summary = overlap_summary(overlaps(mapped.ws, "Globex"), us="Acme Corp")
+    text = repr(summary)
+    for name in ("Initech", "Umbrella", "Tyrell", "Hooli", "potential"):
+        assert name not in text
+    assert summary["counts"]["shared"] == 6
+    assert summary["matrix"]["prospect"]["prospect"] == 2
+    assert summary["opportunities"]["greenfield"] == 2
+
+
+def test_mapping_reflects_a_changed_match(mapped: Mapped) -> None:
+    first = build_mapping(mapped.ws, "Globex")
+    assert build_mapping(mapped.ws, "Globex") is first  # kept while nothing changed
+    mapped.ws.read_frame("SELECT 1")
+    with mapped.ws.transaction() as connection:
+        connection.exec_driver_sql("UPDATE match SET status = 'accepted' WHERE status = 'review'")
+    second = build_mapping(mapped.ws, "Globex")
+    assert second is not first
+    assert overlaps(mapped.ws, "Globex", mapping=second).counts["shared"] == 7
+
+
+def test_with_detail_fills_chosen_rows(mapped: Mapped) -> None:
+    mapping = build_mapping(mapped.ws, "Globex")
+    rows = mapping["status"] == "ours_only"
+    filled = with_detail(mapped.ws, mapping, rows)
+    assert sorted(filled.loc[rows, "our_name"]) == ["Acme Widgets", "Wayne"]
+    assert set(filled.loc[rows, "our_key"]) == {"id:A7", "id:A8"}
+    assert mapping.loc[rows, "our_name"].isna().all()  # the kept mapping is left alone
+
+
+def test_mapping_from_frames_matches_the_workspace(mapped: Mapped) -> None:
+    ours = pd.DataFrame(OURS).assign(id=lambda f: f["external_id"].map(mapped.ours))
+    theirs = pd.DataFrame(THEIRS).assign(id=lambda f: f["external_id"].map(mapped.theirs))
+    pairs = pd.DataFrame(
+        [(mapped.ours[o], mapped.theirs[p], s) for o, p, s in PAIRS],
+        columns=["our_account_id", "partner_account_id", "status"],
+    )
+    frame = mapping_from_frames(ours, theirs, pairs)
+    stored = build_mapping(mapped.ws, "Globex", detail="all")
+    assert (
+        overlaps(mapped.ws, "Globex", mapping=frame).counts
+        == overlaps(mapped.ws, "Globex", mapping=stored).counts
+    )
+    shared = frame[frame["status"] == "shared"].sort_values("our_key")
+    stored_shared = stored[stored["status"] == "shared"].sort_values("our_key")
+    assert list(shared["potential_revenue"]) == list(stored_shared["potential_revenue"])
+    assert list(shared["partner_key"]) == list(stored_shared["partner_key"])
+
+
+def test_vectorized_keys_equal_account_key() -> None:
+    external = pd.Series(["X-1", None, None, None, "  ", "nan", None, None], dtype=object)
+    names = pd.Series(
+        ["Any", "Globex  Corp", "Société Générale", "A\tB", "Blank Id", "Nan Id", "Multi", "ß Co"],
+        dtype=object,
+    )
+    domains = pd.Series(
+        ["", "globex.com", "sg.fr", "", "b.com", "", "b.com a.com", ""], dtype=object
+    )
+    expected = [account_key(e, n, d) for e, n, d in zip(external, names, domains, strict=True)]
+    assert list(keys_of(external, names, domains)) == expected
+
+
+def test_find_shared_and_unknown_partner(mapped: Mapped) -> None:
+    mapping = build_mapping(mapped.ws, "Globex")
+    assert find_shared(mapping, "G3")["our_external_id"] == "A3"
+    assert find_shared(mapping, "initech inc")["our_key"] == "id:A1"
+    with pytest.raises(OverlapError, match="not a shared account"):
+        find_shared(mapping, "Tyrell")
+    with pytest.raises(OverlapError, match="no partner named 'Initrode'"):
+        overlaps(mapped.ws, "Initrode")
+
+
+def test_empty_partnership(workspace) -> None:  # type: ignore[no-untyped-def]
+    result = overlaps(workspace, "Globex")
+    assert result.counts == {"ours_only": 0, "partner_only": 0, "shared": 0}
+    assert int(np.sum(result.matrix["accounts"])) == 0
+    assert result.opportunities.empty
