@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 STR = np.dtypes.StringDType()
 STYLES = ("salesforce", "sfdc-export", "hubspot", "dynamics", "pipedrive", "plain")
@@ -799,12 +800,18 @@ def _universe(rng: np.random.Generator, n: int) -> _Universe:
     )
 
 
+_COMPANY_WORD = [w[0] for w in INDUSTRY_WORDS].index("Company")
+
+
 def _name_keys(u: _Universe, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
     """One 64-bit key per name. Equal names always get equal keys; the rare different names
     that collide only get a fresh brand they did not need, which is harmless."""
+    # "Company" is a legal form to a name key ("Zorb Company" = "Zorb Co." = "Zorb"): two
+    # companies apart only by it would be one name to any reader, so they count as one here.
+    ind = np.where(u.ind_idx[rows] == _COMPANY_WORD, -1, u.ind_idx[rows])
     with np.errstate(over="ignore"):
         a = (u.brand_code[rows] * 256 + (u.pre_idx[rows] + 1)).astype(np.uint64)
-        b = ((u.brand2_code[rows] + 2) * 32 + (u.long_idx[rows] + 1)) * 128 + (u.ind_idx[rows] + 1)
+        b = ((u.brand2_code[rows] + 2) * 32 + (u.long_idx[rows] + 1)) * 128 + (ind + 1)
         key = a * np.uint64(0x9E3779B97F4A7C15) + b.astype(np.uint64) * np.uint64(2)
         return key + u.amp[rows].astype(np.uint64)
 
@@ -922,7 +929,13 @@ def _names(rng: np.random.Generator, u: _Universe, idx: np.ndarray, v: Variation
     brand = u.brand[idx]
     typo = np.flatnonzero((rng.random(n) < v.typo) & (np.strings.str_len(brand) >= 5))
     if len(typo):
-        brand[typo] = _typos(rng, brand[typo])
+        typed = _typos(rng, brand[typo])
+        # A typo that spells another company's brand would make two companies one name.
+        taken = pc.is_in(
+            pa.array(np.strings.lower(typed).astype(object)),
+            value_set=pa.array(np.strings.lower(u.brand).astype(object)),
+        ).to_numpy(zero_copy_only=False)
+        brand[typo[~taken]] = typed[~taken]
     brand_sp = np.strings.add(brand, " ")
     brand_sp[u.brand_code[idx] < 0] = ""
     brand2 = u.brand2[idx]

@@ -69,7 +69,8 @@ def _combination(our: pd.Series, theirs: pd.Series) -> tuple[np.ndarray, np.ndar
 def rank_shortlist(mapping: pd.DataFrame, size: int = SHORTLIST_DEFAULT) -> pd.DataFrame:
     """The pilot shortlist from a mapping; pure. See the module docstring for the score.
 
-    Columns: ``rank``, ``name``, ``score``, ``reason``, ``potential_revenue``,
+    Columns: ``rank``, ``name``, ``score``, ``reason``, ``opportunity`` (the reason without
+    amounts), ``potential_revenue``,
     ``revenue_basis``, ``our_stage``, ``partner_stage``, ``priority``, ``our_key``,
     ``partner_key``, ``our_external_id``, ``partner_external_id``.
     """
@@ -125,6 +126,7 @@ def rank_shortlist(mapping: pd.DataFrame, size: int = SHORTLIST_DEFAULT) -> pd.D
     )
     top = top.assign(
         priority=np.where(level == "no priority set", "", [s.split()[0] for s in level]),
+        opportunity=[f"{w[0].upper()}{w[1:]}" for w in top["_why"]],
         reason=[
             f"{w[0].upper()}{w[1:]}; potential {v:,.0f} ({b}); {lv}"
             for w, v, b, lv in zip(top["_why"], top["potential_revenue"], basis, level, strict=True)
@@ -137,6 +139,7 @@ def rank_shortlist(mapping: pd.DataFrame, size: int = SHORTLIST_DEFAULT) -> pd.D
             "name",
             "score",
             "reason",
+            "opportunity",
             "potential_revenue",
             "revenue_basis",
             "our_stage",
@@ -352,7 +355,9 @@ def create_plans_for_shortlist(
             partner_key=pick["partner_key"],
             account_name=str(pick["name"]),
             lead=pick["lead"] or None,
-            objective=f"Pilot: {pick['reason']}",
+            # The opportunity, not the amounts: an objective leaves with a shared plan, and
+            # revenue stays home unless the user chooses to share it.
+            objective=f"Pilot: {pick['opportunity']}",
             created_at=stamp,
             updated_at=stamp,
         )

@@ -18,12 +18,12 @@ COMMAND_MODULES = (
     "engine.cli.workspace",
     "engine.cli.importing",
     "engine.cli.matching",
-    "engine.cli.sharing",
-    "engine.cli.demo",
     "engine.cli.overlaps",
     "engine.cli.ownership",
     "engine.cli.plans",
     "engine.cli.tracking",
+    "engine.cli.sharing",
+    "engine.cli.demo",
 )
 
 EXIT_USER_ERROR = 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 import numpy as np
@@ -109,6 +111,8 @@ def test_plans_for_whole_shortlist(mapped: Mapped) -> None:
     created = create_plans_for_shortlist(mapped.ws, "Globex", 20)
     assert len(created) == 5  # six shared, Initech had one
     assert all(p.objective.startswith("Pilot: ") for p in created)
+    # An objective leaves with a shared plan: it names the opportunity, never an amount.
+    assert not [p.objective for p in created if re.search(r"\d", p.objective)]
     assert len(plans(mapped.ws, "Globex")) == 6
     assert create_plans_for_shortlist(mapped.ws, "Globex", 20) == []
 
