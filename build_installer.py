@@ -1,6 +1,6 @@
 """Build a standalone Overlap (PyInstaller, one folder) and smoke-test the frozen app.
 
-    .venv/bin/pip install pyinstaller
+    .venv/bin/pip install -e ".[build]"
     .venv/bin/python build_installer.py            # build into dist/Overlap/, then test it
     .venv/bin/python build_installer.py --test-only
 

@@ -800,20 +800,45 @@ def _universe(rng: np.random.Generator, n: int) -> _Universe:
     )
 
 
-_COMPANY_WORD = [w[0] for w in INDUSTRY_WORDS].index("Company")
+def _same_words(words: Sequence[tuple[str, ...]]) -> np.ndarray:
+    """For each word, the first word that reads the same in some spelling ("Technologies" and
+    "Technology" are both "Tech"; "Laboratories" is also "Labs"): one index per group."""
+    canon = list(range(len(words)))
+    seen: dict[str, int] = {}
+    for i, spellings in enumerate(words):
+        for spelling in spellings[:2]:
+            folded = "".join(c for c in spelling.lower() if c.isalnum())
+            if not folded:
+                continue
+            if folded not in seen:
+                seen[folded] = i
+                continue
+            old, new = canon[i], canon[seen[folded]]
+            canon = [new if c == old else c for c in canon]
+    return np.array([*canon, -1])  # -1 (no word) stays -1
+
+
+_IND_SAME = _same_words(INDUSTRY_WORDS)
+# "Company" is a legal form to a name key ("Zorb Company" = "Zorb Co." = "Zorb").
+_IND_SAME[[w[0] for w in INDUSTRY_WORDS].index("Company")] = -1
+_LONG_SAME = _same_words(LONG_WORDS)
 
 
 def _name_keys(u: _Universe, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-    """One 64-bit key per name. Equal names always get equal keys; the rare different names
-    that collide only get a fresh brand they did not need, which is harmless."""
-    # "Company" is a legal form to a name key ("Zorb Company" = "Zorb Co." = "Zorb"): two
-    # companies apart only by it would be one name to any reader, so they count as one here.
-    ind = np.where(u.ind_idx[rows] == _COMPANY_WORD, -1, u.ind_idx[rows])
-    with np.errstate(over="ignore"):
-        a = (u.brand_code[rows] * 256 + (u.pre_idx[rows] + 1)).astype(np.uint64)
-        b = ((u.brand2_code[rows] + 2) * 32 + (u.long_idx[rows] + 1)) * 128 + (ind + 1)
-        key = a * np.uint64(0x9E3779B97F4A7C15) + b.astype(np.uint64) * np.uint64(2)
-        return key + u.amp[rows].astype(np.uint64)
+    """One 64-bit key per name, equal for names a reader (or a name key) cannot tell apart:
+    brands compared as text (two brand codes can spell one word), words that read the same
+    counted as one, "Company" counted as no word."""
+    frame = pd.DataFrame(
+        {
+            "brand": np.strings.lower(_brand_text(u.brand_code[rows])),
+            "pre": u.pre_idx[rows],
+            "brand2": np.strings.lower(_brand_text(u.brand2_code[rows])),
+            "long": _LONG_SAME[u.long_idx[rows]],
+            "ind": _IND_SAME[u.ind_idx[rows]],
+            "amp": u.amp[rows],
+        }
+    )
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
 def _distinct_names(rng: np.random.Generator, u: _Universe) -> None:
@@ -927,13 +952,13 @@ def _names(rng: np.random.Generator, u: _Universe, idx: np.ndarray, v: Variation
     """One CRM's spelling of the companies ``idx``."""
     n = len(idx)
     brand = u.brand[idx]
+    brands = pa.array(np.strings.lower(u.brand).astype(object))
     typo = np.flatnonzero((rng.random(n) < v.typo) & (np.strings.str_len(brand) >= 5))
     if len(typo):
         typed = _typos(rng, brand[typo])
         # A typo that spells another company's brand would make two companies one name.
         taken = pc.is_in(
-            pa.array(np.strings.lower(typed).astype(object)),
-            value_set=pa.array(np.strings.lower(u.brand).astype(object)),
+            pa.array(np.strings.lower(typed).astype(object)), value_set=brands
         ).to_numpy(zero_copy_only=False)
         brand[typo[~taken]] = typed[~taken]
     brand_sp = np.strings.add(brand, " ")
@@ -978,6 +1003,10 @@ def _names(rng: np.random.Generator, u: _Universe, idx: np.ndarray, v: Variation
             )
         )
         ok = (np.strings.str_len(initials) >= 3) & (rng.random(len(acro)) < 1 / 3)
+        # An acronym that spells another company's brand ("SIS") would make two companies one.
+        ok &= ~pc.is_in(
+            pa.array(np.strings.lower(initials).astype(object)), value_set=brands
+        ).to_numpy(zero_copy_only=False)
         core[acro[ok]] = initials[ok]
 
     the = np.flatnonzero((rng.random(n) < v.the_prefix) & ~person)

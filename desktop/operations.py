@@ -9,12 +9,21 @@ means writes are serialized and the workspace's SQLite connections are used from
 Rules kept here so no page has to remember them: no widget is touched inside ``fn``; no
 ``processEvents()`` loop; progress is throttled so a fast engine loop cannot flood the GUI
 thread; an unexpected exception is logged with its traceback and reported, never swallowed.
+
+Heavy jobs (``@in_worker_process``: import, matching, the pages' big reads, ...) go one step
+further: the worker thread hands them to a child process (``desktop.worker_process``) and waits
+for the answer with the GIL released, so the long C calls of pandas, SQLite and rapidfuzz never
+keep the GUI thread from running. Their arguments and results cross as pickles: plain data.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import logging
+import os
+import sys
 import threading
 import time
 import weakref
@@ -25,6 +34,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from desktop.worker_process import WorkerProcess, WorkerProcessError
+
 log = logging.getLogger(__name__)
 
 # Every Operations object alive, so tests can check that none left its thread running.
@@ -32,6 +43,8 @@ LIVE: weakref.WeakSet[Operations] = weakref.WeakSet()
 
 # How often, at most, the worker reports progress to the GUI thread.
 PROGRESS_INTERVAL = 0.05
+# The worker thread's niceness (Linux): the GUI thread is scheduled first on a busy machine.
+WORKER_NICENESS = 5
 
 
 class JobContext:
@@ -68,9 +81,45 @@ class JobContext:
         """Make ``workspace`` the open one, closing the previous one."""
         self._worker.cache.clear()
         previous = self._worker.workspace
+        if previous is not None and previous is not workspace:
+            # The worker process lets go of the file before this process gives up the lock.
+            self._worker.process.close_workspace()
         self._worker.workspace = workspace
         if previous is not None and previous is not workspace:
             previous.close()
+
+    def run_in_process(self, job: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        """Run ``job`` (an ``@in_worker_process`` function) in the worker process."""
+        worker = self._worker
+        clear_cache, worker.process_cache_stale = worker.process_cache_stale, False
+        return worker.process.call(
+            job.__module__,
+            job.__name__,
+            args,
+            kwargs,
+            workspace=None if worker.workspace is None else str(worker.workspace.path),
+            clear_cache=clear_cache,
+            progress=self.progress,
+            cancel=self.cancel,
+        )
+
+
+def in_worker_process(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a job function to run in the worker process (see ``desktop.worker_process``).
+
+    Called on the database thread, it sends its module, name and arguments to the child and
+    waits; in the child it runs ``fn``. Its arguments and result must pickle, and it must not
+    rely on changing an argument (the child changes its own copy).
+    """
+
+    @functools.wraps(fn)
+    def job(context: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(context, "in_worker_process", False):
+            return fn(context, *args, **kwargs)
+        return context.run_in_process(job, args, kwargs)
+
+    job.runs_in_worker_process = True  # type: ignore[attr-defined]
+    return job
 
 
 @dataclass
@@ -98,6 +147,9 @@ class _Worker(QObject):
         # Read-only data kept between jobs (e.g. a side's accounts for searching); cleared
         # whenever the workspace changes or a job reports that it changed data.
         self.cache: dict[Any, Any] = {}
+        # The heavy jobs' process (started on the first one) and whether its cache is stale.
+        self.process = WorkerProcess()
+        self.process_cache_stale = False
 
     @Slot(object)
     def run_job(self, job: Job) -> None:
@@ -120,15 +172,23 @@ class _Worker(QObject):
         except BaseException as error:
             kind, message = _describe(error)
             if kind == "bug":
-                log.error("%s failed", job.label, exc_info=error)
+                if isinstance(error, WorkerProcessError):
+                    log.error("%s failed in the worker process\n%s", job.label, error.details)
+                else:
+                    log.error("%s failed", job.label, exc_info=error)
             self.job_failed.emit(job.id, kind, message)
         else:
             if job.changes:
                 self.cache.clear()
+                self.process_cache_stale = True
             self.job_finished.emit(job.id, result)
 
     @Slot()
     def close_workspace(self) -> None:
+        try:
+            self.process.close_workspace()
+        except Exception:
+            log.exception("closing the worker process's workspace failed")
         if self.workspace is not None:
             workspace, self.workspace = self.workspace, None
             try:
@@ -136,11 +196,30 @@ class _Worker(QObject):
             except Exception:
                 log.exception("closing the workspace failed")
 
+    @Slot()
+    def lower_priority(self) -> None:
+        """Let the GUI thread come first when both want a core (this thread's own SQL, unpickling).
+
+        Linux gives each thread its own niceness; elsewhere ``QThread.LowPriority`` does it.
+        """
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+
+    @Slot()
+    def stop_process(self) -> None:
+        try:
+            self.process.stop()
+        except Exception:
+            log.exception("stopping the worker process failed")
+
 
 def _describe(error: BaseException) -> tuple[str, str]:
     """(kind, one sentence) for an error raised by a job."""
     from engine import Cancelled, OverlapError
 
+    if isinstance(error, WorkerProcessError) and error.kind != "bug":
+        return error.kind, error.message
     if isinstance(error, Cancelled):
         return "cancelled", "Cancelled; nothing was changed."
     if isinstance(error, OverlapError):
@@ -149,8 +228,13 @@ def _describe(error: BaseException) -> tuple[str, str]:
         return "user", "Not enough memory for this file; close other programs and try again."
     from desktop.settings import engine_paths
 
+    what = (
+        error.message
+        if isinstance(error, WorkerProcessError)
+        else f"{type(error).__name__}: {error}"
+    )
     return "bug", (
-        f"Something went wrong ({type(error).__name__}: {error}). "
+        f"Something went wrong ({what}). "
         f"Details are in the log: {engine_paths().log_dir() / 'overlap.log'}"
     )
 
@@ -177,7 +261,8 @@ class Operations(QObject):
         self._worker.job_progressed.connect(self._on_job_progressed)
         self._worker.job_finished.connect(self._on_job_finished)
         self._worker.job_failed.connect(self._on_job_failed)
-        self._thread.start()
+        self._thread.started.connect(self._worker.lower_priority)
+        self._thread.start(QThread.Priority.LowPriority)
         self._closed = False
         LIVE.add(self)
 
@@ -228,9 +313,8 @@ class Operations(QObject):
         self.cancel()
         from PySide6.QtCore import QMetaObject
 
-        QMetaObject.invokeMethod(
-            self._worker, "close_workspace", Qt.ConnectionType.BlockingQueuedConnection
-        )
+        for slot in ("close_workspace", "stop_process"):
+            QMetaObject.invokeMethod(self._worker, slot, Qt.ConnectionType.BlockingQueuedConnection)
         self._thread.quit()
         self._thread.wait()
         self._jobs.clear()
@@ -393,14 +477,20 @@ def add_partner(context: JobContext, name: str, model: str, cadence: str) -> Wor
 def build_demo(context: JobContext, path: str) -> WorkspaceInfo:
     """Build the demo workspace (both demo exports imported, matched, owners assigned), open it."""
     from engine import Workspace
-    from engine import build_demo as engine_build_demo
 
     context.set_workspace(None)
-    engine_build_demo(Path(path), progress=context.progress, cancel=context.cancel)
+    _build_demo_file(context, path)
     context.set_workspace(Workspace.open(Path(path)))
     _preload_pages()
     _freeze_imports()
     return workspace_info(context)
+
+
+@in_worker_process
+def _build_demo_file(context: Any, path: str) -> None:
+    from engine import build_demo as engine_build_demo
+
+    engine_build_demo(Path(path), progress=context.progress, cancel=context.cancel)
 
 
 # ---------------------------------------------------------------------- exports
@@ -433,6 +523,7 @@ class OverlapView:
     shared: Any  # DataFrame of the shared pairs (the mapping's shared rows)
 
 
+@in_worker_process
 def load_overlaps(context: JobContext, partner: str) -> OverlapView:
     from engine import overlaps
 
@@ -444,6 +535,7 @@ def load_overlaps(context: JobContext, partner: str) -> OverlapView:
     )
 
 
+@in_worker_process
 def load_region(context: JobContext, partner: str, region: str) -> Any:
     """Every account of one region of the picture (ours only / shared / partner only)."""
     from engine import build_mapping
@@ -506,6 +598,7 @@ def _accounts_by_id(ws: Any, ids: list[int]) -> Any:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_ACCOUNT_DETAIL)
 
 
+@in_worker_process
 def load_matches(context: JobContext, partner: str) -> MatchView:
     from engine import list_aliases, list_matches
 
@@ -534,6 +627,7 @@ def load_matches(context: JobContext, partner: str) -> MatchView:
     )
 
 
+@in_worker_process
 def run_matching(context: JobContext, partner: str, auto: float, review: float) -> Any:
     from engine import match_partner
 
@@ -583,6 +677,7 @@ def undo_decision(context: JobContext, state: dict) -> str | None:
     return decision.previous_status
 
 
+@in_worker_process
 def search_accounts(
     context: JobContext, partner_id: int | None, text: str, limit: int = 500
 ) -> Any:
@@ -689,6 +784,7 @@ def _raw_export(context: JobContext, path: str, sheet: str | None) -> Any:
     return context.cache[key]
 
 
+@in_worker_process
 def preview_import(
     context: JobContext, path: str, sheet: str | None, overrides: dict[str, Any] | None
 ) -> ImportPreview:
@@ -732,6 +828,7 @@ def preview_import(
     )
 
 
+@in_worker_process
 def run_import(
     context: JobContext, side: str, path: str, sheet: str | None, overrides: dict[str, Any] | None
 ) -> Any:
@@ -749,6 +846,7 @@ def run_import(
     return report.lines()
 
 
+@in_worker_process
 def save_mapping_profile(
     context: JobContext, name: str, path: str, sheet: str | None, overrides: dict[str, Any] | None
 ) -> str:
@@ -786,6 +884,7 @@ def _who() -> str | None:
         return None
 
 
+@in_worker_process
 def load_ownership(context: JobContext, partner: str) -> OwnershipView:
     from engine import CRITERIA, disputes, ownership, rules
 
@@ -795,6 +894,7 @@ def load_ownership(context: JobContext, partner: str) -> OwnershipView:
     )
 
 
+@in_worker_process
 def apply_rules(
     context: JobContext,
     partner: str,
@@ -877,6 +977,7 @@ def load_plans(context: JobContext, partner: str) -> Any:
     return frame
 
 
+@in_worker_process
 def build_shortlist(context: JobContext, partner: str, size: int) -> Any:
     from engine import plans, shortlist
 
@@ -888,6 +989,7 @@ def build_shortlist(context: JobContext, partner: str, size: int) -> Any:
     return picks
 
 
+@in_worker_process
 def create_shortlist_plans(context: JobContext, partner: str, size: int) -> int:
     from engine import create_plans_for_shortlist
 
@@ -979,6 +1081,7 @@ class DashboardView:
     opportunities: int
 
 
+@in_worker_process
 def load_dashboard(context: JobContext, partner: str) -> DashboardView:
     from engine import (
         CADENCE_GUIDANCE,
@@ -1024,12 +1127,14 @@ def load_dashboard(context: JobContext, partner: str) -> DashboardView:
     )
 
 
+@in_worker_process
 def record_baseline(context: JobContext, partner: str) -> None:
     from engine import record_mapping
 
     record_mapping(context.workspace, partner)
 
 
+@in_worker_process
 def refresh_partner(context: JobContext, partner: str, path: str) -> Any:
     from engine import refresh
 
@@ -1047,6 +1152,7 @@ def log_partner_engagement(context: JobContext, partner: str, kind: str, note: s
     log_engagement(context.workspace, partner, kind, date.today(), note)
 
 
+@in_worker_process
 def import_partner_opportunities(context: JobContext, partner: str, path: str) -> int:
     from engine import import_opportunities
 

@@ -10,10 +10,12 @@ confidence. Each link gets a score (0–100), a method and a one-line explanatio
 The core, ``match_frames``, is pure: two DataFrames in, one DataFrame of links out, the same
 for the same input and symmetric in its two sides. Fuzzy candidates never come from all pairs
 on big inputs: small sides are compared whole with rapidfuzz ``cdist`` in chunks, big ones
-through blocking keys with capped block sizes (the rarest words, one-letter-left-out variants
-of the rarest word, neighbouring words joined, the two rarest words together) and a sorted
-neighbourhood (names sorted forwards, backwards and without spaces), then rescored pair by pair
-with ``cpdist``. Scores weigh words by IDF, so a rare brand counts far more than "Holdings".
+through blocks with capped sizes: every word both sides share (a block of a common word such as
+"pharmaceuticals" compared whole with ``cdist`` while the sides are small enough, within a budget
+of pairs), one-letter-left-out variants of the rarest word, neighbouring words joined, the two
+rarest words together, and the first and last letters of names without spaces; pairs are
+rescored with ``cpdist``. Scores weigh words by IDF, so a rare brand counts far more than
+"Holdings".
 
 The workspace functions store links for a partnership and keep user decisions (accept, reject,
 link, unlink) keyed by ``account_key``, so decisions survive re-matching and refreshed imports.
@@ -24,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,18 +74,25 @@ BRUTE_FORCE_CELLS = 25_000_000
 CDIST_CHUNK_CELLS = 8_000_000
 # A blocking key shared by more accounts than this on either side is too common to say anything.
 BLOCK_CAP = 20
-# The most candidate pairs blocking may produce before the cap is lowered (bounds memory).
-PAIR_BUDGET = 40_000_000
 # A domain or name key carried by more accounts than this on either side links nothing by
 # itself (a reseller's domain, "Holdings"): it would produce a flood of links.
 CROWDED = 50
 # rapidfuzz holds the GIL while it reads a chunk's strings (~0.1 s per million pairs): chunks
 # this size keep a GUI thread running beside the matching responsive (no stall over ~50 ms).
 SCORE_CHUNK = 250_000
-# Places either side of a name, in sorted order, that sorted-neighbourhood candidates come from.
-NEIGHBOURHOOD = 8
-# The rarest words of a name that also get one-letter-left-out blocking keys (typos).
+# A word held by rows of both sides whose product is at most this is a block compared whole
+# with ``cdist`` ("zeria pharmaceuticals" meets "seloria pharmaceuticals"); bigger blocks
+# ("and", "international" on large inputs) are skipped. All such blocks together compare at
+# most ``BLOCK_CELL_BUDGET`` pairs: over it, the biggest blocks are left out first.
+BLOCK_CELLS = 250_000
+BLOCK_CELL_BUDGET = 20_000_000
+# Blocks this small are expanded into pairs and scored with the others (one call for all).
+SMALL_BLOCK = 64
+# The rarest words of a name that also get one-letter-left-out blocking keys (typos). Such a
+# key shared by more than ``DELETION_CAP`` rows on a side (short made-up words collide a lot on
+# big inputs) says too little to pay for the pairs it makes.
 DELETION_WORDS = 1
+DELETION_CAP = 6
 MAX_TOKENS = 6
 
 
@@ -266,16 +276,32 @@ def _join_keys(
     count_b = np.bincount(code_b, minlength=size)
     crowded = (count_a > cap) | (count_b > cap)
     usable = (count_a > 0) & (count_b > 0) & ~crowded
-    keep_a, keep_b = usable[code_a], usable[code_b]
-    left = pd.DataFrame({"k": code_a[keep_a], "a": rows_a[keep_a], "p": np.flatnonzero(keep_a)})
-    right = pd.DataFrame({"k": code_b[keep_b], "b": rows_b[keep_b]})
-    joined = left.merge(right, on="k", how="inner", sort=False)
+    pos_a, pos_b = _expand_blocks(code_a, code_b, usable, np.where(usable, count_b, 0))
     return (
-        joined["a"].to_numpy(np.int64),
-        joined["b"].to_numpy(np.int64),
-        joined["p"].to_numpy(np.int64),
+        np.asarray(rows_a, dtype=np.int64)[pos_a],
+        np.asarray(rows_b, dtype=np.int64)[pos_b],
+        pos_a,
         crowded & (count_a > 0) & (count_b > 0),
     )
+
+
+def _expand_blocks(
+    code_a: np.ndarray, code_b: np.ndarray, usable: np.ndarray, count_b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (in ``code_a``, in ``code_b``) of every pair with the same usable code: each
+    entry of a meets every entry of b with its code (a sort and a repeat, no hash join).
+    ``count_b`` is the number of b entries of each usable code."""
+    pos_a = np.flatnonzero(usable[code_a])
+    keep_b = np.flatnonzero(usable[code_b])
+    sorted_b = keep_b[np.argsort(code_b[keep_b], kind="stable")]
+    start_b = np.r_[0, np.cumsum(count_b)[:-1]]
+    codes = code_a[pos_a]
+    reps = count_b[codes]
+    total = int(reps.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
+    return np.repeat(pos_a, reps), sorted_b[np.repeat(start_b[codes], reps) + offsets]
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -564,20 +590,15 @@ def _join_codes(
 def _blocking_pairs(
     table_a: _TokenTable, table_b: _TokenTable, keys_a: pa.Array, keys_b: pa.Array
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs from blocking keys: a name's two rarest words as written, its rarest word
-    with each letter left out (one typo apart), neighbouring words joined ("face book" meets
-    "facebook"), and its two rarest words together. Keys held by more than ``BLOCK_CAP`` rows
-    on a side are too common to say anything and are skipped."""
+    """Candidate pairs from blocking keys: a name's rarest word with each letter left out (one
+    typo apart; keys held by more than ``DELETION_CAP`` rows on a side are skipped), neighbouring
+    words joined ("face book" meets "facebook"), and its two rarest words together (keys held by
+    more than ``BLOCK_CAP`` rows on a side are too common to say anything and are skipped).
+    Words shared as written are ``_word_blocks``'s."""
     vocabulary = table_a.vocabulary
     size = len(vocabulary)
-    found_a, found_b = [], []
-    # Rarest words as written.
-    ta, tb = table_a.rank < 2, table_b.rank < 2
-    a, b = _join_codes(
-        table_a.ids[ta], table_a.rows[ta], table_b.ids[tb], table_b.rows[tb], BLOCK_CAP
-    )
-    found_a.append(a)
-    found_b.append(b)
+    found_a: list[np.ndarray] = []
+    found_b: list[np.ndarray] = []
     # One letter left out of the rarest word(s) of four letters or more.
     lengths = pc.utf8_length(vocabulary).to_numpy(zero_copy_only=False)
     da = (table_a.rank < DELETION_WORDS) & (lengths[table_a.ids] >= 4)
@@ -585,16 +606,19 @@ def _blocking_pairs(
     rare_ids = _distinct(np.concatenate([table_a.ids[da], table_b.ids[db]]))
     if len(rare_ids):
         owners, variants = _deletion_variants(vocabulary, rare_ids)
-        vcodes = (
-            variants.dictionary_encode().indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        )
-        by_token = pd.DataFrame({"t": owners, "v": vcodes}).drop_duplicates()
+        encoded = variants.dictionary_encode()
+        vcodes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        n_variants = max(len(encoded.dictionary), 1)
+        # Each (token, variant) once ("aab" less either "a" is "ab" both times).
+        pair = _distinct(owners * n_variants + vcodes)
+        owners, vcodes = pair // n_variants, pair % n_variants
+        per_token = np.bincount(owners, minlength=size)
+        usable = per_token > 0
         sides = []
         for table, sel in ((table_a, da), (table_b, db)):
-            entries = pd.DataFrame({"t": table.ids[sel], "r": table.rows[sel]})
-            joined = entries.merge(by_token, on="t", sort=False)
-            sides.append((joined["v"].to_numpy(np.int64), joined["r"].to_numpy(np.int64)))
-        a, b = _join_codes(sides[0][0], sides[0][1], sides[1][0], sides[1][1], BLOCK_CAP)
+            at, av = _expand_blocks(table.ids[sel], owners, usable, per_token)
+            sides.append((vcodes[av], table.rows[sel][at]))
+        a, b = _join_codes(sides[0][0], sides[0][1], sides[1][0], sides[1][1], DELETION_CAP)
         found_a.append(a)
         found_b.append(b)
     # Neighbouring words joined, looked up among the other side's words.
@@ -637,7 +661,8 @@ def _blocking_pairs(
         lo = np.minimum(table.ids[first], table.ids[second])
         hi = np.maximum(table.ids[first], table.ids[second])
         pair_codes.append((lo * size + hi, table.rows[first]))
-    inverse, _uniques = pd.factorize(np.concatenate([pair_codes[0][0], pair_codes[1][0]]))
+    both = np.concatenate([pair_codes[0][0], pair_codes[1][0]])
+    inverse = np.searchsorted(_distinct(both), both)
     n0 = len(pair_codes[0][0])
     a, b = _join_codes(inverse[:n0], pair_codes[0][1], inverse[n0:], pair_codes[1][1], BLOCK_CAP)
     found_a.append(a)
@@ -647,7 +672,19 @@ def _blocking_pairs(
 
 def _sorted_words(keys: np.ndarray) -> np.ndarray:
     """Each key with its words in alphabetical order (what ``token_sort_ratio`` compares)."""
-    return np.array([" ".join(sorted(k.split())) for k in keys], dtype=object)
+    values = pa.array(keys, type=pa.string())
+    split = pc.split_pattern(values, " ")
+    words = pc.list_flatten(split)
+    rows = pc.list_parent_indices(split)
+    keep = pc.not_equal(words, "")
+    words, rows = pc.filter(words, keep), pc.filter(rows, keep)
+    table = pa.table({"row": rows, "word": words})
+    order = pc.sort_indices(table, sort_keys=[("row", "ascending"), ("word", "ascending")])
+    counts = np.bincount(rows.to_numpy(), minlength=len(keys))
+    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
+    # UTF-8 byte order is code point order, so this is Python's ``sorted`` of each key's words.
+    rebuilt = pa.ListArray.from_arrays(offsets, words.take(order))
+    return pc.binary_join(rebuilt, " ").to_numpy(zero_copy_only=False).astype(object)
 
 
 def candidate_pairs(
@@ -663,8 +700,9 @@ def candidate_pairs(
     ``ratio`` of the keys without spaces (squashed words).
 
     Brute force (all pairs, ``cdist`` in chunks) when the sides are small or ``brute_force`` is
-    True; otherwise blocking keys with capped blocks and a sorted neighbourhood, rescored with
-    ``cpdist``. Returns columns a, b (positions) and score.
+    True; otherwise blocks of shared words (compared whole with ``cdist`` when not too big)
+    and blocking keys with capped blocks, rescored with ``cpdist``. Returns columns a, b
+    (positions) and score.
     """
     keys_a = np.asarray(keys_a, dtype=object)
     keys_b = np.asarray(keys_b, dtype=object)
@@ -701,23 +739,31 @@ def _candidates(
     if tables is None:
         tables = _token_tables(keys_a, keys_b)
     _check(cancel)
+    # Every word shared by the two sides is a block: small blocks become pairs scored below,
+    # bigger ones are compared whole here.
+    small_a, small_b, block_a, block_b, block_s = _word_blocks(
+        tables, sorted_a, sorted_b, compact, cutoff, cancel
+    )
+    _check(cancel)
     a, b = _blocking_pairs(
         tables[0], tables[1], pa.array(keys_a, type=pa.string()), pa.array(keys_b, type=pa.string())
     )
     _check(cancel)
-    na, nb = _neighbours(sorted_a, sorted_b)
-    # Squashed names ("ZairzitronAdvAutomotiveCorp") meet their spaced spelling by the start
-    # and the order of their letters without spaces.
-    ca, cb = _neighbours(compact[0], compact[1], backwards=False)
-    pa_, pb_ = _join_keys(
-        _compact_start(compact[0], ""),
-        np.arange(len(keys_a)),
-        _compact_start(compact[1], "#"),
-        np.arange(len(keys_b)),
-        cap=BLOCK_CAP,
-    )[:2]
+    # Squashed names ("ZairzitronAdvAutomotiveCorp") meet their spaced spelling by the first
+    # or the last seven letters without spaces.
+    ends_a, ends_b = [], []
+    for start in (True, False):
+        ea, eb, _k, _c = _join_keys(
+            _compact_start(compact[0], "", start=start),
+            np.arange(len(keys_a)),
+            _compact_start(compact[1], "#", start=start),
+            np.arange(len(keys_b)),
+            cap=BLOCK_CAP,
+        )
+        ends_a.append(ea)
+        ends_b.append(eb)
     a, b = _unique_pairs(
-        np.concatenate([a, na, ca, pa_]), np.concatenate([b, nb, cb, pb_]), len(keys_b)
+        np.concatenate([a, small_a, *ends_a]), np.concatenate([b, small_b, *ends_b]), len(keys_b)
     )
     _check(cancel)
     # ratio on words in alphabetical order is token_sort_ratio, without re-sorting every pair.
@@ -726,42 +772,94 @@ def _candidates(
         _chunked_cpdist(compact[0][a], compact[1][b], fuzz.ratio, cutoff, cancel, None),
     )
     keep = scores > 0 if cutoff > 0 else scores >= 0
-    return pd.DataFrame({"a": a[keep], "b": b[keep], "score": scores[keep].astype(float)})
+    a = np.concatenate([a[keep], block_a])
+    b = np.concatenate([b[keep], block_b])
+    scores = np.concatenate([scores[keep].astype(float), block_s])
+    # One row per pair (a pair found in several blocks has the same score in each).
+    order = np.lexsort((b, a))
+    a, b, scores = a[order], b[order], scores[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(a) else np.empty(0, bool)
+    return pd.DataFrame({"a": a[first], "b": b[first], "score": scores[first]})
 
 
-def _compact_start(compact: np.ndarray, short: str) -> np.ndarray:
-    """The first seven letters of names of eight or more, else ``short``."""
+def _word_blocks(
+    tables: tuple[_TokenTable, _TokenTable],
+    sorted_a: np.ndarray,
+    sorted_b: np.ndarray,
+    compact: tuple[np.ndarray, np.ndarray],
+    cutoff: float,
+    cancel: Cancel | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Blocks of rows sharing a word. Returns the pairs of small blocks (to be scored) and the
+    pairs of bigger blocks compared whole with ``cdist`` with their scores at or over ``cutoff``.
+    """
+    ta, tb = tables
+    size = len(ta.vocabulary)
+    count_a = np.bincount(ta.ids, minlength=size)
+    count_b = np.bincount(tb.ids, minlength=size)
+    cells = count_a * count_b
+    cap = BLOCK_CELLS
+    big = (cells > SMALL_BLOCK) & (cells <= cap)
+    total = int(cells[big].sum())
+    if total > BLOCK_CELL_BUDGET:
+        # Leave out the biggest blocks until the rest fit the budget.
+        sizes = np.sort(cells[big])
+        cap = int(sizes[max(int(np.searchsorted(np.cumsum(sizes), BLOCK_CELL_BUDGET)) - 1, 0)])
+        big = (cells > SMALL_BLOCK) & (cells <= cap)
+    small = (cells > 0) & (cells <= SMALL_BLOCK)
+    order_a = np.argsort(ta.ids, kind="stable")
+    order_b = np.argsort(tb.ids, kind="stable")
+    ids_a, rows_a = ta.ids[order_a], ta.rows[order_a]
+    ids_b, rows_b = tb.ids[order_b], tb.rows[order_b]
+    start_a = np.r_[0, np.cumsum(count_a)[:-1]]
+    start_b = np.r_[0, np.cumsum(count_b)[:-1]]
+    # Small blocks: each entry of a meets every entry of b with its word.
+    pos_a, pos_b = _expand_blocks(ids_a, ids_b, small, np.where(small, count_b, 0))
+    small_a, small_b = rows_a[pos_a], rows_b[pos_b]
+    found_a, found_b, found_s = [], [], []
+    for word in np.flatnonzero(big).tolist():
+        _check(cancel)
+        ra = rows_a[start_a[word] : start_a[word] + count_a[word]]
+        rb = rows_b[start_b[word] : start_b[word] + count_b[word]]
+        workers = -1 if cells[word] >= 20_000 else 1
+        scores = np.maximum(
+            process.cdist(
+                sorted_a[ra].tolist(),
+                sorted_b[rb].tolist(),
+                scorer=fuzz.ratio,
+                dtype=np.uint8,
+                workers=workers,
+                score_cutoff=cutoff,
+            ),
+            process.cdist(
+                compact[0][ra].tolist(),
+                compact[1][rb].tolist(),
+                scorer=fuzz.ratio,
+                dtype=np.uint8,
+                workers=workers,
+                score_cutoff=cutoff,
+            ),
+        )
+        ia, ib = np.nonzero(scores >= max(cutoff, 1))
+        found_a.append(ra[ia])
+        found_b.append(rb[ib])
+        found_s.append(scores[ia, ib].astype(float))
+    empty_i, empty_f = np.empty(0, np.int64), np.empty(0, float)
+    return (
+        small_a,
+        small_b,
+        np.concatenate(found_a) if found_a else empty_i,
+        np.concatenate(found_b) if found_b else empty_i,
+        np.concatenate(found_s) if found_s else empty_f,
+    )
+
+
+def _compact_start(compact: np.ndarray, short: str, *, start: bool = True) -> np.ndarray:
+    """The first (or last) seven letters of names of eight or more, else ``short``."""
     values = pa.array(compact, type=pa.string())
-    start = pc.utf8_slice_codeunits(values, 0, 7)
+    part = pc.utf8_slice_codeunits(values, *((0, 7) if start else (-7,)))
     long_enough = pc.greater_equal(pc.utf8_length(values), 8)
-    return pc.if_else(long_enough, start, short).to_numpy(zero_copy_only=False).astype(object)
-
-
-def _neighbours(
-    sorted_a: np.ndarray, sorted_b: np.ndarray, *, backwards: bool = True
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted neighbourhood: pairs of the two sides that lie within ``NEIGHBOURHOOD`` places of
-    each other when all names, words in order, are sorted forwards and backwards. Two spellings
-    that share a long start or a long end meet here even when every word of them is common
-    ("keystone chemical" / "keystone chemicals")."""
-    words = pa.array(np.concatenate([sorted_a, sorted_b]), type=pa.string())
-    side = np.r_[np.zeros(len(sorted_a), dtype=bool), np.ones(len(sorted_b), dtype=bool)]
-    rows = np.r_[np.arange(len(sorted_a)), np.arange(len(sorted_b))]
-    found_a, found_b = [], []
-    # Big inputs look at fewer neighbours: memory and time stay linear in the input.
-    window = NEIGHBOURHOOD if len(side) <= 400_000 else max(2, NEIGHBOURHOOD // 3)
-    for ordered in (words, pc.utf8_reverse(words)) if backwards else (words,):
-        order = pc.sort_indices(ordered).to_numpy()
-        for offset in range(1, window + 1):
-            left, right = order[:-offset], order[offset:]
-            cross = side[left] != side[right]
-            left, right = left[cross], right[cross]
-            a_first = ~side[left]
-            found_a.append(np.where(a_first, rows[left], rows[right]))
-            found_b.append(np.where(a_first, rows[right], rows[left]))
-    if not found_a:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(found_a).astype(np.int64), np.concatenate(found_b).astype(np.int64)
+    return pc.if_else(long_enough, part, short).to_numpy(zero_copy_only=False).astype(object)
 
 
 def _chunked_cpdist(
@@ -834,8 +932,18 @@ def _token_matrix(table: _TokenTable, n: int) -> np.ndarray:
     return matrix
 
 
+def _lengths(values: np.ndarray | pa.Array) -> np.ndarray:
+    """Length in characters of each string."""
+    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+    return pc.utf8_length(array).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def _soft_overlap(
-    ids_a: np.ndarray, ids_b: np.ndarray, idf: np.ndarray, vocabulary: np.ndarray
+    ids_a: np.ndarray,
+    ids_b: np.ndarray,
+    idf: np.ndarray,
+    vocabulary: np.ndarray,
+    lengths: np.ndarray | None = None,
 ) -> np.ndarray:
     """IDF-weighted share of each side's words found in the other (Dice), typos forgiven.
 
@@ -852,7 +960,8 @@ def _soft_overlap(
             found_a[:, i] |= same
             found_b[:, j] |= same
     words = vocabulary
-    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    if lengths is None:
+        lengths = _lengths(words)
     for i in range(MAX_TOKENS):
         open_a = (ids_a[:, i] >= 0) & ~found_a[:, i] & (lengths[np.maximum(ids_a[:, i], 0)] >= 4)
         if not open_a.any():
@@ -889,6 +998,7 @@ def _score_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fuzzy score (0–100) of each pair, how alike the names are in characters, and whether
     the rarest word of each is in the other as written."""
+    word_lengths = _lengths(tables[0].words)
     matrix_a = _token_matrix(tables[0], len(ours))
     matrix_b = _token_matrix(tables[1], len(theirs))
     scores = np.empty(len(a), dtype=float)
@@ -905,7 +1015,7 @@ def _score_pairs(
         # A name written as one run of letters cannot be compared word by word.
         one_run = ours.one_run[sa] | theirs.one_run[sb]
         ids_a, ids_b = matrix_a[sa], matrix_b[sb]
-        overlap = _soft_overlap(ids_a, ids_b, tables[0].idf, tables[0].words)
+        overlap = _soft_overlap(ids_a, ids_b, tables[0].idf, tables[0].words, word_lengths)
         overlap = np.where(one_run, np.maximum(overlap, squashed / 100.0), overlap)
         # The rarest word of each name appears, spelled the same, in the other.
         rare_exact[start : start + SCORE_CHUNK] = (ids_a[:, :1] == ids_b).any(axis=1) & (
@@ -959,8 +1069,9 @@ def _special_candidates(
     sides = ((ours, theirs, rest_a, rest_b), (theirs, ours, rest_b, rest_a))
     for flip, (x, y, rx, ry) in enumerate(sides):
         y_keys = pa.array(y.keys, type=pa.string())
-        lengths = np.fromiter((len(k) for k in x.keys[rx]), dtype=np.int64, count=len(rx))
-        one_word = np.fromiter((" " not in k for k in x.keys[rx]), dtype=bool, count=len(rx))
+        keys_rx = pa.array(x.keys[rx], type=pa.string())
+        lengths = _lengths(keys_rx)
+        one_word = pc.invert(pc.match_substring(keys_rx, " ")).to_numpy(zero_copy_only=False)
         # Acronyms: a one-word name of x equal to the initials of a name of y.
         short = rx[one_word & (lengths >= 3) & (lengths <= 6)]
         initials = _initials(y_keys)[ry]
@@ -1127,7 +1238,10 @@ def match_frames(
     _validate_thresholds(auto, review)
     notes = [] if notes is None else notes
     _report(progress, 0.0, "Preparing names")
-    a_side, b_side = _prepare(ours), _prepare(partner)
+    # Arrow's string kernels release the GIL: the two sides' keys are built side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = [pool.submit(_prepare, ours), pool.submit(_prepare, partner)]
+        a_side, b_side = jobs[0].result(), jobs[1].result()
     _check(cancel)
     _report(progress, 0.15, "Matching domains")
     exact = [_domain_tier(a_side, b_side, _alias_groups(aliases), notes)]

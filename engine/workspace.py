@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -24,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, create_engine, event, exc, text
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from engine.errors import Cancelled, WorkspaceError
 from engine.models import SCHEMA_GROUPS, SCHEMA_VERSION, Company, Partner, Snapshot
@@ -63,11 +62,16 @@ class _Lock:
 
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() if sys.platform != "win32" else ""
+            holder = (
+                os.pread(fd, 64, 0).decode(errors="replace").strip()
+                if sys.platform != "win32"
+                else ""
+            )
             os.close(fd)
             who = f" (process {holder})" if holder else ""
             raise WorkspaceError(
-                f"{workspace.name} is open elsewhere{who}; close it there first", where=str(workspace)
+                f"{workspace.name} is open elsewhere{who}; close it there first",
+                where=str(workspace),
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0) if sys.platform != "win32" else None
@@ -165,7 +169,9 @@ class Workspace:
         if not us_name.strip():
             raise WorkspaceError("our company needs a name (--us NAME)")
         if path.exists():
-            raise WorkspaceError("a file of that name exists already; choose another name", where=str(path))
+            raise WorkspaceError(
+                "a file of that name exists already; choose another name", where=str(path)
+            )
         if not path.parent.is_dir():
             raise WorkspaceError("the folder does not exist", where=str(path.parent))
         lock = _Lock(path)
@@ -180,7 +186,9 @@ class Workspace:
                 session.add(
                     Company(
                         name=us_name.strip(),
-                        domains_json=json.dumps(sorted({d.strip().lower() for d in us_domains if d.strip()})),
+                        domains_json=json.dumps(
+                            sorted({d.strip().lower() for d in us_domains if d.strip()})
+                        ),
                         created_at=now(),
                     )
                 )
@@ -191,16 +199,24 @@ class Workspace:
         return workspace
 
     @classmethod
-    def open(cls, path: str | Path) -> Workspace:
-        """Open an existing workspace, migrating an older file after backing it up."""
+    def open(cls, path: str | Path, *, lock: bool = True) -> Workspace:
+        """Open an existing workspace, migrating an older file after backing it up.
+
+        ``lock=False`` is only for a helper process of the process that holds the workspace
+        open (the desktop app's worker process, which runs heavy jobs on the same file): it
+        opens the file without taking the lock, relying on its parent to hold the lock for
+        as long as the helper has the file open. Such a helper never migrates the file; the
+        lock holder has done that already.
+        """
         path = Path(path)
         if not path.is_file():
             raise WorkspaceError("no workspace at this path", where=str(path))
         with open(path, "rb") as handle:
             if handle.read(16) != b"SQLite format 3\x00":
                 raise WorkspaceError("this file is not an Overlap workspace", where=str(path))
-        lock = _Lock(path)
-        lock.acquire(path)
+        holder = _Lock(path)  # released at close; a no-op when never acquired (lock=False)
+        if lock:
+            holder.acquire(path)
         try:
             version = _user_version(path)
             if version > SCHEMA_VERSION:
@@ -211,15 +227,19 @@ class Workspace:
                 )
             if version < 1:
                 raise WorkspaceError("this file is not an Overlap workspace", where=str(path))
+            if version < SCHEMA_VERSION and not lock:
+                raise WorkspaceError(
+                    "this workspace needs an upgrade; open it normally first", where=str(path)
+                )
             engine = cls._engine(path)
             if version < SCHEMA_VERSION:
                 cls._backup(path, version)
                 with sqlite_errors(path), engine.begin() as connection:
                     _migrate(connection, version)
         except BaseException:
-            lock.release()
+            holder.release()
             raise
-        return cls(path, engine, lock)
+        return cls(path, engine, holder)
 
     @staticmethod
     def _engine(path: Path) -> Engine:
@@ -232,9 +252,10 @@ class Workspace:
         """Copy the file (with its WAL content) before a migration changes it."""
         stamp = now().strftime("%Y%m%d-%H%M%S")
         backup = path.with_name(f"{path.stem}.v{version}-backup-{stamp}{SUFFIX}")
-        with contextlib.closing(sqlite3.connect(path)) as source, contextlib.closing(
-            sqlite3.connect(backup)
-        ) as target:
+        with (
+            contextlib.closing(sqlite3.connect(path)) as source,
+            contextlib.closing(sqlite3.connect(backup)) as target,
+        ):
             source.backup(target)
         os.chmod(backup, 0o600)
         return backup
@@ -321,14 +342,18 @@ class Workspace:
         known = ", ".join(p.name for p in self.partners()) or "none yet"
         raise WorkspaceError(f"no partner named '{name}' (partners: {known})")
 
-    def add_partner(self, name: str, *, model: str = "co-sell", cadence: str = "quarterly") -> Partner:
+    def add_partner(
+        self, name: str, *, model: str = "co-sell", cadence: str = "quarterly"
+    ) -> Partner:
         name = name.strip()
         if not name:
             raise WorkspaceError("a partner needs a name")
         if name.casefold() == US:
             raise WorkspaceError("'us' names our own side; give the partner its company name")
         if model not in PARTNER_MODELS:
-            raise WorkspaceError(f"unknown partnership model '{model}' (use {', '.join(PARTNER_MODELS)})")
+            raise WorkspaceError(
+                f"unknown partnership model '{model}' (use {', '.join(PARTNER_MODELS)})"
+            )
         if cadence not in CADENCES:
             raise WorkspaceError(f"unknown refresh cadence '{cadence}' (use {', '.join(CADENCES)})")
         if any(p.name.casefold() == name.casefold() for p in self.partners()):
@@ -356,10 +381,12 @@ class Workspace:
     def snapshots(self, partner_id: int | None) -> list[Snapshot]:
         """Every import of one side, oldest first."""
         with self.session() as session:
+            side = col(Snapshot.partner_id)
             query = select(Snapshot).where(
-                Snapshot.partner_id.is_(None) if partner_id is None else Snapshot.partner_id == partner_id  # type: ignore[union-attr]
+                side.is_(None) if partner_id is None else side == partner_id
             )
-            return list(session.exec(query.order_by(Snapshot.imported_at, Snapshot.id)))  # type: ignore[arg-type]
+            order = (col(Snapshot.imported_at), col(Snapshot.id))
+            return list(session.exec(query.order_by(*order)))
 
     def current_snapshot(self, partner_id: int | None) -> Snapshot | None:
         """The newest import of one side, or None before the first."""
@@ -374,7 +401,8 @@ class Workspace:
 
     def rejected(self, snapshot_id: int) -> pd.DataFrame:
         return self.read_frame(
-            "SELECT row_number, reason, raw_json FROM rejectedrow WHERE snapshot_id = :s ORDER BY row_number",
+            "SELECT row_number, reason, raw_json FROM rejectedrow "
+            "WHERE snapshot_id = :s ORDER BY row_number",
             {"s": snapshot_id},
         )
 
@@ -434,7 +462,8 @@ def account_key(external_id: str | None, name: str, domains: str) -> str:
     """
     if external_id is not None and str(external_id).strip() and str(external_id) != "nan":
         return f"id:{str(external_id).strip()}"
-    return f"nd:{' '.join(str(name).casefold().split())}|{' '.join(sorted(str(domains or '').split()))}"
+    words = " ".join(str(name).casefold().split())
+    return f"nd:{words}|{' '.join(sorted(str(domains or '').split()))}"
 
 
 def account_keys(frame: pd.DataFrame) -> pd.Series:

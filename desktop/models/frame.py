@@ -1,7 +1,10 @@
 """A read-only table model over a DataFrame that stays smooth at a million rows.
 
-Each column is kept as a numpy array and the rows shown are an index array (``_view``) into
-them, so ``data()`` is two array look-ups and a format: O(1) per cell whatever the row count.
+Each column is kept as the frame's own column and the rows shown are an index array (``_view``)
+into them, so ``data()`` is two look-ups and a format: O(1) per cell whatever the row count.
+Values become Python objects a block of rows at a time, when a cell of the block is first
+shown: showing a 200k-row frame costs the GUI thread a few blocks, not a conversion of every
+column (tens of milliseconds the window would freeze for).
 Sorting and filtering are vectorized over whole columns (pandas), never one Python call per
 row, so they take milliseconds at 200k rows where a per-row ``lessThan`` takes seconds.
 
@@ -39,6 +42,57 @@ _ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+# Rows per block of a column converted to Python objects at once (a power of two).
+BLOCK_SHIFT = 12
+BLOCK_MASK = (1 << BLOCK_SHIFT) - 1
+
+
+class LazyColumn:
+    """One column's values as Python objects (missing = None), converted block by block."""
+
+    __slots__ = ("_blocks", "length", "source")
+
+    def __init__(self, source: Any, length: int) -> None:
+        self.source = source  # a pandas Series with a plain index, or None: every value None
+        self.length = length
+        self._blocks: list[list[Any] | None] = [None] * ((length >> BLOCK_SHIFT) + 1)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, row: Any) -> Any:
+        number = int(row) >> BLOCK_SHIFT
+        block = self._blocks[number]
+        if block is None:
+            block = self._convert(number)
+        return block[int(row) & BLOCK_MASK]
+
+    def __setitem__(self, row: Any, value: Any) -> None:
+        number = int(row) >> BLOCK_SHIFT
+        block = self._blocks[number]
+        if block is None:
+            block = self._convert(number)
+        block[int(row) & BLOCK_MASK] = value
+
+    def _convert(self, number: int) -> list[Any]:
+        start = number << BLOCK_SHIFT
+        stop = min(self.length, start + (1 << BLOCK_SHIFT))
+        if self.source is None:
+            block: list[Any] = [None] * (stop - start)
+        else:
+            block = list(self.source.iloc[start:stop].to_numpy(dtype=object, na_value=None))
+        self._blocks[number] = block
+        return block
+
+    def series(self) -> Any:
+        """The whole column as a pandas Series (for vectorized sorting)."""
+        import pandas as pd
+
+        if self.source is None:
+            return pd.Series([None] * self.length, dtype=object)
+        return self.source
 
 
 def _is_plain_index(index: Any) -> bool:
@@ -104,7 +158,7 @@ class FrameModel(QAbstractTableModel):
     def __init__(self, columns: Sequence[Column] | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self.columns: list[Column] = list(columns if columns is not None else self.COLUMNS)
-        self._arrays: list[np.ndarray] = [np.empty(0, dtype=object) for _ in self.columns]
+        self._arrays: list[LazyColumn] = [LazyColumn(None, 0) for _ in self.columns]
         self._view: np.ndarray = np.empty(0, dtype=np.intp)
         self._frame: Any = None
         self._mask: np.ndarray | None = None
@@ -123,13 +177,13 @@ class FrameModel(QAbstractTableModel):
         # the same values after ``set_value``.
         self._frame = frame
         length = 0 if frame is None else len(frame)
-        arrays = []
-        for column in self.columns:
-            if frame is not None and column.key in frame.columns:
-                arrays.append(self._frame[column.key].to_numpy(dtype=object, na_value=None))
-            else:
-                arrays.append(np.full(length, None, dtype=object))
-        self._arrays = arrays
+        self._arrays = [
+            LazyColumn(
+                frame[column.key] if frame is not None and column.key in frame.columns else None,
+                length,
+            )
+            for column in self.columns
+        ]
         self._mask = None
         self._view = np.arange(length, dtype=np.intp)
         if self._sort is not None:
@@ -163,7 +217,8 @@ class FrameModel(QAbstractTableModel):
         self._frame.iloc[frame_row, self._frame.columns.get_loc(key)] = value
         for number, column in enumerate(self.columns):
             if column.key == key:
-                self._arrays[number][frame_row] = value
+                # The frame's column may be a new array now (copy on write): read it again.
+                self._arrays[number] = LazyColumn(self._frame[key], len(self._frame))
                 shown = np.flatnonzero(self._view == frame_row)
                 if len(shown):
                     index = self.index(int(shown[0]), number)
@@ -210,7 +265,7 @@ class FrameModel(QAbstractTableModel):
         persistent = self.persistentIndexList()
         if not persistent:
             return
-        position = np.empty(len(self._arrays[0]) if self._arrays else 0, dtype=np.intp)
+        position = np.empty(0 if self._frame is None else len(self._frame), dtype=np.intp)
         position[self._view] = np.arange(len(self._view))
         new = [self.index(int(position[old[index.row()]]), index.column()) for index in persistent]
         self.changePersistentIndexList(persistent, new)
@@ -218,12 +273,12 @@ class FrameModel(QAbstractTableModel):
     def _sorted(self, view: np.ndarray, column: int, order: Qt.SortOrder) -> np.ndarray:
         import pandas as pd
 
-        values = pd.Series(self._arrays[column][view])
+        values = self._arrays[column].series().iloc[view].reset_index(drop=True)
         if self.columns[column].kind in ("number", "money", "score"):
             keys = pd.to_numeric(values, errors="coerce")
         else:
-            keys = values.map(lambda v: "" if v is None else str(v).casefold())
-            keys = keys.where(values.notna(), None)
+            # Vectorized over the column; missing values stay missing and sort last.
+            keys = values.astype("string").str.casefold()
         ascending = order == Qt.SortOrder.AscendingOrder
         ordered = keys.sort_values(ascending=ascending, kind="stable", na_position="last")
         return view[ordered.index.to_numpy()]

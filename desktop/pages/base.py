@@ -94,6 +94,14 @@ class Page(QWidget):
         outer.addLayout(footer)
         self.set_heading()
 
+    def hasHeightForWidth(self) -> bool:
+        # The pages sit in one QStackedWidget, whose height-for-width asks every page, and a
+        # page asks each of its word-wrapped labels to lay its text out again. Any label whose
+        # text changes (a status line, a progress message) re-ran that for all pages: 20-40 ms
+        # of the GUI thread each time. A page takes the height the window gives it (the text
+        # still wraps inside the page), so it need not offer one for its width.
+        return False
+
     # ------------------------------------------------------------------ context
 
     @property

@@ -1,12 +1,13 @@
 """Strict fixtures for the desktop tests (after qutebrowser's and napari's).
 
-A test fails if it leaves a worker thread running, an active timer, or a visible top-level
-window behind. Every modal dialog is answered by ``dialogs`` (a recorder the test can read and
-script), so nothing ever blocks; a dialog shown without an answer ready fails loudly.
+A test fails if it leaves a worker thread or process running, an active timer, or a visible
+top-level window behind. Every modal dialog is answered by ``dialogs`` (a recorder the test can
+read and script), so nothing ever blocks; a dialog shown without an answer ready fails loudly.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -131,6 +132,12 @@ def _strict_leftovers(qapp: QApplication, qtbot: Any) -> Iterator[None]:
         problems.append(f"{len(active)} timer(s) still active")
         for timer in active:
             timer.stop()
+    children = multiprocessing.active_children()
+    if children:
+        problems.append(f"processes left running: {[c.name for c in children]}")
+        for child in children:
+            child.terminate()
+            child.join(5)
     if QThreadPool.globalInstance().activeThreadCount():
         problems.append("the global thread pool still has work running")
     extra = [

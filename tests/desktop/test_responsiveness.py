@@ -1,4 +1,9 @@
-"""Long work never blocks the window: the GUI thread's heartbeat keeps ticking during big jobs."""
+"""Long work never blocks the window: the GUI thread's heartbeat keeps ticking during big jobs.
+
+The heavy jobs run in the worker process (``desktop.worker_process``), so the GUI process's GIL
+is free while pandas, SQLite and rapidfuzz work; the pages show big frames without converting
+them up front (``desktop.models.frame``). ``bench/bench_gui.py stall`` prints the same figure.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,12 @@ import pytest
 from tests.desktop.responsiveness import measure_import_and_match
 
 MAX_STALL_MS = 50
+# The 200k import + match through the window takes about 15 s on two cores.
+MAX_SECONDS_200K = 60
 
 
 def _check(result) -> None:
-    if result.max_gap_ms >= MAX_STALL_MS:
+    if result.max_gap_ms > MAX_STALL_MS:
         load = os.getloadavg()[0]
         cores = os.cpu_count() or 1
         if load > cores:
@@ -21,7 +28,7 @@ def _check(result) -> None:
             pytest.xfail(
                 f"machine too busy to measure (load {load:.1f} on {cores} cores); {result.detail}"
             )
-    assert result.max_gap_ms < MAX_STALL_MS, result.detail
+    assert result.max_gap_ms <= MAX_STALL_MS, result.detail
 
 
 def test_gui_thread_keeps_ticking_while_importing_and_matching(
@@ -39,5 +46,9 @@ def test_gui_thread_keeps_ticking_while_importing_and_matching(
 @pytest.mark.slow
 def test_gui_thread_keeps_ticking_at_200k(qtbot, window, tmp_path: Path) -> None:
     result = measure_import_and_match(200_000, window=window, qtbot=qtbot, folder=tmp_path)
-    print(f"200k x 200k: {result.seconds:.1f} s, longest stall {result.max_gap_ms:.0f} ms")
+    print(
+        f"200k x 200k: {result.seconds:.1f} s, longest stall {result.max_gap_ms:.0f} ms;",
+        result.detail,
+    )
+    assert result.seconds < MAX_SECONDS_200K
     _check(result)

@@ -69,3 +69,9 @@ def test_ruff_is_clean() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not (BIN / "mypy").exists(), reason="mypy is not installed")
+def test_mypy_is_clean() -> None:
+    result = subprocess.run([str(BIN / "mypy")], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
