@@ -179,6 +179,8 @@ def registrable_domains(values: pd.Series, *, drop_generic: bool = False) -> pd.
     if len(values) == 0:
         return pd.Series([], index=index, dtype="str")
     cells = pa.array(values.astype("str").where(values.notna(), ""), type=pa.large_string())
+    if isinstance(cells, pa.ChunkedArray):  # large frames come in chunks; the steps need one
+        cells = cells.combine_chunks()
     cells = pc.utf8_trim(cells, characters=" \t\r\n,;|")
     multi = pc.fill_null(pc.match_substring_regex(cells, pattern=_SEPARATORS), False)
     multi_np = multi.to_numpy(zero_copy_only=False)
