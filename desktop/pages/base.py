@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -138,6 +140,19 @@ class Page(QWidget):
 
     def reload(self) -> None:
         """Ask the operations layer for this page's data."""
+
+    def load_for_partner(
+        self, label: str, job: Callable[..., Any], on_success: Callable[[Any], None]
+    ) -> None:
+        """Run ``job(context, partner=NAME)`` for the selected partnership, if there is one."""
+        if self.partner is None:
+            return
+        self.ops.run(
+            label,
+            partial(job, partner=self.partner.name),
+            on_success=on_success,
+            on_failure=self.show_error,
+        )
 
     def data_changed(self, what: str) -> None:
         """Something this page may show has changed; reload when visible."""

@@ -153,14 +153,7 @@ class DashboardPage(Page):
     def reload(self) -> None:
         from desktop.operations import load_dashboard
 
-        if self.partner is None:
-            return
-        self.ops.run(
-            "Reading the dashboard",
-            partial(load_dashboard, partner=self.partner.name),
-            on_success=self._on_loaded,
-            on_failure=self.show_error,
-        )
+        self.load_for_partner("Reading the dashboard", load_dashboard, self._on_loaded)
 
     def _on_loaded(self, view: Any) -> None:
         self.view = view

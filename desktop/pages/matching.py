@@ -455,14 +455,7 @@ class MatchPage(Page):
     def reload(self) -> None:
         from desktop.operations import load_matches
 
-        if self.partner is None:
-            return
-        self.ops.run(
-            "Reading matches",
-            partial(load_matches, partner=self.partner.name),
-            on_success=self._on_loaded,
-            on_failure=self.show_error,
-        )
+        self.load_for_partner("Reading matches", load_matches, self._on_loaded)
 
     def data_changed(self, what: str) -> None:
         if what == "decisions":

@@ -150,14 +150,7 @@ class OverlapsPage(Page):
     def reload(self) -> None:
         from desktop.operations import load_overlaps
 
-        if self.partner is None:
-            return
-        self.ops.run(
-            "Finding the overlaps",
-            partial(load_overlaps, partner=self.partner.name),
-            on_success=self._on_loaded,
-            on_failure=self.show_error,
-        )
+        self.load_for_partner("Finding the overlaps", load_overlaps, self._on_loaded)
 
     def _on_loaded(self, view: Any) -> None:
         self.view = view

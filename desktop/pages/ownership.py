@@ -243,14 +243,7 @@ class OwnershipPage(Page):
     def reload(self) -> None:
         from desktop.operations import load_ownership
 
-        if self.partner is None:
-            return
-        self.ops.run(
-            "Reading leads",
-            partial(load_ownership, partner=self.partner.name),
-            on_success=self._on_loaded,
-            on_failure=self.show_error,
-        )
+        self.load_for_partner("Reading leads", load_ownership, self._on_loaded)
 
     def data_changed(self, what: str) -> None:
         if what in ("ownership", "matches", "decisions", "accounts"):

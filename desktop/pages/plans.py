@@ -331,14 +331,7 @@ class PlansPage(Page):
     def reload(self) -> None:
         from desktop.operations import load_plans
 
-        if self.partner is None:
-            return
-        self.ops.run(
-            "Reading plans",
-            partial(load_plans, partner=self.partner.name),
-            on_success=self._on_plans,
-            on_failure=self.show_error,
-        )
+        self.load_for_partner("Reading plans", load_plans, self._on_plans)
 
     def data_changed(self, what: str) -> None:
         if what in ("plans", "ownership", "matches", "decisions"):
