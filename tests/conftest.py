@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# Qt runs offscreen in every test, before any QApplication exists (set another platform
+# in the environment to watch a test on screen).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 DATA = Path(__file__).parent / "data"
 
