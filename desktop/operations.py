@@ -496,19 +496,18 @@ def _build_demo_file(context: Any, path: str) -> None:
 # ---------------------------------------------------------------------- exports
 
 
-def export_frame(context: JobContext, frame: Any, path: str) -> str:
-    """Write a list the user asked for to CSV or XLSX; returns the path written."""
-    target = Path(path)
-    context.progress(0.0, f"Writing {target.name}")
-    if target.suffix.lower() == ".xlsx":
-        frame.to_excel(target, index=False, engine="xlsxwriter")
-    else:
-        if target.suffix.lower() != ".csv":
-            target = target.with_suffix(".csv")
-        # UTF-8 with BOM so Excel opens accents correctly.
-        frame.to_csv(target, index=False, encoding="utf-8-sig")
-    context.progress(1.0, f"Wrote {target.name}")
-    return str(target)
+def export_frame(context: JobContext, frame: Any, path: str, partner: str | None = None) -> str:
+    """Write a list the user asked for to XLSX or CSV; returns the path written.
+
+    Formula-safe (a cell such as ``=HYPERLINK(...)`` stays text) and, for a partnership's
+    list, recorded in the egress ledger like every other file that leaves.
+    """
+    from engine import export_table
+
+    context.progress(0.0, f"Writing {Path(path).name}")
+    written = export_table(frame, path, ws=context.workspace if partner else None, partner=partner)
+    context.progress(1.0, f"Wrote {written.name}")
+    return str(written)
 
 
 # ---------------------------------------------------------------------- step 3: overlaps

@@ -273,7 +273,12 @@ class OverlapsPage(Page):
         shown = self.model.shown_frame()
         self.ops.run(
             "Exporting the list",
-            partial(export_frame, frame=shown[columns + extra].copy(), path=path),
+            partial(
+                export_frame,
+                frame=shown[columns + extra].copy(),
+                path=path,
+                partner=self.partner.name if self.partner else None,
+            ),
             on_success=self._on_exported,
             on_failure=self.show_error,
         )

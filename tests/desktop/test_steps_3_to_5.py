@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -62,6 +64,10 @@ def test_overlaps_lists_and_exports(qtbot, demo, dialogs, tmp_path: Path) -> Non
     exported = pd.read_csv(tmp_path / "intro.csv")
     assert len(exported) == page.model.rowCount()
     assert {"name", "our_stage", "partner_stage", "potential_revenue"} <= set(exported.columns)
+    # The list left the machine: the egress ledger says so.
+    with contextlib.closing(sqlite3.connect(demo.workspace.path)) as con:
+        ledger = con.execute("SELECT kind, path, row_count FROM egressrecord").fetchall()
+    assert ledger == [("list", str(tmp_path / "intro.csv"), page.model.rowCount())]
     # Keyboard on the heatmap: arrows then Enter open a cell.
     page.heatmap.setFocus()
     qtbot.keyClick(page.heatmap, Qt.Key.Key_Down)
