@@ -503,7 +503,7 @@ class SharePage(Page):
             path += filters[1]
         passphrase = None
         if kind == "plan" and self.encrypt_box.isChecked():
-            passphrase = dialogs.ask_text(
+            passphrase = dialogs.ask_secret(
                 self,
                 "Encrypt the plan file",
                 "Passphrase (at least 8 characters; tell it to the partner by phone):",
@@ -538,7 +538,7 @@ class SharePage(Page):
             return
         passphrase = None
         if plan_file_is_encrypted(path):
-            passphrase = dialogs.ask_text(
+            passphrase = dialogs.ask_secret(
                 self, "Encrypted plan file", "The passphrase the partner gave you:"
             )
             if not passphrase:

@@ -32,6 +32,7 @@ class DialogScript:
     open_files: list[str] = field(default_factory=list)
     save_files: list[str] = field(default_factory=list)
     texts: list[str | None] = field(default_factory=list)
+    secrets: list[str | None] = field(default_factory=list)
     confirms: list[bool] = field(default_factory=list)
 
     def errors(self) -> list[str]:
@@ -68,6 +69,11 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[DialogScript]:
     )
     monkeypatch.setattr(
         dialogs_module, "ask_text", lambda _p, title, *_a, **_k: pop(script.texts, "text", title)
+    )
+    monkeypatch.setattr(
+        dialogs_module,
+        "ask_secret",
+        lambda _p, title, *_a, **_k: pop(script.secrets, "secret", title),
     )
     monkeypatch.setattr(
         dialogs_module,

@@ -97,7 +97,7 @@ def test_policy_preview_export_and_ledger(
         qtbot.mouseClick(page.xlsx_button, LEFT)
     page.encrypt_box.setChecked(True)
     dialogs.save_files.append(str(tmp_path / "plans"))
-    dialogs.texts.append("correct horse battery")
+    dialogs.secrets.append("correct horse battery")
     with qtbot.waitSignal(page.file_exported, timeout=20_000):
         qtbot.mouseClick(page.plan_button, LEFT)
     wait_idle(qtbot, window)
@@ -136,7 +136,7 @@ def test_import_plan_file_and_settle_the_conflict(
 
     page = _share_page(qtbot, window, acme_path)
     dialogs.open_files.append(str(tmp_path / "b.overlap-plan"))
-    dialogs.texts.append("correct horse battery")
+    dialogs.secrets.append("correct horse battery")
     with qtbot.waitSignal(page.plans_imported, timeout=20_000):
         qtbot.mouseClick(page.import_button, LEFT)
     wait_idle(qtbot, window)
