@@ -136,17 +136,18 @@ def _card(title: str, parent: QWidget) -> tuple[QFrame, QLabel, dict[str, QLabel
     form.setColumnStretch(1, 1)
     form.setColumnStretch(3, 1)
     labels = {}
-    for number, (key, text) in enumerate(
-        (
-            ("name", "Name"),
-            ("domains", "Domains"),
-            ("industry", "Industry"),
-            ("country", "Country"),
-            ("city", "City"),
-            ("stage", "Stage"),
-            ("owner", "Owner"),
-            ("external_id", "CRM id"),
-        )
+    # Long values (names, domains, CRM ids) get the whole width; short ones share a row.
+    wide = ("name", "domains", "external_id")
+    row, column = 0, 0
+    for key, text in (
+        ("name", "Name"),
+        ("domains", "Domains"),
+        ("external_id", "CRM id"),
+        ("industry", "Industry"),
+        ("country", "Country"),
+        ("city", "City"),
+        ("stage", "Stage"),
+        ("owner", "Owner"),
     ):
         caption = QLabel(f"{text}:", frame)
         caption.setObjectName("note")
@@ -155,13 +156,14 @@ def _card(title: str, parent: QWidget) -> tuple[QFrame, QLabel, dict[str, QLabel
         value.setAccessibleName(f"{title}: {text}")
         value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         caption.setBuddy(value)
-        row, column = (number, 0) if number < 2 else ((number - 2) // 2 + 2, ((number - 2) % 2) * 2)
-        if number < 2:
+        if key in wide:
             form.addWidget(caption, row, 0)
             form.addWidget(value, row, 1, 1, 3)
+            row += 1
         else:
             form.addWidget(caption, row, column)
             form.addWidget(value, row, column + 1)
+            row, column = (row, 2) if column == 0 else (row + 1, 0)
         labels[key] = value
     layout.addLayout(form)
     return frame, heading, labels
