@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -71,7 +72,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _no_screen() -> bool:
+    """On Linux, Qt aborts the process when there is no screen: say so before it starts."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _open_desktop(*, demo: bool = False, quit_after: float | None = None) -> int:
+    if _no_screen():
+        print(
+            "error: there is no screen to show the app on (DISPLAY is not set); "
+            "'overlap demo --print' shows the demo's overlap here, or run under xvfb-run",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
     try:
         desktop = importlib.import_module("desktop.app")
     except ImportError as error:

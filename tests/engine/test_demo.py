@@ -42,3 +42,15 @@ def test_overlap_demo_print(tmp_path: Path) -> None:
     ).stdout
     assert "ours only" in out and "shared" in out and "partner only" in out
     assert out.splitlines()[3].split()[0] == "ours"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Qt needs a display on Linux only")
+def test_opening_the_app_without_a_screen_says_so(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Qt would abort the process; the command explains and exits like any user error."""
+    from engine.cli import main
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["demo"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: there is no screen") and "overlap demo --print" in error
