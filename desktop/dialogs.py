@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+from typing import Any
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLineEdit,
+    QMessageBox,
+    QWidget,
+)
 
 
 def choose_open_file(parent: QWidget | None, title: str, filters: str, folder: str = "") -> str:
@@ -47,3 +63,75 @@ def show_crash(parent: QWidget | None, text: str, details: str) -> None:
     box = QMessageBox(QMessageBox.Icon.Critical, "Overlap hit a problem", text, parent=parent)
     box.setDetailedText(details)
     box.exec()
+
+
+class DealDialog(QDialog):
+    """One opportunity entered by hand: account, amount, dates, outcome, partner involvement."""
+
+    def __init__(self, parent: QWidget | None, title: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        form = QFormLayout(self)
+        self.account_edit = QLineEdit(self)
+        self.account_edit.setAccessibleName("Account name")
+        self.account_edit.setPlaceholderText("e.g. Initech")
+        self.amount_spin = QDoubleSpinBox(self)
+        self.amount_spin.setRange(0, 1e12)
+        self.amount_spin.setDecimals(0)
+        self.amount_spin.setGroupSeparatorShown(True)
+        self.amount_spin.setSpecialValueText("unknown")
+        self.amount_spin.setAccessibleName("Amount (0 if unknown)")
+        self.opened_edit = self._date_edit("Opened on")
+        self.outcome_combo = QComboBox(self)
+        self.outcome_combo.addItems(["open", "won", "lost"])
+        self.outcome_combo.setAccessibleName("Outcome")
+        self.closed_edit = self._date_edit("Closed on")
+        self.partner_check = QCheckBox("The partner was involved (co-sold)", self)
+        self.partner_check.setAccessibleName("The partner was involved")
+        form.addRow("Account:", self.account_edit)
+        form.addRow("Amount:", self.amount_spin)
+        form.addRow("Opened:", self.opened_edit)
+        form.addRow("Outcome:", self.outcome_combo)
+        form.addRow("Closed:", self.closed_edit)
+        form.addRow("", self.partner_check)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        # An open deal has no close date: the field only applies to won or lost ones.
+        self.outcome_combo.currentTextChanged.connect(self._on_outcome)
+        self._on_outcome(self.outcome_combo.currentText())
+
+    def _date_edit(self, name: str) -> QDateEdit:
+        edit = QDateEdit(self)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setDate(QDate.currentDate())
+        edit.setAccessibleName(name)
+        return edit
+
+    def _on_outcome(self, outcome: str) -> None:
+        self.closed_edit.setEnabled(outcome != "open")
+
+    def values(self) -> dict[str, Any]:
+        outcome = self.outcome_combo.currentText()
+        return {
+            "account_name": self.account_edit.text().strip(),
+            "amount": float(self.amount_spin.value()) or None,
+            "opened": self.opened_edit.date().toString("yyyy-MM-dd"),
+            "closed": None if outcome == "open" else self.closed_edit.date().toString("yyyy-MM-dd"),
+            "outcome": outcome,
+            "partner_involved": self.partner_check.isChecked(),
+        }
+
+
+def ask_deal(parent: QWidget | None, title: str) -> dict[str, Any] | None:
+    """The fields of one opportunity (``DealDialog.values()``), or None if cancelled."""
+    dialog = DealDialog(parent, title)
+    try:
+        return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()

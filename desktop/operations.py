@@ -1056,11 +1056,19 @@ def add_plan_metric(
 
 
 def set_plan_metric_actual(
-    context: JobContext, plan_id: int, metric_id: int, actual: float | None
+    context: JobContext, plan_id: int, metric_id: int, actual: float | str | None
 ) -> Any:
     from engine import plan_detail, set_metric_actual
 
     set_metric_actual(context.workspace, metric_id, actual)
+    return plan_detail(context.workspace, plan_id)
+
+
+def remove_plan_entry(context: JobContext, plan_id: int, kind: str, item_id: int) -> Any:
+    """Remove a role, step or metric (``kind``) of a plan; returns the plan as it is now."""
+    from engine import plan_detail, remove_plan_item
+
+    remove_plan_item(context.workspace, kind, item_id)
     return plan_detail(context.workspace, plan_id)
 
 
@@ -1149,6 +1157,36 @@ def log_partner_engagement(context: JobContext, partner: str, kind: str, note: s
     from engine import log_engagement
 
     log_engagement(context.workspace, partner, kind, date.today(), note)
+
+
+def add_partner_opportunity(
+    context: JobContext,
+    partner: str,
+    account_name: str,
+    opened: str,
+    amount: float | None,
+    closed: str | None,
+    outcome: str,
+    partner_involved: bool,
+) -> None:
+    from engine import add_opportunity
+
+    add_opportunity(
+        context.workspace,
+        partner,
+        account_name,
+        opened,
+        amount=amount,
+        closed=closed,
+        outcome=outcome,
+        partner_involved=partner_involved,
+    )
+
+
+def set_partner_cadence(context: JobContext, partner: str, cadence: str) -> None:
+    from engine import set_cadence
+
+    set_cadence(context.workspace, partner, cadence)
 
 
 @in_worker_process

@@ -6,8 +6,9 @@ import math
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -84,6 +85,10 @@ class DashboardPage(Page):
         row = QHBoxLayout()
         self.opportunities_label = QLabel("", deals)
         row.addWidget(self.opportunities_label, 1)
+        self.add_deal_button = QPushButton("Add a deal…", deals)
+        self.add_deal_button.setAccessibleName("Enter one opportunity by hand")
+        self.add_deal_button.clicked.connect(self.add_deal)
+        row.addWidget(self.add_deal_button)
         self.import_opps_button = QPushButton("Import opportunities (CSV)…", deals)
         self.import_opps_button.setAccessibleName("Import an export of opportunities")
         self.import_opps_button.clicked.connect(self.import_opportunities)
@@ -114,10 +119,19 @@ class DashboardPage(Page):
         middle.addWidget(engagement, 0, 0)
 
         cadence, cadence_layout = _card(self.body, "Refresh cadence")
+        cadence_row = QHBoxLayout()
         self.cadence_label = QLabel("", cadence)
         self.cadence_label.setWordWrap(True)
         self.cadence_label.setAccessibleName("Refresh cadence and due date")
-        cadence_layout.addWidget(self.cadence_label)
+        cadence_row.addWidget(self.cadence_label, 1)
+        self.cadence_combo = QComboBox(cadence)
+        self.cadence_combo.addItems(["monthly", "quarterly", "semi-annual"])
+        self.cadence_combo.setAccessibleName("Refresh cadence of the partnership")
+        self.cadence_combo.setToolTip("How often to refresh the mapping with this partner")
+        # ``activated`` fires only on a user's choice, not when a reload sets the combo.
+        self.cadence_combo.activated.connect(self.change_cadence)
+        cadence_row.addWidget(self.cadence_combo, 0, Qt.AlignmentFlag.AlignTop)
+        cadence_layout.addLayout(cadence_row)
         buttons = QHBoxLayout()
         self.refresh_button = QPushButton("Refresh with a new partner export…", cadence)
         self.refresh_button.setAccessibleName(
@@ -181,7 +195,7 @@ class DashboardPage(Page):
         self.opportunities_label.setText(
             f"{view.opportunities:,} opportunities tracked."
             if view.opportunities
-            else "No opportunities yet: import an export of opportunities to compare."
+            else "No opportunities yet: import an export of opportunities, or add deals by hand."
         )
         engagement = view.engagement
         self.score_label.setText(f"{engagement.score:.0f} / 100")
@@ -200,6 +214,9 @@ class DashboardPage(Page):
                 f"Refreshed <b>{s.get('cadence')}</b> ({view.guidance}). "
                 f"Last refresh: {last}; {status}."
             )
+            index = self.cadence_combo.findText(str(s.get("cadence")))
+            if index >= 0:
+                self.cadence_combo.setCurrentIndex(index)
         if view.changes is None:
             self.changes_model.set_frame(None)
             self.changes_label.setText(
@@ -276,6 +293,39 @@ class DashboardPage(Page):
         self.ops.run(
             "Importing opportunities",
             partial(import_partner_opportunities, partner=self.partner.name, path=path),
+            on_failure=self.show_error,
+            changes=("dashboard",),
+        )
+
+    @Slot()
+    def add_deal(self) -> None:
+        from desktop.operations import add_partner_opportunity
+
+        if self.partner is None:
+            return
+        deal = dialogs.ask_deal(self, f"Add a deal ({self.partner.name} partnership)")
+        if not deal:
+            return
+        self.ops.run(
+            "Adding a deal",
+            partial(add_partner_opportunity, partner=self.partner.name, **deal),
+            on_failure=self.show_error,
+            changes=("dashboard",),
+        )
+
+    @Slot(int)
+    def change_cadence(self, index: int) -> None:
+        from desktop.operations import set_partner_cadence
+
+        if self.partner is None or index < 0:
+            return
+        self.ops.run(
+            "Changing the refresh cadence",
+            partial(
+                set_partner_cadence,
+                partner=self.partner.name,
+                cadence=self.cadence_combo.itemText(index),
+            ),
             on_failure=self.show_error,
             changes=("dashboard",),
         )

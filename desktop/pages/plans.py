@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Slot
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import dialogs
 from desktop.models.frame import Column, FrameModel
 from desktop.pages.base import Page, note, section
 from desktop.widgets.table import DataTable
@@ -255,9 +256,14 @@ class PlansPage(Page):
         add_role = QPushButton("Add role", editor)
         add_role.setAccessibleName("Add the role")
         add_role.clicked.connect(self.add_role)
+        self.remove_role_button = QPushButton("Remove", editor)
+        self.remove_role_button.setAccessibleName("Remove the selected role")
+        self.remove_role_button.setToolTip("Remove the selected role (Delete)")
+        self.remove_role_button.clicked.connect(self.remove_role)
         for widget in (self.role_party, self.role_person, self.role_name, add_role):
             row.addWidget(widget)
         form_layout.addLayout(row)
+        form_layout.addWidget(self.remove_role_button, 0, Qt.AlignmentFlag.AlignRight)
 
         form_layout.addWidget(section("Next steps", editor))
         self.steps_model = StepsModel()
@@ -289,7 +295,15 @@ class PlansPage(Page):
         done = QPushButton("Mark the selected step done", editor)
         done.setAccessibleName("Mark the selected step done")
         done.clicked.connect(self.mark_step_done)
-        form_layout.addWidget(done, 0, Qt.AlignmentFlag.AlignRight)
+        self.remove_step_button = QPushButton("Remove", editor)
+        self.remove_step_button.setAccessibleName("Remove the selected next step")
+        self.remove_step_button.setToolTip("Remove the selected next step (Delete)")
+        self.remove_step_button.clicked.connect(self.remove_step)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(done)
+        row.addWidget(self.remove_step_button)
+        form_layout.addLayout(row)
 
         form_layout.addWidget(section("Success metrics", editor))
         self.metrics_model = MetricsModel()
@@ -304,6 +318,7 @@ class PlansPage(Page):
         self.metric_target.setRange(0, 1e12)
         self.metric_target.setDecimals(0)
         self.metric_target.setAccessibleName("Target")
+        self.metric_target.setMaximumWidth(120)
         self.metric_unit = QLineEdit(editor)
         self.metric_unit.setPlaceholderText("Unit")
         self.metric_unit.setAccessibleName("Unit")
@@ -315,6 +330,19 @@ class PlansPage(Page):
         for widget in (self.metric_target, self.metric_unit, add_metric):
             row.addWidget(widget)
         form_layout.addLayout(row)
+        self.actual_button = QPushButton("Record actual…", editor)
+        self.actual_button.setAccessibleName("Record the actual value of the selected metric")
+        self.actual_button.clicked.connect(self.record_actual)
+        self.metrics_table.doubleClicked.connect(lambda _index: self.record_actual())
+        form_layout.addWidget(self.actual_button, 0, Qt.AlignmentFlag.AlignRight)
+        # Delete removes the selected row of whichever of the two tables has the focus.
+        for table, remove in (
+            (self.roles_table, self.remove_role),
+            (self.steps_table, self.remove_step),
+        ):
+            shortcut = QShortcut(QKeySequence(Qt.Key.Key_Delete), table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(remove)
         form_layout.addStretch(1)
         scroll.setWidget(editor)
         self.editor = editor
@@ -584,3 +612,55 @@ class PlansPage(Page):
             ),
         )
         self.metric_name.clear()
+
+    @Slot()
+    def record_actual(self) -> None:
+        from desktop.operations import set_plan_metric_actual
+
+        record = self.metrics_table.current_record()
+        if self.plan_id is None:
+            return
+        if record is None:
+            self.show_error("user", "Select a success metric first.")
+            return
+        current = record.get("actual")
+        shown = "" if current is None or current != current else f"{float(current):g}"
+        unit = str(record.get("unit") or "").strip()
+        answer = dialogs.ask_text(
+            self,
+            "Record the actual value",
+            f"Actual value of “{record['name']}”"
+            + (f" ({unit})" if unit else "")
+            + " — leave empty to clear it:",
+            shown,
+        )
+        if answer is None:
+            return
+        self._run_plan_job(
+            "Recording an actual value",
+            partial(
+                set_plan_metric_actual,
+                plan_id=self.plan_id,
+                metric_id=int(record["id"]),
+                actual=answer.strip() or None,
+            ),
+        )
+
+    def _remove_selected(self, table: Any, kind: str, label: str) -> None:
+        from desktop.operations import remove_plan_entry
+
+        record = table.current_record()
+        if self.plan_id is None or record is None:
+            return
+        self._run_plan_job(
+            label,
+            partial(remove_plan_entry, plan_id=self.plan_id, kind=kind, item_id=int(record["id"])),
+        )
+
+    @Slot()
+    def remove_role(self) -> None:
+        self._remove_selected(self.roles_table, "role", "Removing a role")
+
+    @Slot()
+    def remove_step(self) -> None:
+        self._remove_selected(self.steps_table, "step", "Removing a next step")

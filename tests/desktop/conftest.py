@@ -34,6 +34,7 @@ class DialogScript:
     texts: list[str | None] = field(default_factory=list)
     secrets: list[str | None] = field(default_factory=list)
     confirms: list[bool] = field(default_factory=list)
+    deals: list[dict[str, Any] | None] = field(default_factory=list)
 
     def errors(self) -> list[str]:
         return [text for kind, text in self.calls if kind in ("error", "crash")]
@@ -79,6 +80,9 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[DialogScript]:
         dialogs_module,
         "confirm",
         lambda _p, title, *_a, **_k: pop(script.confirms, "confirm", title),
+    )
+    monkeypatch.setattr(
+        dialogs_module, "ask_deal", lambda _p, title, *_a, **_k: pop(script.deals, "deal", title)
     )
     monkeypatch.setattr(
         dialogs_module,

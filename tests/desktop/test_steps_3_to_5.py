@@ -157,3 +157,111 @@ def test_plans_shortlist_stall_and_dashboard(qtbot, demo) -> None:
     wait_idle(qtbot, demo)
     until(qtbot, lambda: dashboard.view.engagement.calls_attended == before + 1)
     assert "Since the baseline" in dashboard.changes_label.text()
+
+
+def test_plan_editor_records_actuals_and_removes_items(qtbot, demo, dialogs) -> None:
+    page = go(qtbot, demo, "plans")
+    page.size_spin.setValue(20)
+    qtbot.mouseClick(page.shortlist_button, LEFT)
+    wait_idle(qtbot, demo)
+    page.shortlist_table.selectRow(0)
+    qtbot.mouseClick(page.plan_one_button, LEFT)
+    wait_idle(qtbot, demo)
+    until(qtbot, lambda: page.editor.isEnabled())
+    for person, role in (("Ana", "account executive"), ("Raj", "partner manager")):
+        qtbot.keyClicks(page.role_person, person)
+        qtbot.keyClicks(page.role_name, role)
+        page.add_role()
+        wait_idle(qtbot, demo)
+    for what in ("intro call", "joint pitch"):
+        qtbot.keyClicks(page.step_what, what)
+        page.add_step()
+        wait_idle(qtbot, demo)
+    qtbot.keyClicks(page.metric_name, "pipeline created")
+    page.metric_target.setValue(50000)
+    page.add_metric()
+    wait_idle(qtbot, demo)
+    assert page.roles_model.rowCount() == 2 and page.steps_model.rowCount() == 2
+
+    # Record the metric's actual value, then clear it again.
+    page.metrics_table.selectRow(0)
+    dialogs.texts.append("12500")
+    qtbot.mouseClick(page.actual_button, LEFT)
+    wait_idle(qtbot, demo)
+    assert ("text", "Record the actual value") in dialogs.calls
+    assert page.metrics_model.frame["actual"].tolist() == [12500]
+    page.metrics_table.selectRow(0)
+    dialogs.texts.append("lots")
+    qtbot.mouseClick(page.actual_button, LEFT)
+    wait_idle(qtbot, demo)
+    assert any("actual value" in text for text in dialogs.errors())
+    assert page.metrics_model.frame["actual"].tolist() == [12500]
+
+    # Remove the selected role with the button, the selected step with the Delete key.
+    page.roles_table.selectRow(0)
+    qtbot.mouseClick(page.remove_role_button, LEFT)
+    wait_idle(qtbot, demo)
+    assert page.roles_model.frame["person"].tolist() == ["Raj"]
+    page.steps_table.selectRow(1)
+    page.steps_table.setFocus()
+    until(qtbot, lambda: page.steps_table.hasFocus())
+    qtbot.keyClick(page.steps_table, Qt.Key.Key_Delete)
+    wait_idle(qtbot, demo)
+    assert page.steps_model.frame["what"].tolist() == ["intro call"]
+    assert page.roles_model.rowCount() == 1
+
+    # Reopened from the workspace, the plan shows the same.
+    plan_id = page.plan_id
+    page.open_plan(plan_id)
+    wait_idle(qtbot, demo)
+    assert page.roles_model.frame["role"].tolist() == ["partner manager"]
+    assert page.steps_model.frame["what"].tolist() == ["intro call"]
+    assert page.metrics_model.frame["actual"].tolist() == [12500]
+
+
+def test_dashboard_adds_a_deal_and_changes_the_cadence(qtbot, demo, dialogs) -> None:
+    from desktop.dialogs import DealDialog
+
+    page = go(qtbot, demo, "dashboard")
+    until(qtbot, lambda: page.view is not None)
+    before = page.view.opportunities
+    # The form gives the fields the engine takes; an open deal has no close date.
+    form = DealDialog(None, "Add a deal")
+    qtbot.addWidget(form)
+    qtbot.keyClicks(form.account_edit, "Initech")
+    form.amount_spin.setValue(42000)
+    assert not form.closed_edit.isEnabled() and form.values()["closed"] is None
+    form.outcome_combo.setCurrentText("won")
+    form.partner_check.setChecked(True)
+    form.opened_edit.setDate(form.opened_edit.date().addDays(-30))
+    deal = form.values()
+    assert form.closed_edit.isEnabled()
+    assert deal["account_name"] == "Initech" and deal["amount"] == 42000
+    assert deal["outcome"] == "won" and deal["closed"] is not None and deal["partner_involved"]
+
+    dialogs.deals.append(deal)
+    qtbot.mouseClick(page.add_deal_button, LEFT)
+    wait_idle(qtbot, demo)
+    until(qtbot, lambda: page.view.opportunities == before + 1)
+    assert f"{before + 1:,} opportunities tracked" in page.opportunities_label.text()
+    # A deal the engine refuses (closed before it opened) is an error, not a new row.
+    dialogs.deals.append({**deal, "opened": "2030-01-01"})
+    qtbot.mouseClick(page.add_deal_button, LEFT)
+    wait_idle(qtbot, demo)
+    assert any("before it opened" in text for text in dialogs.errors())
+    assert page.view.opportunities == before + 1
+
+    # The cadence combo shows the partnership's cadence and changes it.
+    assert page.cadence_combo.currentText() == page.view.schedule["cadence"]
+    index = page.cadence_combo.currentIndex()
+    step = 1 if index < page.cadence_combo.count() - 1 else -1
+    target = page.cadence_combo.itemText(index + step)
+    page.cadence_combo.setFocus()
+    qtbot.keyClick(page.cadence_combo, Qt.Key.Key_Down if step == 1 else Qt.Key.Key_Up)
+    wait_idle(qtbot, demo)
+    until(qtbot, lambda: page.view.schedule["cadence"] == target)
+    assert f"Refreshed <b>{target}</b>" in page.cadence_label.text()
+    assert page.cadence_combo.currentText() == target
+    with contextlib.closing(sqlite3.connect(demo.workspace.path)) as con:
+        stored = con.execute("SELECT cadence FROM partner WHERE name = 'Globex'").fetchall()
+    assert stored == [(target,)]
