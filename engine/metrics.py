@@ -235,10 +235,10 @@ def import_opportunities(ws: Workspace, partner: str | Partner, path: str | Path
                 where=f"{path.name}, row {number}",
             )
         )
-    with ws.session() as session:
-        session.add_all(items)
-        session.commit()
-    return pd.DataFrame([i.model_dump(exclude={"id", "partner_id"}) for i in items])
+    rows = pd.DataFrame([i.model_dump(exclude={"id"}) for i in items])
+    with ws.transaction() as connection:  # an export can hold thousands of deals
+        Workspace.insert_rows(connection, Opportunity, rows)
+    return rows.drop(columns="partner_id", errors="ignore")
 
 
 def list_opportunities(ws: Workspace, partner: str | Partner) -> pd.DataFrame:

@@ -364,6 +364,8 @@ def create_plans_for_shortlist(
         for pick in picks.to_dict(orient="records")
         if (pick["our_key"], pick["partner_key"]) not in have
     ]
+    # At most 50 plans, each edited one at a time afterwards and returned with its id: the ORM
+    # fits here, unlike the bulk account and match rows that go through insert_rows.
     with ws.session() as session:  # one transaction for all of them
         session.add_all(created)
         session.commit()
