@@ -28,7 +28,7 @@ from engine import (
     overlaps,
     shortlist,
 )
-from engine.models import Account, Match, Snapshot
+from engine.models import Match, Snapshot
 from engine.workspace import Workspace
 
 STAGES = np.array(["prospect", "customer", "churned", "other"], dtype=object)
@@ -39,7 +39,7 @@ INDUSTRIES = np.array(
 PRIORITIES = np.array(["high", "medium", "low", None], dtype=object)
 
 
-def _accounts(rng: np.random.Generator, n: int, snapshot_id: int, prefix: str) -> pd.DataFrame:
+def _accounts(rng: np.random.Generator, n: int, prefix: str) -> pd.DataFrame:
     """``n`` synthetic accounts; names ``Company <i>`` so both sides can share account numbers."""
     numbers = np.arange(n)
     days = rng.integers(0, 2000, n)
@@ -48,7 +48,6 @@ def _accounts(rng: np.random.Generator, n: int, snapshot_id: int, prefix: str) -
     has_deal = rng.random(n) < 0.3
     frame = pd.DataFrame(
         {
-            "snapshot_id": snapshot_id,
             "row_number": numbers + 2,
             "external_id": pd.Series(numbers).map(lambda i: f"{prefix}{i:07d}"),
             "name": pd.Series(numbers).map(lambda i: f"Company {i}"),
@@ -92,14 +91,10 @@ def build(path: Path, ours: int, partner: int, shared: int, seed: int = 7) -> No
             session.commit()
             our_snap, partner_snap = (s.id for s in snaps)
         with ws.transaction() as conn:
-            Workspace.insert_rows(conn, Account, _accounts(rng, ours, our_snap, "A"))
-            Workspace.insert_rows(conn, Account, _accounts(rng, partner, partner_snap, "G"))
-        our_ids = ws.read_frame(
-            "SELECT id FROM account WHERE snapshot_id = :s ORDER BY id", {"s": our_snap}
-        )["id"].to_numpy()
-        partner_ids = ws.read_frame(
-            "SELECT id FROM account WHERE snapshot_id = :s ORDER BY id", {"s": partner_snap}
-        )["id"].to_numpy()
+            first = Workspace.store_accounts(conn, our_snap, _accounts(rng, ours, "A"))
+            our_ids = first + np.arange(ours)
+            first = Workspace.store_accounts(conn, partner_snap, _accounts(rng, partner, "G"))
+            partner_ids = first + np.arange(partner)
         # Shared pairs: our i-th account with a shuffled partner account.
         pick = rng.permutation(partner)[:shared]
         matches = pd.DataFrame(

@@ -583,20 +583,6 @@ class MatchView:
     review_threshold: float
 
 
-def _accounts_by_id(ws: Any, ids: list[int]) -> Any:
-    import pandas as pd
-
-    columns = ", ".join(_ACCOUNT_DETAIL)
-    parts = [
-        ws.read_frame(
-            f"SELECT {columns} FROM account WHERE id IN "
-            f"({', '.join(str(i) for i in ids[start : start + 900])})"
-        )
-        for start in range(0, len(ids), 900)
-    ]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_ACCOUNT_DETAIL)
-
-
 @in_worker_process
 def load_matches(context: JobContext, partner: str) -> MatchView:
     from engine import list_aliases, list_matches
@@ -611,7 +597,7 @@ def load_matches(context: JobContext, partner: str) -> MatchView:
     ids = sorted(
         {int(i) for i in review["our_account_id"]} | {int(i) for i in review["partner_account_id"]}
     )
-    detail = _accounts_by_id(ws, ids)
+    detail = ws.accounts_by_id(ids, _ACCOUNT_DETAIL)
     ours = detail.add_prefix("o_")
     theirs = detail.add_prefix("t_")
     review = review.merge(ours, left_on="our_account_id", right_on="o_id", how="left").merge(

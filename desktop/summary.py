@@ -32,20 +32,14 @@ def _count(ws: Any, sql: str, **params: Any) -> int:
 def summarize(context: JobContext, partner_id: int | None) -> Summary:
     ws = context.workspace
     ours = ws.current_snapshot(None)
-    our_count = (
-        _count(ws, "SELECT count(*) FROM account WHERE snapshot_id = :s", s=ours.id) if ours else 0
-    )
+    our_count = ours.account_count if ours else 0
     if partner_id is None:
         states = {"import": ("attention" if not ours else "not started", 0, "add a partner")}
         return Summary(
             states, f"{our_count:,} accounts of ours · add a partner to start mapping", our_count
         )
     theirs = ws.current_snapshot(partner_id)
-    their_count = (
-        _count(ws, "SELECT count(*) FROM account WHERE snapshot_id = :s", s=theirs.id)
-        if theirs
-        else 0
-    )
+    their_count = theirs.account_count if theirs else 0
     p = {"p": partner_id}
     matches = _count(ws, "SELECT count(*) FROM match WHERE partner_id = :p", **p)
     shared = _count(

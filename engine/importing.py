@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 
 from engine.domains import looks_like_domains, registrable_domains
 from engine.errors import Cancelled, ImportFileError, OverlapError
+from engine.models import ACCOUNT_COLUMNS
 from engine.paths import resource
 from engine.workspace import US, Progress, Workspace, now
 
@@ -1116,28 +1117,6 @@ class Standardized:
     summary: dict[str, Any]
 
 
-ACCOUNT_COLUMNS = [
-    "row_number",
-    "external_id",
-    "name",
-    "domains",
-    "domains_raw",
-    "industry",
-    "annual_revenue",
-    "annual_revenue_raw",
-    "employees",
-    "country",
-    "city",
-    "stage",
-    "stage_raw",
-    "owner",
-    "deal_size",
-    "deal_size_raw",
-    "deal_close_date",
-    "priority",
-    "first_touch",
-    "extra_json",
-]
 # The columns a user sees for an account (CSV / JSON listings): standard fields and raw values.
 ACCOUNT_FIELDS: tuple[str, ...] = tuple(
     c for c in ACCOUNT_COLUMNS if c not in ("row_number", "extra_json")
@@ -1857,20 +1836,9 @@ def import_file(
         write(0.0, "Saving accounts")
     with ws.transaction() as connection:
         snapshot_id = _insert_snapshot(connection, partner_id, raw, result, profile, counts)
-        frame = accounts.assign(snapshot_id=snapshot_id)
-        # Columns empty in every row are left to their default (NULL): fewer values to bind.
-        frame = frame[
-            [
-                c
-                for c in frame.columns
-                if c in ("name", "domains", "stage") or frame[c].notna().any()
-            ]
-        ]
-        from engine.models import Account, RejectedRow
+        Workspace.store_accounts(connection, snapshot_id, accounts, progress=write, cancel=cancel)
+        from engine.models import RejectedRow
 
-        Workspace.insert_rows(
-            connection, Account, frame, progress=write, cancel=cancel, label="Saving accounts"
-        )
         if not result.rejected.empty:
             Workspace.insert_rows(
                 connection,

@@ -1350,7 +1350,8 @@ class ReviewDecision:
     new_status: str
 
 
-_MATCH_COLUMNS = "id, external_id, row_number, name, domains, industry, country, city"
+# The account columns matching reads.
+MATCH_COLUMNS = ("external_id", "row_number", "name", "domains", "industry", "country", "city")
 
 
 def _stamp() -> str:
@@ -1362,11 +1363,7 @@ def _current_accounts(ws: Workspace, partner_id: int | None, side: str) -> tuple
     snapshot = ws.current_snapshot(partner_id)
     if snapshot is None or snapshot.id is None:
         raise OverlapError(f"{side} has no imported accounts yet; import an export first")
-    frame = ws.read_frame(
-        f"SELECT {_MATCH_COLUMNS} FROM account WHERE snapshot_id = :s ORDER BY row_number, id",
-        {"s": snapshot.id},
-    )
-    return snapshot.id, frame
+    return snapshot.id, ws.accounts(snapshot.id, MATCH_COLUMNS)
 
 
 def _aliases(ws: Workspace) -> list[tuple[str, str]]:
@@ -1544,30 +1541,32 @@ def list_matches(ws: Workspace, partner: str, *, status: str | None = None) -> p
     if status is not None and status not in MATCH_STATUSES:
         raise OverlapError(f"unknown status '{status}' (use {', '.join(MATCH_STATUSES)})")
     partner_id = ws.partner(partner).id
-    where = "m.partner_id = :p" + (" AND m.status = :s" if status else "")
-    return ws.read_frame(
-        "SELECT m.id AS match_id, o.id AS our_account_id, o.external_id AS our_id, "
-        "o.name AS our_name, "
-        "o.domains AS our_domains, t.id AS partner_account_id, t.external_id AS partner_id, "
-        "t.name AS partner_name, t.domains AS partner_domains, m.method, m.score, m.status, "
-        "m.explanation FROM match m JOIN account o ON o.id = m.our_account_id "
-        f"JOIN account t ON t.id = m.partner_account_id WHERE {where} "
-        "ORDER BY o.row_number, t.row_number, m.id",
+    where = "partner_id = :p" + (" AND status = :s" if status else "")
+    # Account ids follow file order, so this is our file order, then the partner's.
+    links = ws.read_frame(
+        "SELECT id AS match_id, our_account_id, partner_account_id, method, score, status, "
+        f"explanation FROM match WHERE {where} "
+        "ORDER BY our_account_id, partner_account_id, id",
         {"p": partner_id, "s": status},
     )
+    named = ws.with_accounts(links, ["external_id", "name", "domains"]).rename(
+        columns={"our_external_id": "our_id", "partner_external_id": "partner_id"}
+    )
+    columns = ["match_id", "our_account_id", "our_id", "our_name", "our_domains"]
+    columns += ["partner_account_id", "partner_id", "partner_name", "partner_domains"]
+    return named[[*columns, "method", "score", "status", "explanation"]]
 
 
 def _match_row(ws: Workspace, partner_id: int, match_id: int) -> dict[str, Any]:
     frame = ws.read_frame(
-        "SELECT m.id, m.status, o.external_id AS oe, o.name AS oname, o.domains AS od, "
-        "t.external_id AS te, t.name AS tname, t.domains AS td FROM match m "
-        "JOIN account o ON o.id = m.our_account_id JOIN account t ON t.id = m.partner_account_id "
-        "WHERE m.id = :m AND m.partner_id = :p",
+        "SELECT id, status, our_account_id, partner_account_id FROM match "
+        "WHERE id = :m AND partner_id = :p",
         {"m": int(match_id), "p": partner_id},
     )
     if frame.empty:
         raise OverlapError(f"no match {match_id} for this partner (see 'overlap matches')")
-    return {str(k): v for k, v in frame.iloc[0].items()}
+    named = ws.with_accounts(frame, ["external_id", "name", "domains"])
+    return {str(k): v for k, v in named.iloc[0].items()}
 
 
 def _none_if_missing(value: Any) -> Any:
@@ -1614,8 +1613,14 @@ def decide(
     row = _match_row(ws, partner_id, match_id)
     from engine.workspace import account_key
 
-    our_key = account_key(_none_if_missing(row["oe"]), row["oname"], row["od"] or "")
-    partner_key = account_key(_none_if_missing(row["te"]), row["tname"], row["td"] or "")
+    our_key, partner_key = (
+        account_key(
+            _none_if_missing(row[f"{side}_external_id"]),
+            row[f"{side}_name"],
+            _none_if_missing(row[f"{side}_domains"]) or "",
+        )
+        for side in ("our", "partner")
+    )
     status = {"accept": "accepted", "reject": "rejected", "unlink": "rejected"}[decision]
     with ws.transaction() as connection:
         decision_id = _record_decision(
@@ -1631,19 +1636,12 @@ def _find_account(
     ws: Workspace, partner_id: int | None, ref: int | str, side: str
 ) -> dict[str, Any]:
     snapshot = ws.current_snapshot(partner_id)
-    if snapshot is None:
+    if snapshot is None or snapshot.id is None:
         raise OverlapError(f"{side} has no imported accounts yet")
-    frame = ws.read_frame(
-        "SELECT id, external_id, name, domains FROM account "
-        "WHERE snapshot_id = :s AND external_id = :e "
-        "ORDER BY row_number",
-        {"s": snapshot.id, "e": str(ref)},
-    )
+    accounts = ws.accounts(snapshot.id, ["external_id", "name", "domains"])
+    frame = accounts[accounts["external_id"] == str(ref)]
     if frame.empty and str(ref).isdigit():
-        frame = ws.read_frame(
-            "SELECT id, external_id, name, domains FROM account WHERE snapshot_id = :s AND id = :i",
-            {"s": snapshot.id, "i": int(ref)},
-        )
+        frame = accounts[accounts["id"] == int(ref)]
     if frame.empty:
         raise OverlapError(f"no account '{ref}' on {side} (give its CRM id or account id)")
     return {str(k): v for k, v in frame.iloc[0].items()}
@@ -1777,6 +1775,7 @@ def remove_alias(ws: Workspace, domain: str, other: str) -> None:
 __all__ = [
     "DEFAULT_AUTO",
     "DEFAULT_REVIEW",
+    "MATCH_COLUMNS",
     "MATCH_DECISIONS",
     "MATCH_METHODS",
     "MATCH_STATUSES",

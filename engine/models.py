@@ -1,6 +1,10 @@
 """The workspace's tables: one SQLModel class per entity of account mapping.
 
-Bulk rows (accounts, rejected rows, matches) are written with SQLAlchemy Core through
+Accounts are columnar: a snapshot's accounts are stored as Arrow record batches
+(``AccountBlock``, columns ``ACCOUNT_SCHEMA``), written and read whole by ``Workspace``. A
+snapshot never changes once imported, and every step reads accounts by column, so this costs
+one blob write per 200k accounts where a row table would bind some twenty values per account.
+Other bulk rows (rejected rows, matches) are written with SQLAlchemy Core through
 ``Workspace.insert_rows``; the ORM is for the few small records a user edits one at a time.
 JSON-shaped values (lists, mappings) are stored as JSON text in ``*_json`` columns.
 
@@ -12,8 +16,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+import pyarrow as pa
+from sqlalchemy import Index, LargeBinary, UniqueConstraint
+from sqlmodel import Column, Field, SQLModel
 
 # ---------------------------------------------------------------- version 1: workspace, import
 
@@ -56,35 +61,50 @@ class Snapshot(SQLModel, table=True):
     extra_columns_json: str = "[]"  # unmapped headers, in file order
     profile: str | None = None
     counts_json: str = "{}"  # imported / rejected / duplicates / fields mapped / not found
+    # The snapshot's accounts have the ids first_account_id .. first_account_id + count - 1,
+    # in file order (see AccountBlock).
+    first_account_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    account_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
-class Account(SQLModel, table=True):
-    """One standardized account row of a snapshot; raw values are kept beside clean ones."""
+# One account of a snapshot: the standard fields, with the raw values kept beside clean ones.
+ACCOUNT_SCHEMA = pa.schema(
+    [
+        ("row_number", pa.int64()),  # the row as a spreadsheet shows it (header is row 1)
+        ("external_id", pa.string()),
+        ("name", pa.string()),
+        ("domains", pa.string()),  # registrable domains, space-separated ("" for none)
+        ("domains_raw", pa.string()),
+        ("industry", pa.string()),
+        ("annual_revenue", pa.float64()),
+        ("annual_revenue_raw", pa.string()),
+        ("employees", pa.float64()),
+        ("country", pa.string()),
+        ("city", pa.string()),
+        ("stage", pa.string()),  # prospect / customer / churned / other
+        ("stage_raw", pa.string()),
+        ("owner", pa.string()),
+        ("deal_size", pa.float64()),
+        ("deal_size_raw", pa.string()),
+        ("deal_close_date", pa.string()),  # ISO date
+        ("priority", pa.string()),  # high / medium / low
+        ("first_touch", pa.string()),  # ISO date
+        ("extra_json", pa.string()),  # values of the unmapped columns, aligned with the snapshot
+    ]
+)
+ACCOUNT_COLUMNS: tuple[str, ...] = tuple(ACCOUNT_SCHEMA.names)
 
-    __table_args__ = (Index("ix_account_snapshot", "snapshot_id", "row_number"),)
+
+class AccountBlock(SQLModel, table=True):
+    """Consecutive accounts of one snapshot, as one Arrow IPC file (``ACCOUNT_SCHEMA``)."""
+
+    __table_args__ = (UniqueConstraint("snapshot_id", "part"),)
 
     id: int | None = Field(default=None, primary_key=True)
     snapshot_id: int = Field(foreign_key="snapshot.id", ondelete="CASCADE")
-    row_number: int  # the row as a spreadsheet shows it (header is row 1)
-    external_id: str | None = None
-    name: str
-    domains: str = Field(default="", sa_column_kwargs={"server_default": ""})  # space-separated
-    domains_raw: str | None = None
-    industry: str | None = None
-    annual_revenue: float | None = None
-    annual_revenue_raw: str | None = None
-    employees: float | None = None
-    country: str | None = None
-    city: str | None = None
-    stage: str = Field(default="other", sa_column_kwargs={"server_default": "other"})
-    stage_raw: str | None = None
-    owner: str | None = None
-    deal_size: float | None = None
-    deal_size_raw: str | None = None
-    deal_close_date: str | None = None  # ISO date
-    priority: str | None = None  # high / medium / low
-    first_touch: str | None = None  # ISO date
-    extra_json: str | None = None  # values of the unmapped columns, aligned with the snapshot
+    part: int  # 0, 1, ... in file order
+    rows: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class RejectedRow(SQLModel, table=True):
@@ -129,8 +149,10 @@ class Match(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
-    our_account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
-    partner_account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    # Account ids (see Snapshot.first_account_id); the pair's snapshots are the current ones
+    # of the matching that wrote it, and a new matching replaces every row of the partner.
+    our_account_id: int
+    partner_account_id: int
     method: str  # domain / alias / name / fuzzy / manual
     score: float
     status: str  # auto / review / accepted / rejected / manual
@@ -388,7 +410,7 @@ class PlanConflict(SQLModel, table=True):
 
 
 SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
-    1: [Company, Partner, Snapshot, Account, RejectedRow, MappingProfile],
+    1: [Company, Partner, Snapshot, RejectedRow, MappingProfile],
     2: [DomainAlias, Match, MatchDecision],
     3: [
         RuleSet,
@@ -404,5 +426,7 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
         MappingRun,
     ],
     4: [SharePolicy, EgressRecord, PsiExchange, PlanSync, PlanFileImport, PlanConflict],
+    # Version 5 moved accounts from a row table into AccountBlock (engine.workspace migrates).
+    5: [AccountBlock],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)

@@ -27,7 +27,6 @@ the same company). Each row says which basis it used (``revenue_basis``).
 
 from __future__ import annotations
 
-import itertools
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +34,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.errors import Cancelled, OverlapError
 from engine.models import Partner
@@ -86,43 +87,6 @@ def resolve_partner(ws: Workspace, partner: str | Partner) -> Partner:
 # ---------------------------------------------------------------------- reading the mapping
 
 
-def _stage_sql(column: str) -> str:
-    cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(STAGES))
-    return f"CASE {column} {cases} ELSE 3 END"
-
-
-def _status_sql(column: str) -> str:
-    cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SHARED_STATUSES))
-    return f"CASE {column} {cases} ELSE 3 END"
-
-
-def _priority_sql(column: str) -> str:
-    cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(PRIORITIES))
-    return f"CASE lower({column}) {cases} ELSE -1 END"
-
-
-def _select(alias: str, full: bool, skip: tuple[str, ...] = ()) -> list[str]:
-    """SELECT expressions of one side (see ``_part``); ``skip`` text fields come as NULL.
-
-    The id, stage and priority travel packed in one integer: every value crossing from
-    SQLite becomes a Python object, and at a million rows each column saved is felt.
-    """
-    packed = f"{alias}.id * 64 + ({_stage_sql(f'{alias}.stage')}) * 16"
-    if not full:
-        return [packed]
-    return [
-        f"{packed} + ({_priority_sql(f'{alias}.priority')}) + 1",
-        f"{alias}.deal_size",
-        f"{alias}.annual_revenue",
-        # Dates as Julian day numbers: numbers cross from SQLite far faster than text.
-        *[
-            "NULL" if n in skip else f"julianday({alias}.{n})" if n in _DATES else f"{alias}.{n}"
-            for n in _TEXT
-        ],
-    ]
-
-
-_FULL_WIDTH = 3 + len(_TEXT)
 _DATES = ("first_touch", "deal_close_date")
 _CODES = {"stage": STAGES, "priority": PRIORITIES}
 
@@ -130,32 +94,78 @@ _CODES = {"stage": STAGES, "priority": PRIORITIES}
 Part = dict[str, np.ndarray]
 
 
-def _part(columns: list[Any]) -> Part:
-    """Fetched columns (``_select`` order) as a part, with the accounts' keys when text is there."""
-    packed = np.asarray(columns[0], dtype=np.int64)
-    part: Part = {"id": packed >> 6, "stage": ((packed >> 4) & 3).astype(np.int8)}
-    if len(columns) == 1:
-        return part
-    part["priority"] = ((packed & 15) - 1).astype(np.int8)
-    part["deal_size"] = np.asarray(columns[1], dtype=float)
-    part["annual_revenue"] = np.asarray(columns[2], dtype=float)
-    for offset, name in enumerate(_TEXT, start=3):
-        if name in _DATES:
-            part[name] = _julian_dates(np.asarray(columns[offset], dtype=float))
+def _codes(values: pa.ChunkedArray, labels: tuple[str, ...], other: int) -> np.ndarray:
+    """Each value's position in ``labels`` (``other`` when it is none of them), as int8."""
+    at = pc.index_in(values, value_set=pa.array(labels))
+    return np.asarray(pc.fill_null(at, other).to_numpy(), dtype=np.int8)
+
+
+def _read_part(
+    ws: Workspace, snapshot_id: int, rows: np.ndarray | None = None, skip: tuple[str, ...] = ()
+) -> Part:
+    """A snapshot's accounts as a part: every field, for every account or the ``rows`` given
+    (positions in file order). ``skip`` text fields are left empty."""
+    columns = [
+        "stage",
+        "priority",
+        "deal_size",
+        "annual_revenue",
+        *(n for n in _TEXT if n not in skip),
+    ]
+    table = ws.accounts_table(snapshot_id, columns)
+    if rows is not None:
+        table = table.take(pa.array(rows, type=pa.int64()))
+    n = len(table)
+    part: Part = {
+        "id": table["id"].to_numpy(),
+        "stage": _codes(table["stage"], STAGES, 3),
+        "priority": _codes(pc.utf8_lower(table["priority"]), PRIORITIES, -1),
+    }
+    for name in ("deal_size", "annual_revenue"):
+        part[name] = pc.fill_null(table[name], np.nan).to_numpy()
+    for name in _TEXT:
+        if name in skip:
+            part[name] = _missing(name, n)
+        elif name in _DATES:
+            stamps = pc.strptime(table[name], format="%Y-%m-%d", unit="s", error_is_null=True)
+            part[name] = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
         else:
-            part[name] = np.asarray(columns[offset], dtype=object)
+            part[name] = table[name].to_numpy(zero_copy_only=False)
     part["key"] = keys_of(
         pd.Series(part["external_id"]), pd.Series(part["name"]), pd.Series(part["domains"])
     ).to_numpy(dtype=object)
     return part
 
 
-def _julian_dates(days: np.ndarray) -> np.ndarray:
-    """Julian day numbers (NaN for none) as datetime64[ns] (NaT for none)."""
-    seconds = np.round((np.nan_to_num(days, nan=2440587.5) - 2440587.5) * 86400.0)
-    out = seconds.astype(np.int64).astype("datetime64[s]").astype("datetime64[ns]")
-    out[np.isnan(days)] = np.datetime64("NaT")
-    return out
+def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where each ``wanted`` id is in the ascending ``ids`` (-1 where it is not)."""
+    at = np.searchsorted(ids, wanted)
+    inside = at < len(ids)
+    found = np.zeros(len(wanted), dtype=bool)
+    found[inside] = ids[at[inside]] == wanted[inside]
+    return np.where(found, at, -1)
+
+
+def _read_detail(ws: Workspace, ids: np.ndarray, skip: tuple[str, ...] = ()) -> Part:
+    """Every field of the accounts with these ids (of one or more snapshots), in no set order."""
+    parts: list[Part] = []
+    with ws.engine.connect() as connection:
+        ranges = connection.exec_driver_sql(
+            "SELECT id, first_account_id, account_count FROM snapshot WHERE account_count > 0"
+        ).fetchall()
+    for snapshot_id, first, count in ranges:
+        inside = ids[(ids >= first) & (ids < first + count)]
+        if len(inside):
+            parts.append(_read_part(ws, snapshot_id, np.unique(inside) - first, skip))
+    if not parts:
+        return _read_part(ws, -1)
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def _read_stages(ws: Workspace, snapshot_id: int) -> Part:
+    """Id and stage of every account of a snapshot (the least a single-side row needs)."""
+    table = ws.accounts_table(snapshot_id, ["stage"])
+    return {"id": table["id"].to_numpy(), "stage": _codes(table["stage"], STAGES, 3)}
 
 
 def _dates(values: Any) -> np.ndarray:
@@ -314,17 +324,6 @@ _COLUMN_ORDER = [
 ]
 
 
-def _fetch_columns(cursor: Any, sql: str, params: tuple[Any, ...], width: int) -> list[Any]:
-    """The result's columns as arrays (one C-level 2-D conversion beats ``zip(*rows)``)."""
-    rows = cursor.execute(sql, params).fetchall()
-    if not rows:
-        return [np.empty(0, dtype=object) for _ in range(width)]
-    if width == 1:  # packed integers only: no object array in between
-        return [np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=len(rows))]
-    table = np.array(rows, dtype=object)
-    return [table[:, i] for i in range(width)]
-
-
 def _fingerprint(cursor: Any, partner_id: int, our_snap: int, partner_snap: int) -> tuple[Any, ...]:
     """A cheap digest of the shared pairs: any accept, reject or re-match changes it."""
     row = cursor.execute(
@@ -442,37 +441,45 @@ def build_mapping(
                 step(1.0, "Mapping ready")
                 return kept[1]
         step(0.0, "Reading shared accounts")
-        shared_sql = (
-            f"SELECT m.id * 4 + {_status_sql('m.status')}, "
-            f"{', '.join(_select('o', True) + _select('p', True))} "
-            "FROM match m JOIN account o ON o.id = m.our_account_id "
-            "JOIN account p ON p.id = m.partner_account_id "
-            f"WHERE m.partner_id = ? AND m.status IN ({', '.join('?' * len(SHARED_STATUSES))}) "
-            "AND o.snapshot_id = ? AND p.snapshot_id = ? ORDER BY m.id"
-        )
-        cols = _fetch_columns(
-            cursor,
-            shared_sql,
-            (partner_id, *SHARED_STATUSES, our_snap, partner_snap),
-            1 + 2 * _FULL_WIDTH,
-        )
-        shared_our = _part(cols[1 : 1 + _FULL_WIDTH])
-        shared_partner = _part(cols[1 + _FULL_WIDTH :])
-        match = np.asarray(cols[0], dtype=np.int64)
-        full = detail == "all"
-        singles: list[Part] = []
-        for fraction, prefix, snap, taken in (
-            (0.4, "our", our_snap, shared_our["id"]),
-            (0.7, "partner", partner_snap, shared_partner["id"]),
-        ):
-            whose = "our" if prefix == "our" else f"{record.name}'s"
-            step(fraction, f"Reading {whose} accounts")
-            sql = f"SELECT {', '.join(_select('a', full))} FROM account a WHERE a.snapshot_id = ?"
-            part = _part(_fetch_columns(cursor, sql, (snap,), _FULL_WIDTH if full else 1))
-            singles.append(_take(part, np.flatnonzero(~np.isin(part["id"], taken))))
+        shared = cursor.execute(
+            "SELECT id, status, our_account_id, partner_account_id FROM match "
+            f"WHERE partner_id = ? AND status IN ({', '.join('?' * len(SHARED_STATUSES))}) "
+            "ORDER BY id",
+            (partner_id, *SHARED_STATUSES),
+        ).fetchall()
+    pairs = np.array(
+        [(i, SHARED_STATUSES.index(st), o, p) for i, st, o, p in shared], dtype=np.int64
+    ).reshape(-1, 4)
+    step(0.2, "Reading our accounts")
+    our_all = _read_stages(ws, our_snap)
+    step(0.3, f"Reading {record.name}'s accounts")
+    partner_all = _read_stages(ws, partner_snap)
+    # Account ids are consecutive in file order: an id's position is found by binary search.
+    our_at, partner_at = (
+        _positions(our_all["id"], pairs[:, 2]),
+        _positions(partner_all["id"], pairs[:, 3]),
+    )
+    current = (our_at >= 0) & (partner_at >= 0)  # pairs of older snapshots do not count
+    our_at, partner_at, pairs = our_at[current], partner_at[current], pairs[current]
+    step(0.4, "Reading shared accounts")
+    shared_our = _read_part(ws, our_snap, our_at)
+    step(0.6, "Reading shared accounts")
+    shared_partner = _read_part(ws, partner_snap, partner_at)
+    full = detail == "all"
+    singles: list[Part] = []
+    for fraction, snap, every, taken in (
+        (0.7, our_snap, our_all, our_at),
+        (0.8, partner_snap, partner_all, partner_at),
+    ):
+        step(fraction, "Reading single-side accounts")
+        alone = np.ones(len(every["id"]), dtype=bool)
+        alone[taken] = False
+        rows = np.flatnonzero(alone)
+        singles.append(_read_part(ws, snap, rows) if full else _take(every, rows))
+    match = pairs[:, 0]
+    statuses = np.asarray(SHARED_STATUSES, dtype=object)[pairs[:, 1]]
     step(0.9, "Labelling accounts")
-    statuses = np.asarray(SHARED_STATUSES, dtype=object)[match & 3]
-    mapping = _assemble(match >> 2, statuses, shared_our, shared_partner, singles[0], singles[1])
+    mapping = _assemble(match, statuses, shared_our, shared_partner, singles[0], singles[1])
     cache[(partner_id, detail)] = (fingerprint, mapping)
     step(1.0, "Mapping ready")
     return mapping
@@ -488,15 +495,7 @@ def with_detail(ws: Workspace, mapping: pd.DataFrame, rows: pd.Series) -> pd.Dat
         ids = mapping.loc[wanted & mapping[f"{side}_id"].notna(), f"{side}_id"]
         if ids.empty:
             continue
-        with ws.engine.connect() as connection:
-            cursor = connection.connection.cursor()  # type: ignore[union-attr]
-            cursor.execute("CREATE TEMP TABLE IF NOT EXISTS _wanted (id INTEGER PRIMARY KEY)")
-            cursor.execute("DELETE FROM _wanted")
-            cursor.executemany("INSERT INTO _wanted VALUES (?)", [(int(i),) for i in ids])
-            fields = ", ".join(_select("a", True))
-            sql = f"SELECT {fields} FROM _wanted w JOIN account a ON a.id = w.id"
-            detail = _part(_fetch_columns(cursor, sql, (), _FULL_WIDTH))
-            cursor.execute("DROP TABLE _wanted")
+        detail = _read_detail(ws, ids.to_numpy(dtype=np.int64))
         at = pd.Index(detail["id"]).get_indexer(pd.Index(ids.to_numpy(dtype=np.int64)))
         for name, values in detail.items():
             if name in ("id", "stage"):
@@ -789,7 +788,7 @@ _NOT_LISTED = ("industry", "first_touch", "deal_close_date")
 
 
 def _empty_part() -> Part:
-    return _part([np.empty(0, dtype=object) for _ in range(_FULL_WIDTH)])
+    return {name: _missing(name, 0) for name in _FIELDS}
 
 
 def _greenfield(ws: Workspace, record: Partner, mapping: pd.DataFrame) -> pd.DataFrame | None:
@@ -800,18 +799,7 @@ def _greenfield(ws: Workspace, record: Partner, mapping: pd.DataFrame) -> pd.Dat
     rows = (mapping["status"] == "partner_only") & (mapping["partner_stage"] == "customer")
     if not rows.any() or mapping.loc[rows, "partner_name"].notna().all():
         return None
-    snapshot = ws.current_snapshot(record.id)
-    if snapshot is None:
-        return None
-    with ws.engine.connect() as connection:
-        cursor = connection.connection.cursor()  # type: ignore[union-attr]
-        sql = (
-            f"SELECT {', '.join(_select('a', True, skip=_NOT_LISTED))} FROM account a "
-            "WHERE a.snapshot_id = ? AND a.stage = 'customer'"
-        )
-        part = _part(_fetch_columns(cursor, sql, (snapshot.id,), _FULL_WIDTH))
-    wanted = mapping.loc[rows, "partner_id"].to_numpy(dtype=np.int64)
-    part = _take(part, np.flatnonzero(np.isin(part["id"], wanted)))
+    part = _read_detail(ws, mapping.loc[rows, "partner_id"].to_numpy(dtype=np.int64), _NOT_LISTED)
     empty = _empty_part()
     return _assemble(np.empty(0, np.int64), np.empty(0, object), empty, empty, empty, part)
 

@@ -26,7 +26,16 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlmodel import Session, SQLModel, col, select
 
 from engine.errors import Cancelled, WorkspaceError
-from engine.models import SCHEMA_GROUPS, SCHEMA_VERSION, Company, Partner, Snapshot
+from engine.models import (
+    ACCOUNT_COLUMNS,
+    ACCOUNT_SCHEMA,
+    SCHEMA_GROUPS,
+    SCHEMA_VERSION,
+    Company,
+    Match,
+    Partner,
+    Snapshot,
+)
 
 SUFFIX = ".overlap"
 PARTNER_MODELS = ("referral", "co-sell", "reseller")
@@ -35,6 +44,9 @@ US = "us"
 
 Progress = Callable[[float, str], None]
 INSERT_CHUNK = 50_000
+BLOCK_ROWS = 200_000  # accounts per AccountBlock: 20-60 MB, far below SQLite's 1 GB blob cap
+_IPC_WRITE = pa.ipc.IpcWriteOptions(compression="lz4")
+_DEFAULTS = {"domains": "", "stage": "other"}  # an account's values when its export has none
 PAGE_SIZE = 16_384  # bytes; see _set_pragmas
 
 
@@ -131,7 +143,70 @@ def _migrate(connection: Connection, from_version: int) -> None:
     for version in range(from_version + 1, SCHEMA_VERSION + 1):
         tables = [model.__table__ for model in SCHEMA_GROUPS[version]]  # type: ignore[attr-defined]
         SQLModel.metadata.create_all(connection, tables=tables)
+        if version == 5:
+            _accounts_to_blocks(connection)
         connection.exec_driver_sql(f"PRAGMA user_version={version}")
+
+
+def _accounts_to_blocks(connection: Connection) -> None:
+    """Version 5: move the ``account`` row table of versions 1-4 into ``AccountBlock``s.
+
+    Account ids are kept where they were consecutive per snapshot (they always were, one
+    import being one insert); otherwise matches and assignments follow the new ids.
+    """
+    have = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(snapshot)").fetchall()}
+    for column in ("first_account_id", "account_count"):
+        if column not in have:
+            connection.exec_driver_sql(
+                f"ALTER TABLE snapshot ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"
+            )
+    tables = {
+        row[0]
+        for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
+    }
+    if "account" not in tables:
+        return
+    columns = ", ".join(ACCOUNT_COLUMNS)
+    snapshots = [r[0] for r in connection.exec_driver_sql("SELECT id FROM snapshot ORDER BY id")]
+    next_id = 1
+    for snapshot_id in snapshots:
+        frame = pd.read_sql_query(
+            text(f"SELECT id, {columns} FROM account WHERE snapshot_id = :s ORDER BY id"),
+            connection,
+            params={"s": snapshot_id},
+        )
+        old = frame["id"].to_numpy(dtype=np.int64)
+        first = int(old[0]) if len(old) and old[0] >= next_id else next_id
+        new = first + np.arange(len(old), dtype=np.int64)
+        if not np.array_equal(old, new):
+            pairs = list(zip(old.tolist(), new.tolist(), strict=True))
+            for table, column in (
+                ("match", "our_account_id"),
+                ("match", "partner_account_id"),
+                ("assignment", "our_account_id"),
+                ("assignment", "partner_account_id"),
+            ):
+                connection.exec_driver_sql(
+                    f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
+                    [(n + (1 << 40), o) for o, n in pairs],
+                )
+                connection.exec_driver_sql(
+                    f"UPDATE {table} SET {column} = {column} - {1 << 40} "
+                    f"WHERE {column} >= {1 << 40}"
+                )
+        _write_blocks(connection, snapshot_id, frame.drop(columns="id"), first)
+        next_id = first + len(old)
+    foreign = connection.exec_driver_sql("PRAGMA foreign_key_list(match)").fetchall()
+    if any(row[2] == "account" for row in foreign):
+        # SQLite cannot drop a constraint: the match table is rebuilt without its references
+        # to the account table, before that table goes (its DROP would cascade to matches).
+        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_match_partner_status")
+        connection.exec_driver_sql("ALTER TABLE match RENAME TO match_v4")
+        SQLModel.metadata.create_all(connection, tables=[Match.__table__])  # type: ignore[attr-defined]
+        names = ", ".join(Match.__table__.columns.keys())  # type: ignore[attr-defined]
+        connection.exec_driver_sql(f"INSERT INTO match ({names}) SELECT {names} FROM match_v4")
+        connection.exec_driver_sql("DROP TABLE match_v4")
+    connection.exec_driver_sql("DROP TABLE account")
 
 
 def create_schema(connection: Connection, up_to: int = SCHEMA_VERSION) -> None:
@@ -321,6 +396,16 @@ class Workspace:
         with sqlite_errors(self.path), self.engine.connect() as connection:
             return pd.read_sql_query(text(sql), connection, params=params or {})
 
+    def with_accounts(self, links: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+        """``links`` (``our_account_id``, ``partner_account_id``) with both accounts' columns,
+        named ``our_<column>`` and ``partner_<column>``, indexed from 0."""
+        out = links.reset_index(drop=True)
+        for side in ("our", "partner"):
+            found = self.accounts_by_id(out[f"{side}_account_id"].to_numpy(), columns)
+            for column in columns:
+                out[f"{side}_{column}"] = found[column].to_numpy()
+        return out
+
     # ------------------------------------------------------------------ us and partners
 
     def company(self) -> Company:
@@ -393,11 +478,83 @@ class Workspace:
         snapshots = self.snapshots(partner_id)
         return snapshots[-1] if snapshots else None
 
-    def accounts(self, snapshot_id: int) -> pd.DataFrame:
-        """The accounts of a snapshot, in file order, as a DataFrame."""
-        return self.read_frame(
-            "SELECT * FROM account WHERE snapshot_id = :s ORDER BY row_number", {"s": snapshot_id}
-        )
+    # ------------------------------------------------------------------ accounts
+
+    @staticmethod
+    def store_accounts(
+        connection: Connection,
+        snapshot_id: int,
+        frame: pd.DataFrame | pa.Table,
+        *,
+        progress: Progress | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> int:
+        """Store a new snapshot's accounts (``ACCOUNT_SCHEMA`` columns; missing ones are empty).
+
+        Runs inside the caller's transaction. The accounts get consecutive ids in file order;
+        returns the first.
+        """
+        row = connection.exec_driver_sql(
+            "SELECT coalesce(max(first_account_id + account_count), 0) + 1 FROM snapshot"
+        ).fetchone()
+        first = int(row[0]) if row else 1
+        _write_blocks(connection, snapshot_id, frame, first, progress=progress, cancel=cancel)
+        return first
+
+    def accounts_table(self, snapshot_id: int, columns: Sequence[str] | None = None) -> pa.Table:
+        """The accounts of a snapshot in file order: ``id`` and ``columns`` (default all)."""
+        wanted = list(ACCOUNT_COLUMNS if columns is None else columns)
+        unknown = [c for c in wanted if c not in ACCOUNT_COLUMNS and c != "id"]
+        if unknown:
+            raise ValueError(f"not account columns: {unknown}")
+        fields = [ACCOUNT_SCHEMA.get_field_index(c) for c in wanted if c != "id"]
+        options = pa.ipc.IpcReadOptions(included_fields=fields)
+        with sqlite_errors(self.path), self.engine.connect() as connection:
+            first = connection.exec_driver_sql(
+                "SELECT first_account_id, account_count FROM snapshot WHERE id = ?", (snapshot_id,)
+            ).fetchone()
+            blocks = connection.exec_driver_sql(
+                "SELECT data FROM accountblock WHERE snapshot_id = ? ORDER BY part", (snapshot_id,)
+            ).fetchall()
+        schema = pa.schema([ACCOUNT_SCHEMA.field(c) for c in wanted if c != "id"])
+        parts = [pa.ipc.open_file(pa.py_buffer(b[0]), options=options).read_all() for b in blocks]
+        table = pa.concat_tables(parts) if parts else schema.empty_table()
+        table = table.select([c for c in wanted if c != "id"])
+        ids = pa.array(np.arange(len(table), dtype=np.int64) + (int(first[0]) if first else 0))
+        table = table.add_column(0, "id", ids)
+        return table.select(wanted if "id" in wanted else ["id", *wanted])
+
+    def accounts(self, snapshot_id: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The accounts of a snapshot, in file order, as a DataFrame (``id`` first)."""
+        return self.accounts_table(snapshot_id, columns).to_pandas()
+
+    def accounts_by_id(
+        self, ids: Sequence[int] | np.ndarray, columns: Sequence[str]
+    ) -> pd.DataFrame:
+        """The accounts with these ids (of any snapshots), in the order given (``id`` first).
+
+        An id no snapshot has gives a row of missing values.
+        """
+        wanted = np.asarray(ids, dtype=np.int64)
+        with sqlite_errors(self.path), self.engine.connect() as connection:
+            ranges = connection.exec_driver_sql(
+                "SELECT id, first_account_id, account_count FROM snapshot "
+                "WHERE account_count > 0 ORDER BY first_account_id"
+            ).fetchall()
+        names = [c for c in columns if c != "id"]
+        out = pd.DataFrame({"id": wanted})
+        parts: list[pd.DataFrame] = []
+        for snapshot_id, first, count in ranges:
+            inside = (wanted >= first) & (wanted < first + count)
+            if inside.any():
+                table = self.accounts_table(snapshot_id, names)
+                positions = np.unique(wanted[inside]) - first
+                parts.append(table.take(pa.array(positions)).to_pandas())
+        if not parts:
+            found = self.accounts_table(-1, names).to_pandas()
+        else:
+            found = pd.concat(parts, ignore_index=True)
+        return out.merge(found, on="id", how="left")
 
     def rejected(self, snapshot_id: int) -> pd.DataFrame:
         return self.read_frame(
@@ -405,6 +562,51 @@ class Workspace:
             "WHERE snapshot_id = :s ORDER BY row_number",
             {"s": snapshot_id},
         )
+
+
+def _write_blocks(
+    connection: Connection,
+    snapshot_id: int,
+    frame: pd.DataFrame | pa.Table,
+    first: int,
+    *,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> None:
+    """Write accounts as ``AccountBlock`` rows and record their ids on the snapshot."""
+    table = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
+    columns = []
+    for field in ACCOUNT_SCHEMA:
+        if field.name in table.column_names:
+            column = table.column(field.name)
+            if column.type != field.type:
+                column = column.cast(field.type)
+        else:
+            column = pa.nulls(len(table), field.type)
+        if field.name in _DEFAULTS:
+            column = pc.fill_null(column, _DEFAULTS[field.name])
+        columns.append(column)
+    table = pa.Table.from_arrays(columns, schema=ACCOUNT_SCHEMA)
+    total = len(table)
+    for part, start in enumerate(range(0, total, BLOCK_ROWS)):
+        if cancel is not None and cancel():
+            raise Cancelled()
+        chunk = table.slice(start, BLOCK_ROWS)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_file(sink, ACCOUNT_SCHEMA, options=_IPC_WRITE) as writer:
+            writer.write_table(chunk, max_chunksize=BLOCK_ROWS)
+        connection.exec_driver_sql(
+            "INSERT INTO accountblock (snapshot_id, part, rows, data) VALUES (?, ?, ?, ?)",
+            (snapshot_id, part, len(chunk), memoryview(sink.getvalue())),
+        )
+        if progress is not None:
+            progress(min(1.0, (start + len(chunk)) / total), "Saving accounts")
+    connection.exec_driver_sql(
+        "UPDATE snapshot SET first_account_id = ?, account_count = ? WHERE id = ?",
+        (first, total, snapshot_id),
+    )
 
 
 def _bind_columns(chunk: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:

@@ -25,6 +25,7 @@ from engine import (
     remove_alias,
 )
 from engine.cli.output import add_format_option, emit_frame
+from engine.matching import MATCH_COLUMNS
 
 MAP_COLUMNS = [
     "our_id",
@@ -170,18 +171,11 @@ def _map(args: argparse.Namespace) -> int:
             import_file(ws, partner.name, args.partner)
             timings.append(("import", time.perf_counter() - mark))
             mark = time.perf_counter()
-            columns = "id, external_id, row_number, name, domains, industry, country, city"
             frames = []
             for partner_id in (None, partner.id):
                 snapshot = ws.current_snapshot(partner_id)
-                assert snapshot is not None
-                frames.append(
-                    ws.read_frame(
-                        f"SELECT {columns} FROM account WHERE snapshot_id = :s "
-                        "ORDER BY row_number, id",
-                        {"s": snapshot.id},
-                    )
-                )
+                assert snapshot is not None and snapshot.id is not None
+                frames.append(ws.accounts(snapshot.id, MATCH_COLUMNS))
             timings.append(("read", time.perf_counter() - mark))
         mark = time.perf_counter()
         ours, theirs = frames

@@ -477,22 +477,21 @@ def import_plan_file(
 
 def _shared_keys(ws: Workspace, partner: Partner) -> dict[str, tuple[str, str]]:
     """Our account key -> (the partner account's key, our account name) for shared accounts."""
-    frame = ws.read_frame(
-        "SELECT o.external_id AS o_id, o.name AS o_name, o.domains AS o_domains, "
-        "p.external_id AS p_id, p.name AS p_name, p.domains AS p_domains FROM match m "
-        "JOIN account o ON o.id = m.our_account_id JOIN account p ON p.id = m.partner_account_id "
-        f"WHERE m.partner_id = :p AND m.status IN {SHARED_STATUSES}",
+    links = ws.read_frame(
+        "SELECT our_account_id, partner_account_id FROM match "
+        f"WHERE partner_id = :p AND status IN {SHARED_STATUSES}",
         {"p": partner.id},
     )
-    if frame.empty:
+    if links.empty:
         return {}
-    ours = account_keys(
-        frame.rename(columns={"o_id": "external_id", "o_name": "name", "o_domains": "domains"})
+    frame = ws.with_accounts(links, ["external_id", "name", "domains"])
+    ours, theirs = (
+        account_keys(
+            frame.rename(columns={f"{side}_{c}": c for c in ("external_id", "name", "domains")})
+        )
+        for side in ("our", "partner")
     )
-    theirs = account_keys(
-        frame.rename(columns={"p_id": "external_id", "p_name": "name", "p_domains": "domains"})
-    )
-    return {o: (t, n) for o, t, n in zip(ours, theirs, frame["o_name"], strict=True)}
+    return {o: (t, n) for o, t, n in zip(ours, theirs, frame["our_name"], strict=True)}
 
 
 def _syncs(session: Session, partner: Partner) -> dict[tuple[str, str], PlanSync]:

@@ -222,11 +222,16 @@ class SharePackage:
 
 
 def _matrix(ws: Workspace, partner_id: int) -> pd.DataFrame:
-    frame = ws.read_frame(
-        "SELECT o.stage AS ours, p.stage AS theirs, COUNT(*) AS n FROM match m "
-        "JOIN account o ON o.id = m.our_account_id JOIN account p ON p.id = m.partner_account_id "
-        f"WHERE m.partner_id = :p AND m.status IN {SHARED_STATUSES} GROUP BY o.stage, p.stage",
+    links = ws.read_frame(
+        "SELECT our_account_id, partner_account_id FROM match "
+        f"WHERE partner_id = :p AND status IN {SHARED_STATUSES}",
         {"p": partner_id},
+    )
+    frame = (
+        ws.with_accounts(links, ["stage"])
+        .groupby(["our_stage", "partner_stage"], dropna=False)
+        .size()
+        .reset_index()
     )
     counts: dict[tuple[str, str], int] = {}
     for ours, theirs, n in frame.itertuples(index=False):

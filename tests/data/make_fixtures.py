@@ -6,6 +6,9 @@ its hidden "(Do Not Modify)" columns and hidden sheet, Excel's UTF-16 "Unicode t
 file with ``;`` and decimal commas, and a few hostile files.
 
     .venv/bin/python tests/data/make_fixtures.py
+
+``workspace_v4.overlap`` is not made here: it is a workspace saved by the release whose schema
+was version 4 (accounts in a row table), kept to test the migration to the columnar accounts.
 """
 
 from __future__ import annotations

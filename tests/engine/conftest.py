@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from engine.models import Account, Match, Snapshot
+from engine.models import Match, Snapshot
 from engine.workspace import Workspace
 
 ACCOUNT_FIELDS = (
@@ -70,14 +70,10 @@ def add_snapshot(
     frame = pd.DataFrame([{f: a.get(f) for f in ACCOUNT_FIELDS} for a in accounts])
     frame["domains"] = frame["domains"].fillna("")
     frame["stage"] = frame["stage"].fillna("other")
-    frame.insert(0, "snapshot_id", snapshot.id)
-    frame.insert(1, "row_number", range(2, len(frame) + 2))
+    frame.insert(0, "row_number", range(2, len(frame) + 2))
     with ws.transaction() as connection:
-        Workspace.insert_rows(connection, Account, frame)
-    ids = ws.read_frame(
-        "SELECT id, external_id FROM account WHERE snapshot_id = :s", {"s": snapshot.id}
-    )
-    return dict(zip(ids["external_id"], ids["id"].astype(int), strict=True))
+        first = Workspace.store_accounts(connection, snapshot.id, frame)
+    return {str(e): first + i for i, e in enumerate(frame["external_id"])}
 
 
 def add_matches(

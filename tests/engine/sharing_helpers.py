@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.models import Account, Match, Plan, PlanMetric, PlanRole, PlanStep, RuleSet, Snapshot
+from engine.models import Match, Plan, PlanMetric, PlanRole, PlanStep, RuleSet, Snapshot
 from engine.workspace import Workspace, account_key, now
 
 
@@ -29,14 +29,10 @@ def add_snapshot(
         session.commit()
         session.refresh(snapshot)
     frame = pd.DataFrame(list(accounts))
-    frame["snapshot_id"] = snapshot.id
     frame["row_number"] = range(2, len(frame) + 2)
-    for column, default in (("domains", ""), ("stage", "other")):
-        if column not in frame:
-            frame[column] = default
-        frame[column] = frame[column].fillna(default)
+    assert snapshot.id is not None
     with ws.transaction() as connection:
-        Workspace.insert_rows(connection, Account, frame)
+        Workspace.store_accounts(connection, snapshot.id, frame)
     assert snapshot.id is not None
     return ws.accounts(snapshot.id)
 

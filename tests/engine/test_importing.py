@@ -774,7 +774,7 @@ def test_failure_while_writing_rolls_back(
     with pytest.raises(RuntimeError):
         import_file(workspace, "us", data_dir / "salesforce_report.csv")
     assert workspace.snapshots(None) == []
-    assert workspace.read_frame("SELECT COUNT(*) AS n FROM account")["n"].iloc[0] == 0
+    assert workspace.read_frame("SELECT COUNT(*) AS n FROM accountblock")["n"].iloc[0] == 0
 
 
 def test_unknown_partner(workspace: Workspace, data_dir: Path) -> None:

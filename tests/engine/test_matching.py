@@ -27,7 +27,7 @@ from engine import (
 )
 from engine.cli import main as cli
 from engine.matching import candidate_pairs
-from engine.models import Account, Snapshot
+from engine.models import Snapshot
 from engine.workspace import now
 
 
@@ -405,13 +405,9 @@ def load(ws: Workspace, side: str, rows: list[dict], file_name: str = "export.cs
         session.commit()
         session.refresh(snapshot)
     frame = pd.DataFrame(rows)
-    frame.insert(0, "snapshot_id", snapshot.id)
-    frame.insert(1, "row_number", range(2, len(frame) + 2))
-    for column in ("external_id", "domains"):
-        if column not in frame:
-            frame[column] = None if column == "external_id" else ""
+    frame.insert(0, "row_number", range(2, len(frame) + 2))
     with ws.transaction() as connection:
-        Workspace.insert_rows(connection, Account, frame)
+        Workspace.store_accounts(connection, snapshot.id, frame)
     assert snapshot.id is not None
     return snapshot.id
 

@@ -306,7 +306,11 @@ def _table_digest(path: Path) -> str:
 def _account_digest(path: Path) -> str:
     with sqlite3.connect(path) as con:
         return hashlib.sha256(
-            repr(con.execute("SELECT * FROM account ORDER BY id").fetchall()).encode()
+            repr(
+                con.execute(
+                    "SELECT snapshot_id, part, rows, data FROM accountblock ORDER BY id"
+                ).fetchall()
+            ).encode()
         ).hexdigest()
 
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from engine.errors import Cancelled, WorkspaceError
-from engine.models import SCHEMA_VERSION, Account, Snapshot
+from engine.models import SCHEMA_VERSION, Snapshot
 from engine.workspace import Workspace, account_key, create_schema, now
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,15 +44,9 @@ def _add_snapshot(ws: Workspace, names: list[str], *, progress=None, cancel=None
         )
         snapshot_id = connection.execute(snapshot).inserted_primary_key[0]
         frame = pd.DataFrame(
-            {
-                "snapshot_id": snapshot_id,
-                "row_number": range(2, len(names) + 2),
-                "name": names,
-                "domains": "",
-                "stage": "prospect",
-            }
+            {"row_number": range(2, len(names) + 2), "name": names, "stage": "prospect"}
         )
-        Workspace.insert_rows(connection, Account, frame, progress=progress, cancel=cancel)
+        Workspace.store_accounts(connection, snapshot_id, frame, progress=progress, cancel=cancel)
     return int(snapshot_id)
 
 
@@ -191,7 +185,7 @@ def test_partners_are_validated(workspace: Workspace) -> None:
 def test_a_cancelled_bulk_write_leaves_the_previous_state(
     workspace: Workspace, monkeypatch
 ) -> None:
-    monkeypatch.setattr("engine.workspace.INSERT_CHUNK", 10)
+    monkeypatch.setattr("engine.workspace.BLOCK_ROWS", 10)
     first = _add_snapshot(workspace, ["Initech", "Umbrella"])
     calls = []
 
@@ -203,7 +197,7 @@ def test_a_cancelled_bulk_write_leaves_the_previous_state(
         _add_snapshot(workspace, [f"Company {i}" for i in range(100)], cancel=cancel)
     assert [s.id for s in workspace.snapshots(None)] == [first]
     assert workspace.accounts(first)["name"].tolist() == ["Initech", "Umbrella"]
-    assert workspace.read_frame("SELECT COUNT(*) AS n FROM account")["n"].iloc[0] == 2
+    assert workspace.read_frame("SELECT COUNT(*) AS n FROM accountblock")["n"].iloc[0] == 1
 
 
 def test_a_process_killed_mid_write_leaves_the_previous_state(tmp_path: Path) -> None:
@@ -215,7 +209,7 @@ def test_a_process_killed_mid_write_leaves_the_previous_state(tmp_path: Path) ->
         import os, signal
         import engine.workspace
         from tests.engine.test_workspace import _add_snapshot
-        engine.workspace.INSERT_CHUNK = 1000
+        engine.workspace.BLOCK_ROWS = 1000
         def progress(fraction, _message):
             if fraction > 0.5:
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -229,7 +223,8 @@ def test_a_process_killed_mid_write_leaves_the_previous_state(tmp_path: Path) ->
     assert result.returncode == -9, result.stderr
     with Workspace.open(path) as ws:  # the dead process's lock went with it
         assert [s.id for s in ws.snapshots(None)] == [first]
-        assert ws.read_frame("SELECT COUNT(*) AS n FROM account")["n"].iloc[0] == 2
+        assert ws.accounts(first)["name"].tolist() == ["Initech", "Umbrella"]
+        assert ws.read_frame("SELECT COUNT(*) AS n FROM accountblock")["n"].iloc[0] == 1
 
 
 def test_missing_values_are_stored_as_null(workspace: Workspace) -> None:
@@ -241,23 +236,53 @@ def test_missing_values_are_stored_as_null(workspace: Workspace) -> None:
         ).inserted_primary_key[0]
         frame = pd.DataFrame(
             {
-                "snapshot_id": [snapshot_id] * 2,
                 "row_number": [2, 3],
                 "name": ["Initech", "Umbrella"],
                 "annual_revenue": [1.5e6, float("nan")],
                 "industry": pd.array(["Software", pd.NA], dtype="string"),
             }
         )
-        Workspace.insert_rows(connection, Account, frame)
+        Workspace.store_accounts(connection, snapshot_id, frame)
     accounts = workspace.accounts(snapshot_id)
     assert accounts["annual_revenue"].isna().tolist() == [False, True]
     assert accounts["industry"].isna().tolist() == [False, True]
-    nulls = workspace.read_frame("SELECT COUNT(*) AS n FROM account WHERE industry IS NULL")
-    assert nulls["n"].iloc[0] == 1
-    assert accounts["stage"].tolist() == ["other", "other"]  # the column default applies
+    assert accounts["stage"].tolist() == ["other", "other"]  # the defaults apply
+    assert accounts["domains"].tolist() == ["", ""]
 
 
 def test_account_keys_prefer_the_crm_id() -> None:
     assert account_key("001A", "Initech", "initech.com") == "id:001A"
     assert account_key(None, "  Initech  LLC ", "b.com a.com") == "nd:initech llc|a.com b.com"
     assert account_key("", "Initech", "") == "nd:initech|"
+
+
+def test_a_version_4_workspace_keeps_its_accounts_matches_and_leads(tmp_path: Path) -> None:
+    """A file written by the previous release (accounts in a row table) opens migrated."""
+    path = tmp_path / "acme.overlap"
+    path.write_bytes((Path(__file__).parents[1] / "data" / "workspace_v4.overlap").read_bytes())
+    assert _user_version(path) == 4 and "account" in _tables(path)
+
+    from engine import build_mapping, list_matches, ownership
+
+    with Workspace.open(path) as ws:
+        ours = ws.accounts(ws.current_snapshot(None).id)  # type: ignore[union-attr,arg-type]
+        assert ours["id"].tolist() == [1, 2, 3, 4]
+        assert ours["name"].tolist()[:2] == ["Acme Robotics Inc", "Zorvane Logistics GmbH"]
+        assert ours["annual_revenue"].tolist()[0] == 1_200_000
+        assert ours["stage"].tolist() == ["customer", "prospect", "prospect", "churned"]
+        matches = list_matches(ws, "Globex")
+        assert list(zip(matches["our_id"], matches["partner_id"], strict=True)) == [
+            ("A1", "901"),
+            ("A2", "902"),
+            ("A3", "903"),
+        ]
+        mapping = build_mapping(ws, "Globex")
+        assert (mapping["status"] == "shared").sum() == 3
+        assert set(ownership(ws, "Globex")["lead"]) == {"us"}
+    assert _user_version(path) == SCHEMA_VERSION
+    assert "account" not in _tables(path) and "accountblock" in _tables(path)
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        referenced = {row[2] for row in con.execute("PRAGMA foreign_key_list(match)")}
+    assert referenced == {"partner"}
+    (backup,) = tmp_path.glob("acme.v4-backup-*.overlap")
+    assert "account" in _tables(backup)
