@@ -8,7 +8,8 @@ Three parts (each can be run alone):
 * ``--core N [N ...]``: ``match_frames`` on generated standard fields, each size in a fresh
   process; prints seconds per phase and peak memory (max RSS).
 * ``--map N [N ...]``: the whole ``overlap map`` (import both files + match + CSV) on files the
-  generator wrote, in a fresh process; ``--domain-only`` makes every true pair share a domain.
+  generator wrote, in a fresh process; ``--domain-only`` gives both sides lists of web domains
+  (an id and a website per account, no names) in which every true pair shares a domain.
 
     .venv/bin/python bench/bench_matching.py --candidates 20000
     .venv/bin/python bench/bench_matching.py --core 100000 1000000
@@ -122,7 +123,7 @@ def run_map(n: int, seed: int, domain_only: bool) -> dict:
             "--out",
             str(out),
             "--no-footer",
-        ] + (["--domain-only"] if domain_only else [])
+        ] + (["--domain-only", "--fields", "id", "website"] if domain_only else [])
         subprocess.run(generate_cmd, check=True, capture_output=True)
         command = [
             PYTHON,

@@ -1306,6 +1306,7 @@ def _plan(
     stage_mix_ours: Sequence[float] = DEFAULT_STAGE_MIX,
     stage_mix_partner: Sequence[float] = DEFAULT_STAGE_MIX,
     deal_share: float = 0.15,
+    fields: Sequence[str] = (),
 ) -> _Plan:
     """The universe of companies and which of them each export holds, in row order."""
     for style in (style_ours, style_partner):
@@ -1376,7 +1377,7 @@ def _plan(
         "ours": _Side(ours_idx, style_ours, tuple(stage_mix_ours), 0, 1),
         "partner": _Side(partner_idx, style_partner, tuple(stage_mix_partner), 10**7, 2),
     }
-    return _Plan(u, n_shared, sides, seed, websites, v, deal_share, domain_only)
+    return _Plan(u, n_shared, sides, seed, websites, v, deal_share, domain_only, tuple(fields))
 
 
 @dataclass
@@ -1400,11 +1401,12 @@ class _Plan:
     variation: Variation
     deal_share: float
     domain_only: bool
+    fields: tuple[str, ...] = ()  # the fields (HEADERS keys) the exports keep; () for all
 
 
 def _render_side(plan: _Plan, side: str) -> Columns:
     s = plan.sides[side]
-    return _render(
+    columns = _render(
         np.random.default_rng([plan.seed, s.stream]),
         plan.u,
         s.idx,
@@ -1417,6 +1419,9 @@ def _render_side(plan: _Plan, side: str) -> Columns:
         domain_only=plan.domain_only,
         salt=s.salt,
     )
+    if not plan.fields:
+        return columns
+    return {HEADERS[s.style][f]: columns[HEADERS[s.style][f]] for f in plan.fields}
 
 
 def _truth(plan: _Plan, our_ids: Sequence[str], partner_ids: Sequence[str]) -> pd.DataFrame:
@@ -1459,8 +1464,9 @@ def generate(
     carry the headers of their CRM style (``STYLES``, ``HEADERS``); ``truth`` has the columns
     ``our_id`` and ``partner_id`` (each side's external id column: see ``ID_HEADER``).
     ``websites`` is the share of rows with a website; ``domain_only`` gives every row a website
-    and every true pair one domain. Further options: ``duplicates`` (share of shared companies
-    with a second row in the partner's CRM; half as many in ours), ``hard_negatives`` (share of
+    and every true pair one domain. Further options: ``fields`` (keep only these ``HEADERS``
+    keys), ``duplicates`` (share of shared companies with a second row in the partner's CRM;
+    half as many in ours), ``hard_negatives`` (share of
     partner-only companies that reuse an ours-only brand in another business),
     ``variation`` (a :class:`Variation`: how often each spelling difference appears),
     ``stage_mix_ours`` / ``stage_mix_partner`` (prospect, customer, churned, other) and
@@ -1749,6 +1755,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="every row has a website and every true pair shares a domain",
     )
     p.add_argument(
+        "--fields",
+        nargs="+",
+        default=(),
+        metavar="FIELD",
+        help="keep only these fields, e.g. --fields id website (a list of web domains)",
+    )
+    p.add_argument(
         "--demo",
         action="store_true",
         help="write the demo exports (Acme / Globex) into --out and bench/data/demo_truth.csv",
@@ -1771,6 +1784,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             style_ours=a.style_ours,
             style_partner=a.style_partner,
             domain_only=a.domain_only,
+            fields=a.fields,
         )
         pairs = sum(1 for _ in paths["truth"].open()) - 1
         print(f"{a.ours:,} + {a.partner:,} rows, {pairs:,} true pairs")

@@ -1144,9 +1144,12 @@ def standardize(
         columns = {
             f: [_find_header(raw.headers, h) for h in _as_list(v)] for f, v in mapping.items() if v
         }
-    if not columns.get("name"):
+    # A list of web domains without company names (some partners share no more) is still
+    # accounts: each is named by its first domain, and matching compares domains only.
+    by_domain = not columns.get("name")
+    if by_domain and not columns.get("domains"):
         raise ImportFileError(
-            'no column holds the account names; choose one with --map name="Header" '
+            'no column holds the account names or web domains; choose one with --map name="Header" '
             f"(columns: {', '.join(raw.headers)})",
             where=raw.file_name,
         )
@@ -1167,7 +1170,13 @@ def standardize(
         return frame[headers[0]] if headers else None
 
     step(0.05, "Cleaning names")
-    out["name"] = _series(_trimmed(frame[columns["name"][0]]), frame.index)
+    if not by_domain:
+        out["name"] = _series(_trimmed(frame[columns["name"][0]]), frame.index)
+    else:
+        warnings.append(
+            "no company-name column: each account is named by its web domain, and matching "
+            "compares domains only"
+        )
     for name in TEXT_FIELDS:
         series = col(name)
         out[name] = _text(series) if series is not None else None
@@ -1240,6 +1249,9 @@ def standardize(
 
         if domains_job is not None:
             out["domains"] = domains_job.result()
+            if by_domain:
+                first = pc.split_pattern(_arrow(out["domains"]), " ", max_splits=1)
+                out["name"] = _series(pc.list_element(first, 0), frame.index)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
@@ -1255,7 +1267,10 @@ def standardize(
     step(0.85, "Checking rows")
     named = pc.greater(pc.binary_length(_arrow(accounts["name"])), 0).to_numpy(zero_copy_only=False)
     named = np.asarray(named, dtype=bool)
-    rejected = _rejected(frame.iloc[:0] if named.all() else frame[~named], "no account name")
+    rejected = _rejected(
+        frame.iloc[:0] if named.all() else frame[~named],
+        "no web domain (the file has no name column)" if by_domain else "no account name",
+    )
     if not named.all():  # copying a million rows only when some go
         accounts = accounts[named]
     accounts = accounts.reset_index(drop=True)
@@ -1289,7 +1304,7 @@ def _column(values: Any, column: str, n: int) -> Any:
     if values is None:
         if column in ("annual_revenue", "employees", "deal_size"):
             return np.full(n, np.nan)
-        return pd.array([None] * n, dtype="str")
+        return _series(pa.nulls(n, pa.large_string())).array
     return (
         values.to_numpy()
         if isinstance(values, pd.Series) and values.dtype != "str"

@@ -23,6 +23,7 @@ link, unlink) keyed by ``account_key``, so decisions survive re-matching and ref
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -106,7 +107,7 @@ class _Side:
     names: np.ndarray  # original names (for explanations)
     keys: np.ndarray  # name keys
     compact: np.ndarray  # name keys without spaces ("face book" = "facebook")
-    domain_values: np.ndarray  # every (account, domain) pair: the domain, generic ones removed
+    domain_values: pa.Array  # every (account, domain) pair: the domain, generic ones removed
     domain_rows: np.ndarray  # ... and the account's position
     one_run: np.ndarray  # the key is one run of eight letters or more (squashed words?)
     has_site: np.ndarray  # has at least one domain
@@ -185,28 +186,38 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return _folded(values)
 
 
-def _prepare(frame: pd.DataFrame) -> _Side:
+def _prepare(frame: pd.DataFrame, by_name: bool = True) -> _Side:
+    """A side ready for matching; ``by_name=False`` prepares the domains only."""
     if "name" not in frame.columns:
         raise OverlapError("the accounts have no 'name' column")
+    n = len(frame)
+    domain_values, domain_rows = _domains(frame)
+    first = np.full(n, "", dtype=object)
+    if not by_name:
+        blank = np.full(n, "", dtype=object)
+        return _Side(
+            names=blank,
+            keys=blank,
+            compact=blank,
+            domain_values=domain_values,
+            domain_rows=domain_rows,
+            has_site=np.zeros(n, dtype=bool),
+            one_run=np.zeros(n, dtype=bool),
+            site_label=blank,
+            industry=blank,
+            country=blank,
+            city=blank,
+        )
     names = frame["name"].astype(object).where(frame["name"].notna(), "").to_numpy(dtype=object)
     keys = name_keys(frame["name"]).to_numpy(dtype=object)
     compact = squashed_keys(pd.Series(keys, dtype=object)).to_numpy(dtype=object)
-    column = frame["domains"] if "domains" in frame.columns else pd.Series([""] * len(frame))
-    cells = column.astype(object).where(column.notna(), "").tolist()
-    split = pc.split_pattern(pc.utf8_lower(pa.array(cells, type=pa.string())), " ")
-    values = pc.list_flatten(split)
-    rows = pc.list_parent_indices(split).to_numpy().astype(np.int64)
-    generic = pa.array(sorted(GENERIC_DOMAINS), type=pa.string())
-    keep = pc.and_(pc.not_equal(values, ""), pc.invert(pc.is_in(values, value_set=generic)))
-    keep_np = keep.to_numpy(zero_copy_only=False)
-    domain_values = pc.filter(values, keep).to_numpy(zero_copy_only=False).astype(object)
-    domain_rows = rows[keep_np]
-    # One (account, domain) pair each time, first domain first.
-    pairs = pd.DataFrame({"r": domain_rows, "d": domain_values}).drop_duplicates()
-    domain_rows, domain_values = pairs["r"].to_numpy(np.int64), pairs["d"].to_numpy(object)
-    first = np.full(len(frame), "", dtype=object)
-    firsts = pairs.drop_duplicates("r")
-    first[firsts["r"].to_numpy(np.int64)] = firsts["d"].to_numpy(object)
+    # The first domain of each account (rows come in order, first domain first).
+    starts = (
+        np.flatnonzero(np.r_[True, domain_rows[1:] != domain_rows[:-1]])
+        if len(domain_rows)
+        else np.empty(0, dtype=np.int64)
+    )
+    first[domain_rows[starts]] = domain_values.take(pa.array(starts)).to_numpy(zero_copy_only=False)
     labels = pc.split_pattern(pa.array(first, type=pa.string()), ".", max_splits=1)
     return _Side(
         names=names,
@@ -221,6 +232,27 @@ def _prepare(frame: pd.DataFrame) -> _Side:
         country=_column(frame, "country"),
         city=_column(frame, "city"),
     )
+
+
+def _domains(frame: pd.DataFrame) -> tuple[pa.Array, np.ndarray]:
+    """Every (account, domain) pair once, in account order, first domain first, generic
+    domains left out: the domains (Arrow strings) and the accounts' positions."""
+    if "domains" not in frame.columns:
+        return pa.array([], type=pa.large_string()), np.empty(0, dtype=np.int64)
+    cells = pa.array(frame["domains"], type=pa.large_string(), from_pandas=True)
+    if isinstance(cells, pa.ChunkedArray):
+        cells = cells.combine_chunks()
+    split = pc.split_pattern(pc.utf8_lower(pc.fill_null(cells, "")), " ")
+    values = pc.list_flatten(split)
+    rows = pc.list_parent_indices(split).to_numpy().astype(np.int64)
+    generic = pa.array(sorted(GENERIC_DOMAINS), type=pa.large_string())
+    keep = pc.and_(pc.not_equal(values, ""), pc.invert(pc.is_in(values, value_set=generic)))
+    values, rows = pc.filter(values, keep), rows[keep.to_numpy(zero_copy_only=False)]
+    if len(rows) > 1 and (rows[1:] == rows[:-1]).any():  # several domains in some cells
+        codes = values.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+        once = ~pd.DataFrame({"r": rows, "d": codes}).duplicated().to_numpy()
+        values, rows = pc.filter(values, pa.array(once)), rows[once]
+    return values, rows
 
 
 def _one_run(keys: np.ndarray) -> np.ndarray:
@@ -339,35 +371,40 @@ def _alias_groups(aliases: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {d: find(d) for d in list(parent)}
 
 
-def _explode_domains(side: _Side) -> tuple[np.ndarray, np.ndarray]:
-    return side.domain_values, side.domain_rows
-
-
 def _domain_tier(
     ours: _Side, theirs: _Side, aliases: dict[str, str], notes: list[str]
 ) -> pd.DataFrame:
-    dom_a, rows_a = _explode_domains(ours)
-    dom_b, rows_b = _explode_domains(theirs)
+    arrow_a, rows_a = ours.domain_values, ours.domain_rows
+    arrow_b, rows_b = theirs.domain_values, theirs.domain_rows
+    # Domains as integer codes in lexical order (Arrow's hash table), joined as numbers.
+    encoded = pa.concat_arrays([arrow_a, arrow_b]).dictionary_encode()
+    rank = np.empty(len(encoded.dictionary), dtype=np.int64)
+    rank[pc.array_sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(rank))
+    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    code_a, code_b = codes[: len(arrow_a)], codes[len(arrow_a) :]
     frames = []
-    a, b, k, crowded = _join_keys(dom_a, rows_a, dom_b, rows_b, cap=CROWDED)
+    a, b, k, crowded = _join_keys(code_a, rows_a, code_b, rows_b, cap=CROWDED)
     if crowded.any():
         notes.append(
             f"{int(crowded.sum())} domain(s) carried by more than {CROWDED} accounts were not used"
         )
     if len(a):
-        shared = pd.DataFrame({"a": a, "b": b, "detail": dom_a[k]})
-        shared = shared.sort_values(["a", "b", "detail"]).drop_duplicates(["a", "b"])
+        # Each pair once, with the first shared domain in lexical order.
+        order = np.lexsort((code_a[k], b, a))
+        a, b, k = a[order], b[order], k[order]
+        once = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+        a, b, k = a[once], b[once], k[once]
+        large = pa.large_string()
+        explanation = pc.binary_join_element_wise(
+            pa.scalar("same domain ", large), arrow_a.take(pa.array(k)), pa.scalar("", large)
+        ).to_numpy(zero_copy_only=False)
         frames.append(
             pd.DataFrame(
-                {
-                    "a": shared["a"].to_numpy(),
-                    "b": shared["b"].to_numpy(),
-                    "method": "domain",
-                    "score": 100.0,
-                    "explanation": ["same domain " + d for d in shared["detail"]],
-                }
+                {"a": a, "b": b, "method": "domain", "score": 100.0, "explanation": explanation}
             )
         )
+    dom_a = arrow_a.to_numpy(zero_copy_only=False) if aliases else arrow_a
+    dom_b = arrow_b.to_numpy(zero_copy_only=False) if aliases else arrow_b
     if aliases and len(dom_a) and len(dom_b):
         canon_a = np.array([aliases.get(d, d) for d in dom_a], dtype=object)
         canon_b = np.array([aliases.get(d, d) for d in dom_b], dtype=object)
@@ -1221,6 +1258,7 @@ def match_frames(
     ours: pd.DataFrame,
     partner: pd.DataFrame,
     *,
+    by_name: bool = True,
     aliases: Iterable[tuple[str, str]] = (),
     auto: float = DEFAULT_AUTO,
     review: float = DEFAULT_REVIEW,
@@ -1231,6 +1269,9 @@ def match_frames(
     """Links between the rows of ``ours`` and ``partner`` (columns ``name``, optionally
     ``domains``, ``industry``, ``country``, ``city``).
 
+    ``by_name=False`` compares domains only (the domain and alias tiers): for a side whose
+    export has web domains and no company names.
+
     Returns one row per link with ``our_index`` / ``partner_index`` (row positions), ``method``,
     ``score``, ``status`` (``auto`` or ``review``) and ``explanation``, sorted by position.
     ``notes`` (a list) receives remarks such as domains too crowded to use.
@@ -1240,12 +1281,15 @@ def match_frames(
     _report(progress, 0.0, "Preparing names")
     # Arrow's string kernels release the GIL: the two sides' keys are built side by side.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = [pool.submit(_prepare, ours), pool.submit(_prepare, partner)]
+        jobs = [pool.submit(_prepare, ours, by_name), pool.submit(_prepare, partner, by_name)]
         a_side, b_side = jobs[0].result(), jobs[1].result()
     _check(cancel)
     _report(progress, 0.15, "Matching domains")
     exact = [_domain_tier(a_side, b_side, _alias_groups(aliases), notes)]
     _check(cancel)
+    if not by_name:
+        notes.append("names were not compared: one side gave web domains only")
+        return _result(exact[0], auto, review, progress)
     _report(progress, 0.25, "Matching names")
     exact.append(_name_tier(a_side, b_side, notes))
     links = pd.concat(exact, ignore_index=True)
@@ -1265,14 +1309,20 @@ def match_frames(
         cancel,
         None if progress is None else (lambda f, m: progress(0.35 + 0.6 * f, m)),
     )
-    links = pd.concat([links, fuzzy], ignore_index=True)
-    rank = links["method"].map({m: i for i, m in enumerate(MATCH_METHODS)})
-    links = (
-        links.assign(rank=rank)
-        .sort_values(["a", "b", "rank", "score"], ascending=[True, True, True, False])
-        .drop_duplicates(["a", "b"])
-    )
-    links = links[links["score"] >= review]
+    return _result(pd.concat([links, fuzzy], ignore_index=True), auto, review, progress)
+
+
+def _result(
+    links: pd.DataFrame, auto: float, review: float, progress: Progress | None
+) -> pd.DataFrame:
+    """``match_frames``' result from the links of every tier: the best link of each pair."""
+    rank = pd.Categorical(links["method"], categories=MATCH_METHODS).codes
+    a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
+    score = links["score"].to_numpy(float)
+    order = np.lexsort((-score, rank, b, a))  # by pair, then tier, then best score first
+    a, b, score = a[order], b[order], score[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(a) else np.empty(0, bool)
+    links = links.iloc[order[first & (score >= review)]]
     status = np.where(links["score"] >= auto, "auto", "review")
     _report(progress, 1.0, "Matched")
     return pd.DataFrame(
@@ -1359,11 +1409,21 @@ def _stamp() -> str:
     return now().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _current_accounts(ws: Workspace, partner_id: int | None, side: str) -> tuple[int, pd.DataFrame]:
+def _current_accounts(
+    ws: Workspace, partner_id: int | None, side: str
+) -> tuple[pd.DataFrame, bool]:
+    """A side's current accounts, and whether they have company names (see ``has_names``)."""
     snapshot = ws.current_snapshot(partner_id)
     if snapshot is None or snapshot.id is None:
         raise OverlapError(f"{side} has no imported accounts yet; import an export first")
-    return snapshot.id, ws.accounts(snapshot.id, MATCH_COLUMNS)
+    return ws.accounts(snapshot.id, MATCH_COLUMNS), has_names(snapshot.mapping_json)
+
+
+def has_names(mapping_json: str) -> bool:
+    """Whether a snapshot's accounts carry company names: false for an export of web domains
+    only, whose accounts are named by their domain (see ``engine.importing.standardize``)."""
+    mapping = json.loads(mapping_json or "{}")
+    return not mapping or "name" in mapping
 
 
 def _aliases(ws: Workspace) -> list[tuple[str, str]]:
@@ -1401,12 +1461,13 @@ def match_partner(
     auto = float(partner.auto_threshold if auto is None else auto)
     review = float(partner.review_threshold if review is None else review)
     _validate_thresholds(auto, review)
-    _, ours = _current_accounts(ws, None, "our side")
-    _, theirs = _current_accounts(ws, partner.id, partner.name)
+    ours, our_names = _current_accounts(ws, None, "our side")
+    theirs, their_names = _current_accounts(ws, partner.id, partner.name)
     notes: list[str] = []
     links = match_frames(
         ours,
         theirs,
+        by_name=our_names and their_names,
         aliases=_aliases(ws),
         auto=auto,
         review=review,
@@ -1784,6 +1845,7 @@ __all__ = [
     "add_alias",
     "candidate_pairs",
     "decide",
+    "has_names",
     "link",
     "list_aliases",
     "list_matches",

@@ -6,10 +6,14 @@ import argparse
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from engine import (
     MATCH_STATUSES,
@@ -25,7 +29,7 @@ from engine import (
     remove_alias,
 )
 from engine.cli.output import add_format_option, emit_frame
-from engine.matching import MATCH_COLUMNS
+from engine.matching import MATCH_COLUMNS, has_names
 
 MAP_COLUMNS = [
     "our_id",
@@ -167,33 +171,42 @@ def _map(args: argparse.Namespace) -> int:
         with Workspace.create(Path(folder) / "map.overlap", "us") as ws:
             partner = ws.add_partner("partner")
             mark = time.perf_counter()
-            import_file(ws, "us", args.ours)
-            import_file(ws, partner.name, args.partner)
+            # Side by side: reading and cleaning are mostly Arrow kernels, which release the
+            # GIL, and the workspace takes one writer at a time.
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                jobs = [
+                    pool.submit(import_file, ws, "us", args.ours),
+                    pool.submit(import_file, ws, partner.name, args.partner),
+                ]
+                for job in jobs:
+                    job.result()
             timings.append(("import", time.perf_counter() - mark))
             mark = time.perf_counter()
             frames = []
+            by_name = True
             for partner_id in (None, partner.id):
                 snapshot = ws.current_snapshot(partner_id)
                 assert snapshot is not None and snapshot.id is not None
                 frames.append(ws.accounts(snapshot.id, MATCH_COLUMNS))
+                by_name = by_name and has_names(snapshot.mapping_json)
             timings.append(("read", time.perf_counter() - mark))
         mark = time.perf_counter()
         ours, theirs = frames
         links = match_frames(
             ours,
             theirs,
+            by_name=by_name,
             auto=92.0 if args.auto is None else args.auto,
             review=75.0 if args.review is None else args.review,
         )
         timings.append(("match", time.perf_counter() - mark))
     mark = time.perf_counter()
-    out = _map_frame(links, ours, theirs)
-    out.to_csv(args.out, index=False, lineterminator="\n")
+    _write_map(args.out, links, ours, theirs)
     timings.append(("write", time.perf_counter() - mark))
     if not args.quiet:
-        counts = out["status"].value_counts()
+        counts = links["status"].value_counts()
         print(
-            f"{len(out):,} links ({counts.get('auto', 0):,} auto, "
+            f"{len(links):,} links ({counts.get('auto', 0):,} auto, "
             f"{counts.get('review', 0):,} review) "
             f"between {len(ours):,} and {len(theirs):,} accounts -> {args.out}"
         )
@@ -206,27 +219,36 @@ def _map(args: argparse.Namespace) -> int:
     return 0
 
 
-def _side_ids(frame: pd.DataFrame) -> np.ndarray:
-    """Each file's external id where it has one, else the row number as a spreadsheet shows it."""
-    external = frame["external_id"].astype(object)
-    rows = frame["row_number"].astype(str).to_numpy(dtype=object)
-    if external.notna().any():
-        return np.where(external.notna(), external.astype(str), rows)
-    return rows
+def _side_ids(frame: pd.DataFrame, rows: np.ndarray) -> pa.Array:
+    """The ``rows``' ids: the file's external id where it has one, else the row number as a
+    spreadsheet shows it."""
+    external = pa.array(frame["external_id"], type=pa.large_string(), from_pandas=True)
+    numbers = pa.array(frame["row_number"].to_numpy(dtype=np.int64)[rows]).cast(pa.large_string())
+    taken = external.take(pa.array(rows, type=pa.int64()))
+    return pc.coalesce(taken, numbers) if external.null_count < len(external) else numbers
 
 
-def _map_frame(links: pd.DataFrame, ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
-    a, b = links["our_index"].to_numpy(), links["partner_index"].to_numpy()
-    return pd.DataFrame(
-        {
-            "our_id": _side_ids(ours)[a],
-            "our_name": ours["name"].to_numpy(dtype=object)[a],
-            "partner_id": _side_ids(theirs)[b],
-            "partner_name": theirs["name"].to_numpy(dtype=object)[b],
-            "method": links["method"].to_numpy(),
-            "score": links["score"].to_numpy(),
-            "status": links["status"].to_numpy(),
-            "explanation": links["explanation"].to_numpy(),
-        },
-        columns=MAP_COLUMNS,
+def _write_map(path: Path, links: pd.DataFrame, ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
+    """The links as CSV (``MAP_COLUMNS``), written by Arrow: a million rows in well under a
+    second."""
+    a, b = links["our_index"].to_numpy(np.int64), links["partner_index"].to_numpy(np.int64)
+    text = pa.large_string()
+
+    def names(frame: pd.DataFrame, rows: np.ndarray) -> pa.Array:
+        values = pa.array(frame["name"], type=text, from_pandas=True)
+        return values.take(pa.array(rows, type=pa.int64()))
+
+    columns = [
+        _side_ids(ours, a),
+        names(ours, a),
+        _side_ids(theirs, b),
+        names(theirs, b),
+        pa.array(links["method"], type=text),
+        pa.array(links["score"].to_numpy(float)),
+        pa.array(links["status"], type=text),
+        pa.array(links["explanation"], type=text),
+    ]
+    table = pa.table(columns, names=MAP_COLUMNS)
+    pa_csv.write_csv(
+        table, path, write_options=pa_csv.WriteOptions(quoting_style="needed", eol="\n")
     )

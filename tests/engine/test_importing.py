@@ -199,7 +199,6 @@ def test_old_mac_line_ends(data_dir: Path) -> None:
     [
         ("empty.csv", "the file is empty"),
         ("binary.csv", "binary data"),
-        ("no_name_column.csv", "no column holds the account names"),
         ("ragged.csv", "has 4 values but the header has 2 columns"),
     ],
 )
@@ -211,6 +210,26 @@ def test_hostile_files_give_clear_errors(
     assert message in str(caught.value)
     assert name in str(caught.value)
     assert workspace.snapshots(None) == []  # nothing half-written
+
+
+def test_a_file_of_web_domains_without_names_is_named_by_domain(
+    workspace: Workspace, data_dir: Path, tmp_path: Path
+) -> None:
+    report = import_file(workspace, "us", data_dir / "no_name_column.csv")
+    accounts = workspace.accounts(report.snapshot_id)
+    assert accounts[["name", "domains", "stage"]].values.tolist()[0] == [
+        "acme.com",
+        "acme.com",
+        "customer",
+    ]
+    assert any("named by its web domain" in w for w in report.summary["warnings"])
+    assert "name" not in report.mapping
+
+    neither = tmp_path / "phones.csv"
+    neither.write_text("Type,Phone\nCustomer,555\n", encoding="utf-8")
+    with pytest.raises(ImportFileError, match="no column holds the account names or web domains"):
+        import_file(workspace, "us", neither)
+    assert len(workspace.snapshots(None)) == 1
 
 
 def test_ragged_row_names_its_row(data_dir: Path) -> None:

@@ -626,3 +626,28 @@ def test_cli_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         ["A3", "3", "name", "auto"],
     ]
     assert cli(["map", str(tmp_path / "missing.csv"), str(theirs), "--out", str(out)]) == 2
+
+
+def test_a_list_of_web_domains_is_matched_by_domain_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ours = tmp_path / "ours.csv"
+    theirs = tmp_path / "domains.csv"
+    ours.write_text(
+        "Account ID,Account Name,Website\nA1,Acme Inc,https://www.acme.com\n"
+        "A2,Globex Corporation,globex.com\nA3,Initech,\n",
+        encoding="utf-8",
+    )
+    # The partner shares domains only: "initech.io" names an account no name can reach.
+    theirs.write_text(
+        "Record ID,Company Domain Name\n901,acme.com\n902,initech.io\n903,GLOBEX.COM\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "links.csv"
+    assert cli(["map", str(ours), str(theirs), "--out", str(out)]) == 0
+    links = pd.read_csv(out, dtype=str)
+    assert links[["our_id", "partner_id", "partner_name", "method"]].values.tolist() == [
+        ["A1", "901", "acme.com", "domain"],
+        ["A2", "903", "globex.com", "domain"],
+    ]
+    assert links["explanation"].tolist() == ["same domain acme.com", "same domain globex.com"]
