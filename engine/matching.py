@@ -376,11 +376,9 @@ def _domain_tier(
 ) -> pd.DataFrame:
     arrow_a, rows_a = ours.domain_values, ours.domain_rows
     arrow_b, rows_b = theirs.domain_values, theirs.domain_rows
-    # Domains as integer codes in lexical order (Arrow's hash table), joined as numbers.
+    # Domains as integer codes (Arrow's hash table), joined as numbers.
     encoded = pa.concat_arrays([arrow_a, arrow_b]).dictionary_encode()
-    rank = np.empty(len(encoded.dictionary), dtype=np.int64)
-    rank[pc.array_sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(rank))
-    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     code_a, code_b = codes[: len(arrow_a)], codes[len(arrow_a) :]
     frames = []
     a, b, k, crowded = _join_keys(code_a, rows_a, code_b, rows_b, cap=CROWDED)
@@ -389,11 +387,19 @@ def _domain_tier(
             f"{int(crowded.sum())} domain(s) carried by more than {CROWDED} accounts were not used"
         )
     if len(a):
-        # Each pair once, with the first shared domain in lexical order.
-        order = np.lexsort((code_a[k], b, a))
+        # Each pair once; a pair sharing several domains names the first in lexical order.
+        order = np.lexsort((b, a))
         a, b, k = a[order], b[order], k[order]
-        once = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
-        a, b, k = a[once], b[once], k[once]
+        again = (a[1:] == a[:-1]) & (b[1:] == b[:-1])
+        if again.any():
+            several = np.r_[False, again] | np.r_[again, False]
+            at = np.flatnonzero(several)
+            group = pd.DataFrame(
+                {"at": at, "a": a[at], "b": b[at], "d": arrow_a.take(pa.array(k[at]))}
+            )
+            keep = ~several
+            keep[group.sort_values(["a", "b", "d"]).drop_duplicates(["a", "b"])["at"]] = True
+            a, b, k = a[keep], b[keep], k[keep]
         large = pa.large_string()
         explanation = pc.binary_join_element_wise(
             pa.scalar("same domain ", large), arrow_a.take(pa.array(k)), pa.scalar("", large)
