@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +95,12 @@ SMALL_BLOCK = 64
 DELETION_WORDS = 1
 DELETION_CAP = 6
 MAX_TOKENS = 6
+# Words are found by polynomial hashes modulo 2**64 (numpy's wrapping uint64 arithmetic). The
+# base is odd, so it has an inverse modulo 2**64. Two words with the same hash only add a pair
+# that scoring then drops. Words are hashed this many at a time (a matrix of their letters).
+HASH_BASE = 0x100000001B3
+HASH_INVERSE = pow(HASH_BASE, -1, 2**64)
+HASH_CHUNK = 65_536
 
 
 # ---------------------------------------------------------------------------- preparation
@@ -568,6 +574,8 @@ class _TokenTable:
     vocabulary: pa.Array  # token string per id
     words: np.ndarray  # the same as Python strings
     rank: np.ndarray  # 0 for a row's rarest token, 1 for the next...
+    written_rows: np.ndarray  # row of every word in the order written (repeats kept)
+    written_ids: np.ndarray  # its token id
 
 
 def _token_tables(keys_a: np.ndarray, keys_b: np.ndarray) -> tuple[_TokenTable, _TokenTable]:
@@ -592,32 +600,100 @@ def _token_tables(keys_a: np.ndarray, keys_b: np.ndarray) -> tuple[_TokenTable, 
     total = len(keys_a) + len(keys_b)
     idf = np.log((total + 1) / (frequency + 0.5))
     words = np.asarray(vocabulary.to_pylist(), dtype=object)
+    # Token ids from the rarest (ties by id): a row's tokens in that order are one integer sort.
+    rarest = np.lexsort((np.arange(size), -idf))
+    rarity = np.empty(size, dtype=np.int64)
+    rarity[rarest] = np.arange(size)
     tables = []
-    for rows, ids in dedup:
-        order = np.lexsort((ids, -idf[ids], rows))
-        rows, ids = rows[order], ids[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1] if len(rows) else np.empty(0, np.int64)
-        rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
-        tables.append(_TokenTable(rows, ids, idf, vocabulary, words, rank))
+    for (rows, ids), written in zip(dedup, ((rows_a, ids_a), (rows_b, ids_b)), strict=True):
+        key = np.sort(rows * max(size, 1) + rarity[ids])
+        rows, ids = key // max(size, 1), rarest[key % max(size, 1)]
+        tables.append(_TokenTable(rows, ids, idf, vocabulary, words, _ranks(rows), *written))
     return tables[0], tables[1]
 
 
-def _deletion_variants(vocabulary: pa.Array, ids: np.ndarray) -> tuple[np.ndarray, pa.Array]:
-    """Each token of ``ids`` and the token with one letter left out: (token id, variant)."""
-    tokens = vocabulary.take(pa.array(ids, type=pa.int64()))
-    lengths = pc.utf8_length(tokens).to_numpy(zero_copy_only=False)
-    owners = [ids]
-    variants = [tokens]
-    for i in range(int(lengths.max()) if len(lengths) else 0):
-        sel = np.flatnonzero(lengths > i)
-        part = tokens.take(pa.array(sel, type=pa.int64()))
-        variants.append(
-            pc.binary_join_element_wise(
-                pc.utf8_slice_codeunits(part, 0, i), pc.utf8_slice_codeunits(part, i + 1), ""
-            )
-        )
-        owners.append(ids[sel])
-    return np.concatenate(owners), pa.concat_arrays(variants)
+def _ranks(rows: np.ndarray) -> np.ndarray:
+    """Position of each entry among the entries of its row (``rows`` sorted)."""
+    starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1] if len(rows) else np.empty(0, np.int64)
+    return np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+
+
+def _by_length(words: np.ndarray, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Words of one length at a time (at most ``HASH_CHUNK``): their positions in ``words`` and
+    a matrix of their code points."""
+    order = np.argsort(lengths, kind="stable")
+    for group in np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1):
+        for start in range(0, len(group), HASH_CHUNK):
+            part = group[start : start + HASH_CHUNK]
+            fixed = np.asarray(words[part], dtype=str)
+            width = fixed.dtype.itemsize // 4
+            if len(part) and width:
+                yield part, fixed.view(np.uint32).reshape(len(part), width).astype(np.uint64)
+
+
+def _powers(count: int) -> np.ndarray:
+    """``HASH_BASE`` to the powers 0 .. count - 1, modulo 2**64."""
+    factors = np.full(count, HASH_BASE, dtype=np.uint64)
+    factors[:1] = 1
+    return np.cumprod(factors)
+
+
+def _word_hashes(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Hash of each word: the sum of its code points times ``HASH_BASE`` to their position."""
+    out = np.zeros(len(words), dtype=np.uint64)
+    for part, codes in _by_length(words, lengths):
+        out[part] = (codes * _powers(codes.shape[1])).sum(axis=1)
+    return out
+
+
+def _deletion_hashes(words: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of the distinct one-letter-left-out variants of each word: (position in
+    ``words``, hash). Leaving out letter i keeps the hash of the letters before it and moves
+    the letters after it down one power (a multiplication by the base's inverse)."""
+    owners, hashes = [np.empty(0, np.int64)], [np.empty(0, np.uint64)]
+    for part, codes in _by_length(words, lengths):
+        n, width = codes.shape
+        # from_here[:, i] is the hash of letters i.. in place, after[:, i] of letters i + 1..
+        from_here = np.cumsum((codes * _powers(width))[:, ::-1], axis=1)[:, ::-1]
+        after = np.concatenate([from_here[:, 1:], np.zeros((n, 1), np.uint64)], axis=1)
+        variants = (from_here[:, :1] - from_here) + after * np.uint64(HASH_INVERSE)
+        # Leaving out any letter of a run ("ll") gives the same variant: the first one stands.
+        first = np.ones(codes.shape, dtype=bool)
+        first[:, 1:] = codes[:, 1:] != codes[:, :-1]
+        owners.append(np.broadcast_to(part[:, None], codes.shape)[first])
+        hashes.append(variants[first])
+    return np.concatenate(owners), np.concatenate(hashes)
+
+
+def _deletion_pairs(
+    table_a: _TokenTable, table_b: _TokenTable, lengths: np.ndarray, hashes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows whose rarest words (of four letters or more) are one typo apart: they are
+    equal once one letter is left out of either or both. Variants held by more than
+    ``DELETION_CAP`` rows on a side are skipped."""
+    da = (table_a.rank < DELETION_WORDS) & (lengths[table_a.ids] >= 4)
+    db = (table_b.rank < DELETION_WORDS) & (lengths[table_b.ids] >= 4)
+    rare_ids = _distinct(np.concatenate([table_a.ids[da], table_b.ids[db]]))
+    positions, variants = _deletion_hashes(table_a.words[rare_ids], lengths[rare_ids])
+    positions = np.r_[np.arange(len(rare_ids)), positions]
+    variants = np.r_[hashes[rare_ids], variants]
+    # A word's variants are all different: besides the word itself (rows with the same rarest
+    # word), only a variant that two different words have links anything.
+    order = np.argsort(variants)
+    ordered = variants[order]
+    new = np.r_[True, ordered[1:] != ordered[:-1]]
+    shared = ~new | np.r_[~new[1:], False] | (order < len(rare_ids))
+    owners = rare_ids[positions[order[shared]]]
+    codes = (np.cumsum(new) - 1)[shared]
+    # In token order, the sorts in ``_expand_blocks`` find them sorted already.
+    by_owner = np.argsort(owners, kind="stable")
+    owners, codes = owners[by_owner], codes[by_owner]
+    per_token = np.bincount(owners, minlength=len(lengths))
+    sides = []
+    for table, sel in ((table_a, da), (table_b, db)):
+        at, av = _expand_blocks(table.ids[sel], owners, per_token > 0, per_token)
+        sides.append((codes[av], table.rows[sel][at]))
+    return _join_codes(sides[0][0], sides[0][1], sides[1][0], sides[1][1], DELETION_CAP)
 
 
 def _join_codes(
@@ -630,9 +706,7 @@ def _join_codes(
     return a, b
 
 
-def _blocking_pairs(
-    table_a: _TokenTable, table_b: _TokenTable, keys_a: pa.Array, keys_b: pa.Array
-) -> tuple[np.ndarray, np.ndarray]:
+def _blocking_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs from blocking keys: a name's rarest word with each letter left out (one
     typo apart; keys held by more than ``DELETION_CAP`` rows on a side are skipped), neighbouring
     words joined ("face book" meets "facebook"), and its two rarest words together (keys held by
@@ -642,50 +716,26 @@ def _blocking_pairs(
     size = len(vocabulary)
     found_a: list[np.ndarray] = []
     found_b: list[np.ndarray] = []
-    # One letter left out of the rarest word(s) of four letters or more.
-    lengths = pc.utf8_length(vocabulary).to_numpy(zero_copy_only=False)
-    da = (table_a.rank < DELETION_WORDS) & (lengths[table_a.ids] >= 4)
-    db = (table_b.rank < DELETION_WORDS) & (lengths[table_b.ids] >= 4)
-    rare_ids = _distinct(np.concatenate([table_a.ids[da], table_b.ids[db]]))
-    if len(rare_ids):
-        owners, variants = _deletion_variants(vocabulary, rare_ids)
-        encoded = variants.dictionary_encode()
-        vcodes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        n_variants = max(len(encoded.dictionary), 1)
-        # Each (token, variant) once ("aab" less either "a" is "ab" both times).
-        pair = _distinct(owners * n_variants + vcodes)
-        owners, vcodes = pair // n_variants, pair % n_variants
-        per_token = np.bincount(owners, minlength=size)
-        usable = per_token > 0
-        sides = []
-        for table, sel in ((table_a, da), (table_b, db)):
-            at, av = _expand_blocks(table.ids[sel], owners, usable, per_token)
-            sides.append((vcodes[av], table.rows[sel][at]))
-        a, b = _join_codes(sides[0][0], sides[0][1], sides[1][0], sides[1][1], DELETION_CAP)
-        found_a.append(a)
-        found_b.append(b)
-    # Neighbouring words joined, looked up among the other side's words.
+    lengths = pc.utf8_length(vocabulary).to_numpy(zero_copy_only=False).astype(np.int64)
+    hashes = _word_hashes(table_a.words, lengths)
+    a, b = _deletion_pairs(table_a, table_b, lengths, hashes)
+    found_a.append(a)
+    found_b.append(b)
+    # Neighbouring words joined, looked up among the other side's words by hash: the hash of
+    # "face" + "book" is hash("face") + hash("book") * base ** len("face").
+    index = pd.Index(hashes)
+    distinct = np.flatnonzero(~index.duplicated())
+    index = index[distinct]
+    powers = _powers(int(lengths.max()) + 1 if len(lengths) else 1)
     squashed = []
-    for keys in (keys_a, keys_b):
-        split = pc.split_pattern(keys, " ")
-        counts = pc.list_value_length(split).to_numpy(zero_copy_only=False)
-        parts_codes, parts_rows = [], []
-        for i in range(min(int(counts.max()) - 1 if len(counts) else 0, MAX_TOKENS)):
-            rows = np.flatnonzero(counts > i + 1)
-            sub = split.take(pa.array(rows, type=pa.int64()))
-            joined = pc.binary_join_element_wise(
-                pc.list_element(sub, i), pc.list_element(sub, i + 1), ""
-            )
-            code = pc.index_in(joined, value_set=vocabulary).to_numpy(zero_copy_only=False)
-            ok = ~np.isnan(code.astype(float))
-            parts_codes.append(code[ok].astype(np.int64))
-            parts_rows.append(rows[ok])
-        squashed.append(
-            (
-                np.concatenate(parts_codes) if parts_codes else np.empty(0, np.int64),
-                np.concatenate(parts_rows) if parts_rows else np.empty(0, np.int64),
-            )
-        )
+    for table in (table_a, table_b):
+        rows, ids = table.written_rows, table.written_ids
+        first = np.flatnonzero(rows[1:] == rows[:-1])
+        first = first[_ranks(rows)[first] < MAX_TOKENS]
+        joined = hashes[ids[first]] + hashes[ids[first + 1]] * powers[lengths[ids[first]]]
+        at = index.get_indexer(joined)
+        hit = at >= 0
+        squashed.append((distinct[at[hit]], rows[first[hit]]))
     # A squashed pair of one side meets a word of the other, both ways.
     for (sq_codes, sq_rows), table, flip in (
         (squashed[0], table_b, False),
@@ -704,8 +754,7 @@ def _blocking_pairs(
         lo = np.minimum(table.ids[first], table.ids[second])
         hi = np.maximum(table.ids[first], table.ids[second])
         pair_codes.append((lo * size + hi, table.rows[first]))
-    both = np.concatenate([pair_codes[0][0], pair_codes[1][0]])
-    inverse = np.searchsorted(_distinct(both), both)
+    inverse = pd.factorize(np.concatenate([pair_codes[0][0], pair_codes[1][0]]))[0]
     n0 = len(pair_codes[0][0])
     a, b = _join_codes(inverse[:n0], pair_codes[0][1], inverse[n0:], pair_codes[1][1], BLOCK_CAP)
     found_a.append(a)
@@ -749,11 +798,26 @@ def candidate_pairs(
     """
     keys_a = np.asarray(keys_a, dtype=object)
     keys_b = np.asarray(keys_b, dtype=object)
-    compact = (
+    brute_force = _is_brute_force(len(keys_a), len(keys_b), brute_force)
+    # The squashed keys are made beside the token tables (Arrow releases the GIL).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        squashed = pool.submit(_squashed_sides, keys_a, keys_b)
+        tables = None if brute_force else _token_tables(keys_a, keys_b)
+        compact = squashed.result()
+    return _candidates(keys_a, keys_b, compact, tables, cutoff, brute_force, cancel, progress)
+
+
+def _squashed_sides(keys_a: np.ndarray, keys_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``squashed_keys`` of both sides."""
+    return (
         squashed_keys(pd.Series(keys_a, dtype=object)).to_numpy(dtype=object),
         squashed_keys(pd.Series(keys_b, dtype=object)).to_numpy(dtype=object),
     )
-    return _candidates(keys_a, keys_b, compact, None, cutoff, brute_force, cancel, progress)
+
+
+def _is_brute_force(n_a: int, n_b: int, brute_force: bool | None) -> bool:
+    """Whether all pairs are compared: as asked, else when the sides are small."""
+    return n_a * n_b <= BRUTE_FORCE_CELLS if brute_force is None else brute_force
 
 
 def _candidates(
@@ -766,14 +830,13 @@ def _candidates(
     cancel: Cancel | None,
     progress: Progress | None,
 ) -> pd.DataFrame:
-    if brute_force is None:
-        brute_force = len(keys_a) * len(keys_b) <= BRUTE_FORCE_CELLS
+    brute_force = _is_brute_force(len(keys_a), len(keys_b), brute_force)
     if len(keys_a) == 0 or len(keys_b) == 0:
         return pd.DataFrame(
             {"a": np.empty(0, np.int64), "b": np.empty(0, np.int64), "score": np.empty(0)}
         )
-    sorted_a, sorted_b = _sorted_words(keys_a), _sorted_words(keys_b)
     if brute_force:
+        sorted_a, sorted_b = _sorted_words(keys_a), _sorted_words(keys_b)
         by_words = _cdist_pairs(sorted_a, sorted_b, cutoff, cancel, progress)
         squashed = _cdist_pairs(compact[0], compact[1], cutoff, cancel, progress)
         both = pd.concat([by_words, squashed], ignore_index=True)
@@ -783,58 +846,73 @@ def _candidates(
         tables = _token_tables(keys_a, keys_b)
     _check(cancel)
     # Every word shared by the two sides is a block: small blocks become pairs scored below,
-    # bigger ones are compared whole here.
-    small_a, small_b, block_a, block_b, block_s = _word_blocks(
-        tables, sorted_a, sorted_b, compact, cutoff, cancel
-    )
-    _check(cancel)
-    a, b = _blocking_pairs(
-        tables[0], tables[1], pa.array(keys_a, type=pa.string()), pa.array(keys_b, type=pa.string())
-    )
-    _check(cancel)
-    # Squashed names ("ZairzitronAdvAutomotiveCorp") meet their spaced spelling by the first
-    # or the last seven letters without spaces.
-    ends_a, ends_b = [], []
-    for start in (True, False):
-        ea, eb, _k, _c = _join_keys(
-            _compact_start(compact[0], "", start=start),
-            np.arange(len(keys_a)),
-            _compact_start(compact[1], "#", start=start),
-            np.arange(len(keys_b)),
-            cap=BLOCK_CAP,
+    # bigger ones are compared whole, by words and squashed, in a second thread (Arrow and
+    # rapidfuzz release the GIL) while the blocking keys are worked out here.
+    small_a, small_b, blocks = _word_blocks(tables)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        words = pool.submit(lambda: (_sorted_words(keys_a), _sorted_words(keys_b)))
+        whole = [
+            pool.submit(lambda: _compare_blocks(blocks, *words.result(), cutoff, cancel)),
+            pool.submit(_compare_blocks, blocks, *compact, cutoff, cancel),
+        ]
+        a, b = _keyed_pairs(tables, compact, small_a, small_b, cancel)
+        sorted_a, sorted_b = words.result()
+        # Only pairs whose lengths allow the cutoff by words or squashed are scored.
+        fits = _lengths_fit(sorted_a, sorted_b, a, b, cutoff)
+        fits |= _lengths_fit(compact[0], compact[1], a, b, cutoff)
+        a, b = a[fits], b[fits]
+        # ratio on words in alphabetical order is token_sort_ratio, without re-sorting each pair.
+        scores = np.maximum(
+            _chunked_cpdist(sorted_a[a], sorted_b[b], cutoff, cancel, progress),
+            _chunked_cpdist(compact[0][a], compact[1][b], cutoff, cancel, None),
         )
-        ends_a.append(ea)
-        ends_b.append(eb)
-    a, b = _unique_pairs(
-        np.concatenate([a, small_a, *ends_a]), np.concatenate([b, small_b, *ends_b]), len(keys_b)
-    )
-    _check(cancel)
-    # ratio on words in alphabetical order is token_sort_ratio, without re-sorting every pair.
-    scores = np.maximum(
-        _chunked_cpdist(sorted_a[a], sorted_b[b], fuzz.ratio, cutoff, cancel, progress),
-        _chunked_cpdist(compact[0][a], compact[1][b], fuzz.ratio, cutoff, cancel, None),
-    )
-    keep = scores > 0 if cutoff > 0 else scores >= 0
-    a = np.concatenate([a[keep], block_a])
-    b = np.concatenate([b[keep], block_b])
-    scores = np.concatenate([scores[keep].astype(float), block_s])
-    # One row per pair (a pair found in several blocks has the same score in each).
-    order = np.lexsort((b, a))
+        keep = scores > 0 if cutoff > 0 else scores >= 0
+        found = [(a[keep], b[keep], scores[keep].astype(float))]
+        found += [job.result() for job in whole]
+    a, b, scores = (np.concatenate(part) for part in zip(*found, strict=True))
+    # One row per pair, with its best score (by words or squashed).
+    order = np.lexsort((-scores, b, a))
     a, b, scores = a[order], b[order], scores[order]
     first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(a) else np.empty(0, bool)
     return pd.DataFrame({"a": a[first], "b": b[first], "score": scores[first]})
 
 
+def _lengths_fit(
+    left: np.ndarray, right: np.ndarray, a: np.ndarray, b: np.ndarray, cutoff: float
+) -> np.ndarray:
+    """Whether strings ``left[a]`` and ``right[b]`` are close enough in length for a ``ratio``
+    of ``cutoff``: ``ratio`` is twice the letters in common over both lengths, so at most
+    ``200 * shorter / (sum of lengths)``."""
+    len_a = np.fromiter(map(len, left), dtype=np.int64, count=len(left))[a]
+    len_b = np.fromiter(map(len, right), dtype=np.int64, count=len(right))[b]
+    return 200 * np.minimum(len_a, len_b) >= cutoff * (len_a + len_b)
+
+
+def _keyed_pairs(
+    tables: tuple[_TokenTable, _TokenTable],
+    compact: tuple[np.ndarray, np.ndarray],
+    small_a: np.ndarray,
+    small_b: np.ndarray,
+    cancel: Cancel | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct pairs of small word blocks and blocking keys, to be scored."""
+    a, b = _blocking_pairs(tables[0], tables[1])
+    _check(cancel)
+    # Squashed names ("ZairzitronAdvAutomotiveCorp") meet their spaced spelling by the first
+    # or the last seven letters without spaces.
+    ends_a, ends_b = _end_pairs(compact)
+    a, b = _unique_pairs(
+        np.concatenate([a, small_a, ends_a]), np.concatenate([b, small_b, ends_b]), len(compact[1])
+    )
+    _check(cancel)
+    return a, b
+
+
 def _word_blocks(
     tables: tuple[_TokenTable, _TokenTable],
-    sorted_a: np.ndarray,
-    sorted_b: np.ndarray,
-    compact: tuple[np.ndarray, np.ndarray],
-    cutoff: float,
-    cancel: Cancel | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
     """Blocks of rows sharing a word. Returns the pairs of small blocks (to be scored) and the
-    pairs of bigger blocks compared whole with ``cdist`` with their scores at or over ``cutoff``.
+    rows (a, b) of each bigger block, to be compared whole (``_compare_blocks``).
     """
     ta, tb = tables
     size = len(ta.vocabulary)
@@ -859,29 +937,35 @@ def _word_blocks(
     # Small blocks: each entry of a meets every entry of b with its word.
     pos_a, pos_b = _expand_blocks(ids_a, ids_b, small, np.where(small, count_b, 0))
     small_a, small_b = rows_a[pos_a], rows_b[pos_b]
+    blocks = [
+        (
+            rows_a[start_a[word] : start_a[word] + count_a[word]],
+            rows_b[start_b[word] : start_b[word] + count_b[word]],
+        )
+        for word in np.flatnonzero(big).tolist()
+    ]
+    return small_a, small_b, blocks
+
+
+def _compare_blocks(
+    blocks: list[tuple[np.ndarray, np.ndarray]],
+    left: np.ndarray,
+    right: np.ndarray,
+    cutoff: float,
+    cancel: Cancel | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of rows of each block (a, b) whose strings have a ``ratio`` of at least
+    ``cutoff``, with their scores."""
     found_a, found_b, found_s = [], [], []
-    for word in np.flatnonzero(big).tolist():
+    for ra, rb in blocks:
         _check(cancel)
-        ra = rows_a[start_a[word] : start_a[word] + count_a[word]]
-        rb = rows_b[start_b[word] : start_b[word] + count_b[word]]
-        workers = -1 if cells[word] >= 20_000 else 1
-        scores = np.maximum(
-            process.cdist(
-                sorted_a[ra].tolist(),
-                sorted_b[rb].tolist(),
-                scorer=fuzz.ratio,
-                dtype=np.uint8,
-                workers=workers,
-                score_cutoff=cutoff,
-            ),
-            process.cdist(
-                compact[0][ra].tolist(),
-                compact[1][rb].tolist(),
-                scorer=fuzz.ratio,
-                dtype=np.uint8,
-                workers=workers,
-                score_cutoff=cutoff,
-            ),
+        scores = process.cdist(
+            left[ra].tolist(),
+            right[rb].tolist(),
+            scorer=fuzz.ratio,
+            dtype=np.uint8,
+            workers=1,
+            score_cutoff=cutoff,
         )
         ia, ib = np.nonzero(scores >= max(cutoff, 1))
         found_a.append(ra[ia])
@@ -889,31 +973,44 @@ def _word_blocks(
         found_s.append(scores[ia, ib].astype(float))
     empty_i, empty_f = np.empty(0, np.int64), np.empty(0, float)
     return (
-        small_a,
-        small_b,
         np.concatenate(found_a) if found_a else empty_i,
         np.concatenate(found_b) if found_b else empty_i,
         np.concatenate(found_s) if found_s else empty_f,
     )
 
 
-def _compact_start(compact: np.ndarray, short: str, *, start: bool = True) -> np.ndarray:
-    """The first (or last) seven letters of names of eight or more, else ``short``."""
-    values = pa.array(compact, type=pa.string())
-    part = pc.utf8_slice_codeunits(values, *((0, 7) if start else (-7,)))
-    long_enough = pc.greater_equal(pc.utf8_length(values), 8)
-    return pc.if_else(long_enough, part, short).to_numpy(zero_copy_only=False).astype(object)
+def _end_pairs(compact: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of names of eight letters or more (without spaces) with the same first or the
+    same last seven letters (keys held by more than ``BLOCK_CAP`` rows on a side skipped)."""
+    sides = [pa.array(values, type=pa.string()) for values in compact]
+    rows = [
+        np.flatnonzero(pc.utf8_length(values).to_numpy(zero_copy_only=False) >= 8)
+        for values in sides
+    ]
+    sides = [
+        values.take(pa.array(r, type=pa.int64())) for values, r in zip(sides, rows, strict=True)
+    ]
+    found_a, found_b = [], []
+    for bounds in ((0, 7), (-7,)):
+        ends = pa.chunked_array([pc.utf8_slice_codeunits(values, *bounds) for values in sides])
+        codes = ends.combine_chunks().dictionary_encode().indices.to_numpy(zero_copy_only=False)
+        codes = codes.astype(np.int64)
+        a, b = _join_codes(
+            codes[: len(rows[0])], rows[0], codes[len(rows[0]) :], rows[1], BLOCK_CAP
+        )
+        found_a.append(a)
+        found_b.append(b)
+    return np.concatenate(found_a), np.concatenate(found_b)
 
 
 def _chunked_cpdist(
     left: np.ndarray,
     right: np.ndarray,
-    scorer: Callable[..., float],
     cutoff: float,
     cancel: Cancel | None = None,
     progress: Progress | None = None,
 ) -> np.ndarray:
-    """Scores of pairs (0 below ``cutoff``, as ``cdist`` gives them)."""
+    """``ratio`` of pairs of strings (0 below ``cutoff``, as ``cdist`` gives them)."""
     out = np.empty(len(left), dtype=np.uint8)
     for start in range(0, len(left), SCORE_CHUNK):
         _check(cancel)
@@ -921,7 +1018,7 @@ def _chunked_cpdist(
         out[start:stop] = process.cpdist(
             left[start:stop].tolist(),
             right[start:stop].tolist(),
-            scorer=scorer,
+            scorer=fuzz.ratio,
             dtype=np.uint8,
             workers=-1,
             score_cutoff=cutoff,
