@@ -146,10 +146,11 @@ def _registrable(hosts: pa.Array) -> pa.Array:
 def _hosts(tokens: pa.Array) -> pa.Array:
     """The host name inside each token (URL, host, e-mail address), lower-case and trimmed."""
     text = pc.utf8_lower(pc.utf8_trim_whitespace(tokens))
-    text = pc.replace_substring_regex(text, pattern=_SCHEME, replacement="")
-    text = pc.replace_substring_regex(text, pattern=_USERINFO, replacement="")
+    text = _strip(text, pc.match_substring(text, ":"), _SCHEME)
+    text = _strip(text, pc.match_substring(text, "@"), _USERINFO)
     text = pc.replace_substring_regex(text, pattern=_TAIL, replacement="")
-    text = pc.replace_substring_regex(text, pattern=_DOTS, replacement="")
+    dots = pc.or_(pc.starts_with(text, "."), pc.ends_with(text, "."))
+    text = _strip(text, dots, _DOTS)
     ascii_mask = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
     if not ascii_mask.all():
         # Internationalized names: IDNA per distinct value (there are few of them).
@@ -163,6 +164,19 @@ def _hosts(tokens: pa.Array) -> pa.Array:
         pc.invert(pc.match_substring_regex(text, pattern=_IPV4)),
     )
     return pc.if_else(pc.fill_null(valid, False), text, pa.scalar(None, pa.large_string()))
+
+
+def _strip(text: pa.Array, candidates: pa.Array, pattern: str) -> pa.Array:
+    """``text`` with ``pattern`` removed, the regex run only where ``candidates`` is true
+    (a plain substring test is several times cheaper than the regex)."""
+    mask = pc.fill_null(candidates, False)
+    count = pc.sum(mask).as_py() or 0
+    if count == 0:
+        return text
+    if count > len(text) // 2:
+        return pc.replace_substring_regex(text, pattern=pattern, replacement="")
+    some = pc.replace_substring_regex(pc.filter(text, mask), pattern=pattern, replacement="")
+    return pc.replace_with_mask(text, mask, some)
 
 
 def registrable_domains(values: pd.Series, *, drop_generic: bool = False) -> pd.Series:
