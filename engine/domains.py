@@ -151,14 +151,13 @@ def _hosts(tokens: pa.Array) -> pa.Array:
     text = pc.replace_substring_regex(text, pattern=_TAIL, replacement="")
     dots = pc.or_(pc.starts_with(text, "."), pc.ends_with(text, "."))
     text = _strip(text, dots, _DOTS)
-    ascii_mask = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
-    if not ascii_mask.all():
-        # Internationalized names: IDNA per distinct value (there are few of them).
-        values = np.asarray(text.to_pylist(), dtype=object)
-        odd = ~ascii_mask
-        encoded = {v: _to_ascii(v) for v in set(values[odd].tolist()) if v is not None}
-        values[odd] = [encoded.get(v) for v in values[odd]]
-        text = pa.array(values.tolist(), type=pa.large_string())
+    odd = pc.invert(pc.fill_null(pc.string_is_ascii(text), True))
+    if pc.any(odd).as_py():
+        # Internationalized names: IDNA once per distinct value (there are few of them).
+        values = pc.filter(text, odd).to_pylist()
+        encoded = {v: _to_ascii(v) for v in set(values) if v is not None}
+        ascii_values = pa.array([encoded.get(v) for v in values], type=pa.large_string())
+        text = pc.replace_with_mask(text, odd, ascii_values)
     valid = pc.and_(
         pc.match_substring_regex(text, pattern=_VALID_HOST),
         pc.invert(pc.match_substring_regex(text, pattern=_IPV4)),
@@ -217,21 +216,22 @@ def registrable_domains(values: pd.Series, *, drop_generic: bool = False) -> pd.
     found = pc.filter(domains, keep)
     found_owners = owners[keep_np]
     counts = np.bincount(found_owners, minlength=len(cells))
-    # A cell with one domain (the usual case) takes it directly; several are joined below.
-    first = np.full(len(cells), -1, dtype=np.int64)
-    single = counts[found_owners] == 1
-    first[found_owners[single]] = np.flatnonzero(single)
-    result = pc.fill_null(pc.take(found, pa.array(first, mask=first < 0)), "")
-    if (counts > 1).any():
-        several = ~single
-        frame = pd.DataFrame(
-            {"owner": found_owners[several], "d": pc.filter(found, pa.array(several)).to_pylist()}
-        ).drop_duplicates()
-        joined = frame.groupby("owner", sort=False)["d"].agg(" ".join)
-        merged = np.asarray(result.to_pylist(), dtype=object)
-        merged[joined.index.to_numpy()] = joined.to_numpy()
-        return pd.Series(merged, index=index, dtype="str")
-    return pd.Series(result, index=index, dtype="str")
+    if (counts <= 1).all():  # the usual case: each cell takes its one domain, if any
+        first = np.full(len(cells), -1, dtype=np.int64)
+        first[found_owners] = np.arange(len(found_owners))
+        result = pc.fill_null(pc.take(found, pa.array(first, mask=first < 0)), "")
+        return pd.Series(result, index=index, dtype="str")
+    # Several domains in some cells: each cell's distinct domains, in order, joined by spaces.
+    order = np.argsort(found_owners, kind="stable")  # tokens of a cell stay in written order
+    owners = found_owners[order]
+    codes = pc.dictionary_encode(found).indices.to_numpy(zero_copy_only=False)[order]
+    again = pd.DataFrame({"owner": owners, "code": codes}).duplicated().to_numpy()
+    kept = order[~again]
+    offsets = np.zeros(len(cells) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(found_owners[kept], minlength=len(cells)), out=offsets[1:])
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), found.take(pa.array(kept)))
+    joined = pc.binary_join(lists, pa.scalar(" ", pa.large_string()))
+    return pd.Series(joined, index=index, dtype="str")
 
 
 def registrable_domain(value: str) -> str:

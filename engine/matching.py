@@ -23,6 +23,7 @@ link, unlink) keyed by ``account_key``, so decisions survive re-matching and ref
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -81,6 +82,7 @@ CROWDED = 50
 # rapidfuzz holds the GIL while it reads a chunk's strings (~0.1 s per million pairs): chunks
 # this size keep a GUI thread running beside the matching responsive (no stall over ~50 ms).
 SCORE_CHUNK = 250_000
+EXPAND_CHUNK = 4_000_000  # pairs per step when a join's blocks are expanded into pairs
 # A word held by rows of both sides whose product is at most this is a block compared whole
 # with ``cdist`` ("zeria pharmaceuticals" meets "seloria pharmaceuticals"); bigger blocks
 # ("and", "international" on large inputs) are skipped. All such blocks together compare at
@@ -117,7 +119,9 @@ class _Side:
     domain_rows: np.ndarray  # ... and the account's position
     one_run: np.ndarray  # the key is one run of eight letters or more (squashed words?)
     has_site: np.ndarray  # has at least one domain
-    site_label: np.ndarray  # first domain without its suffix ("acme" of acme.co.uk)
+    site_label: np.ndarray  # first domain without its suffix ("acme" of acme.co.uk), hashed
+    # Compared for equality only, so kept as 64-bit hashes of the folded values (0: none):
+    # a million accounts' strings would cost some hundred megabytes a field.
     industry: np.ndarray
     country: np.ndarray
     city: np.ndarray
@@ -170,26 +174,28 @@ _COUNTRY_CODES = {
 }
 
 
-def _folded(values: pd.Series) -> np.ndarray:
-    """Case and accents folded, punctuation out: "Düsseldorf" = "DUSSELDORF"."""
-    codes, uniques = pd.factorize(values.astype(object).where(values.notna(), "").to_numpy())
-    if len(uniques) == 0:
-        return np.full(len(values), "", dtype=object)
-    keys = name_keys(pd.Series(np.asarray(uniques, dtype=object))).to_numpy(dtype=object)
-    return np.where(codes >= 0, keys[np.maximum(codes, 0)], "").astype(object)
+def _hashed(values: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each string, 0 for an empty one (equal strings, equal hashes)."""
+    hashes = pd.util.hash_array(np.asarray(values, dtype=object), categorize=True)
+    return np.where(values == "", np.uint64(0), hashes)
 
 
 def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A field for ``_evidence``, folded ("Düsseldorf" = "DUSSELDORF", "USA" = "us") and
+    hashed (0: none). Folding runs once per distinct value."""
     if name not in frame.columns:
-        return np.full(len(frame), "", dtype=object)
-    values = frame[name].astype(object).where(frame[name].notna(), "")
+        return np.zeros(len(frame), dtype=np.uint64)
+    values = frame[name].astype(object).where(frame[name].notna(), "").to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values)
+    if len(uniques) == 0:
+        return np.zeros(len(frame), dtype=np.uint64)
+    uniques = np.asarray(uniques, dtype=object)
     if name == "country":
-        # Few distinct values: fold each once.
-        codes, uniques = pd.factorize(values.to_numpy(dtype=object))
         folded = [" ".join(re.sub(r"[^\w]+", " ", str(v).casefold()).split()) for v in uniques]
-        mapped = np.array([_COUNTRY_CODES.get(v, v) for v in folded] + [""], dtype=object)
-        return mapped[np.where(codes >= 0, codes, len(folded))]
-    return _folded(values)
+        keys = np.array([_COUNTRY_CODES.get(v, v) for v in folded], dtype=object)
+    else:
+        keys = name_keys(pd.Series(uniques)).to_numpy(dtype=object)
+    return np.where(codes >= 0, _hashed(keys)[np.maximum(codes, 0)], np.uint64(0))
 
 
 def _prepare(frame: pd.DataFrame, by_name: bool = True) -> _Side:
@@ -200,7 +206,7 @@ def _prepare(frame: pd.DataFrame, by_name: bool = True) -> _Side:
     domain_values, domain_rows = _domains(frame)
     first = np.full(n, "", dtype=object)
     if not by_name:
-        blank = np.full(n, "", dtype=object)
+        blank, none = np.full(n, "", dtype=object), np.zeros(n, dtype=np.uint64)
         return _Side(
             names=blank,
             keys=blank,
@@ -209,10 +215,10 @@ def _prepare(frame: pd.DataFrame, by_name: bool = True) -> _Side:
             domain_rows=domain_rows,
             has_site=np.zeros(n, dtype=bool),
             one_run=np.zeros(n, dtype=bool),
-            site_label=blank,
-            industry=blank,
-            country=blank,
-            city=blank,
+            site_label=none,
+            industry=none,
+            country=none,
+            city=none,
         )
     names = frame["name"].astype(object).where(frame["name"].notna(), "").to_numpy(dtype=object)
     keys = name_keys(frame["name"]).to_numpy(dtype=object)
@@ -233,7 +239,7 @@ def _prepare(frame: pd.DataFrame, by_name: bool = True) -> _Side:
         domain_rows=domain_rows,
         has_site=first != "",
         one_run=_one_run(keys),
-        site_label=pc.list_element(labels, 0).to_numpy(zero_copy_only=False).astype(object),
+        site_label=_hashed(pc.list_element(labels, 0).to_numpy(zero_copy_only=False)),
         industry=_column(frame, "industry"),
         country=_column(frame, "country"),
         city=_column(frame, "city"),
@@ -335,11 +341,22 @@ def _expand_blocks(
     start_b = np.r_[0, np.cumsum(count_b)[:-1]]
     codes = code_a[pos_a]
     reps = count_b[codes]
-    total = int(reps.sum())
-    if total == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
-    return np.repeat(pos_a, reps), sorted_b[np.repeat(start_b[codes], reps) + offsets]
+    ends = np.cumsum(reps)
+    total = int(ends[-1]) if len(ends) else 0
+    out_a, out_b = np.empty(total, np.int64), np.empty(total, np.int64)
+    # EXPAND_CHUNK pairs at a time: the temporaries stay small at tens of millions of pairs.
+    cuts = np.searchsorted(ends, np.arange(EXPAND_CHUNK, total, EXPAND_CHUNK), side="right")
+    done = 0
+    for lo, hi in itertools.pairwise([0, *cuts.tolist(), len(pos_a)]):
+        r = reps[lo:hi]
+        n = int(r.sum())
+        if n == 0:
+            continue
+        offsets = np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(r) - r, r)
+        out_a[done : done + n] = np.repeat(pos_a[lo:hi], r)
+        out_b[done : done + n] = sorted_b[np.repeat(start_b[codes[lo:hi]], r) + offsets]
+        done += n
+    return out_a, out_b
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -481,7 +498,7 @@ def _evidence(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> np.nd
     for field_name, plus, minus in _FIELDS:
         va = getattr(ours, field_name)[a]
         vb = getattr(theirs, field_name)[b]
-        both = (va != "") & (vb != "")
+        both = (va != 0) & (vb != 0)
         adjust += np.where(both & (va == vb), plus, 0.0) - np.where(both & (va != vb), minus, 0.0)
     sites = ours.has_site[a] & theirs.has_site[b]
     related = sites & (ours.site_label[a] == theirs.site_label[b])
@@ -495,7 +512,7 @@ def _evidence_words(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) ->
     for field_name, _plus, minus in _FIELDS:
         va = getattr(ours, field_name)[a]
         vb = getattr(theirs, field_name)[b]
-        both = (va != "") & (vb != "")
+        both = (va != 0) & (vb != 0)
         for i in np.flatnonzero(both & (va == vb)):
             parts[i].append(f"same {field_name}")
         if minus > 0:
@@ -685,6 +702,9 @@ def _deletion_pairs(
     shared = ~new | np.r_[~new[1:], False] | (order < len(rare_ids))
     owners = rare_ids[positions[order[shared]]]
     codes = (np.cumsum(new) - 1)[shared]
+    # The variants are the biggest arrays of the fuzzy tier at a million names: freed before
+    # the rows are expanded.
+    del positions, variants, order, ordered, new, shared
     # In token order, the sorts in ``_expand_blocks`` find them sorted already.
     by_owner = np.argsort(owners, kind="stable")
     owners, codes = owners[by_owner], codes[by_owner]
@@ -863,8 +883,8 @@ def _candidates(
         a, b = a[fits], b[fits]
         # ratio on words in alphabetical order is token_sort_ratio, without re-sorting each pair.
         scores = np.maximum(
-            _chunked_cpdist(sorted_a[a], sorted_b[b], cutoff, cancel, progress),
-            _chunked_cpdist(compact[0][a], compact[1][b], cutoff, cancel, None),
+            _chunked_cpdist(sorted_a, sorted_b, a, b, cutoff, cancel, progress),
+            _chunked_cpdist(compact[0], compact[1], a, b, cutoff, cancel, None),
         )
         keep = scores > 0 if cutoff > 0 else scores >= 0
         found = [(a[keep], b[keep], scores[keep].astype(float))]
@@ -1006,24 +1026,27 @@ def _end_pairs(compact: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.n
 def _chunked_cpdist(
     left: np.ndarray,
     right: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
     cutoff: float,
     cancel: Cancel | None = None,
     progress: Progress | None = None,
 ) -> np.ndarray:
-    """``ratio`` of pairs of strings (0 below ``cutoff``, as ``cdist`` gives them)."""
-    out = np.empty(len(left), dtype=np.uint8)
-    for start in range(0, len(left), SCORE_CHUNK):
+    """``ratio`` of the pairs ``left[a]``, ``right[b]`` (0 below ``cutoff``, as ``cdist``
+    gives them), a chunk at a time: the pairs' strings are never all gathered at once."""
+    out = np.empty(len(a), dtype=np.uint8)
+    for start in range(0, len(a), SCORE_CHUNK):
         _check(cancel)
         stop = start + SCORE_CHUNK
         out[start:stop] = process.cpdist(
-            left[start:stop].tolist(),
-            right[start:stop].tolist(),
+            left[a[start:stop]].tolist(),
+            right[b[start:stop]].tolist(),
             scorer=fuzz.ratio,
             dtype=np.uint8,
             workers=-1,
             score_cutoff=cutoff,
         )
-        _report(progress, stop / max(len(left), 1), "Scoring candidate names")
+        _report(progress, stop / max(len(a), 1), "Scoring candidate names")
     return out
 
 
@@ -1289,8 +1312,8 @@ def _fuzzy_tier(
     # Brands one letter apart are as often two companies as one typo: when the rarest words
     # differ, a person decides, unless the names are nearly identical and the city and country
     # agree.
-    place = (ours.city[a] != "") & (ours.city[a] == theirs.city[b])
-    place &= (ours.country[a] != "") & (ours.country[a] == theirs.country[b])
+    place = (ours.city[a] != 0) & (ours.city[a] == theirs.city[b])
+    place &= (ours.country[a] != 0) & (ours.country[a] == theirs.country[b])
     trusted = rare_exact | (place & (chars >= 95))
     final = np.where(trusted, final, np.minimum(final, auto - 0.1))
     keep = final >= review
