@@ -1,7 +1,8 @@
 """Benchmark of steps 3 to 5: overlaps, assign and shortlist on a 1M x 1M mapping.
 
-Builds a workspace directly (numpy/pandas rows through ``Workspace.insert_rows``, no import or
-matching), then times each step and prints the figures. Run:
+Builds a workspace directly (accounts through ``Workspace.store_accounts``, matches through
+``Workspace.insert_rows``; no import or matching), then times each step and prints the
+figures. Run:
 
     .venv/bin/python bench/bench_steps.py [--ours 1000000] [--partner 1000000] [--shared 300000]
 """

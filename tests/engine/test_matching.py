@@ -651,3 +651,24 @@ def test_a_list_of_web_domains_is_matched_by_domain_only(
         ["A2", "903", "globex.com", "domain"],
     ]
     assert links["explanation"].tolist() == ["same domain acme.com", "same domain globex.com"]
+
+
+def test_a_partner_sharing_domains_only_is_matched_without_names(workspace, tmp_path: Path) -> None:
+    from engine import import_file
+
+    ours = tmp_path / "ours.csv"
+    ours.write_text(
+        "Account ID,Account Name,Website\nA1,Acme Inc,acme.com\nA2,initech.io,\n",
+        encoding="utf-8",
+    )
+    theirs = tmp_path / "domains.csv"
+    theirs.write_text("Record ID,Website URL\n901,https://acme.com/\n902,initech.io\n")
+    import_file(workspace, "us", ours)
+    import_file(workspace, "Globex", theirs)
+    summary = match_partner(workspace, "Globex")
+    # Our A2 is *named* "initech.io" but has no website: with no partner names to compare,
+    # only the shared domain links.
+    assert list_matches(workspace, "Globex")[
+        ["our_id", "partner_id", "method"]
+    ].values.tolist() == [["A1", "901", "domain"]]
+    assert "names were not compared: one side gave web domains only" in summary.notes
