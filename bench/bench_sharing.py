@@ -28,7 +28,7 @@ from engine import (
     psi_request,
     psi_respond,
 )
-from engine.models import Account, Match, Plan, PlanMetric, PlanRole, PlanStep, Snapshot
+from engine.models import Match, Plan, PlanMetric, PlanRole, PlanStep, Snapshot
 from engine.workspace import account_keys, now
 
 WORDS = [
@@ -69,12 +69,11 @@ def _snapshot(ws: Workspace, partner_id: int | None, frame: pd.DataFrame) -> pd.
         session.add(snapshot)
         session.commit()
         session.refresh(snapshot)
-    frame = frame.copy()
-    frame["snapshot_id"] = snapshot.id
-    frame["row_number"] = range(2, len(frame) + 2)
+    frame = frame.assign(row_number=range(2, len(frame) + 2))
+    assert snapshot.id is not None
     with ws.transaction() as connection:
-        Workspace.insert_rows(connection, Account, frame)
-    return ws.accounts(int(snapshot.id))  # type: ignore[arg-type]
+        Workspace.store_accounts(connection, snapshot.id, frame)
+    return ws.accounts(snapshot.id)
 
 
 def _timed(label: str, fn, limit: float | None = None):  # type: ignore[no-untyped-def]
