@@ -68,7 +68,7 @@ FieldMapping = Mapping[str, str | Sequence[str]]
 # The standard fields, in the order of the accounts table, with a line a user reads.
 STANDARD_FIELDS: dict[str, str] = {
     "external_id": "The account's record id in your CRM (keeps decisions attached on refresh)",
-    "name": "Company name (required)",
+    "name": "Company name (required, unless the file lists web domains only)",
     "domains": "Web site or domain; several allowed, separated by spaces or commas",
     "industry": "Industry or vertical",
     "annual_revenue": "Annual revenue, e.g. 1200000, $1.2M or 1.200.000,00 €",
@@ -1269,7 +1269,9 @@ def standardize(
     named = np.asarray(named, dtype=bool)
     rejected = _rejected(
         frame.iloc[:0] if named.all() else frame[~named],
-        "no web domain (the file has no name column)" if by_domain else "no account name",
+        "no usable web domain (the file has no name column; gmail.com and the like do not count)"
+        if by_domain
+        else "no account name",
     )
     if not named.all():  # copying a million rows only when some go
         accounts = accounts[named]

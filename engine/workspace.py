@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,8 +153,9 @@ def _migrate(connection: Connection, from_version: int) -> None:
 def _accounts_to_blocks(connection: Connection) -> None:
     """Version 5: move the ``account`` row table of versions 1-4 into ``AccountBlock``s.
 
-    Account ids are kept where they were consecutive per snapshot (they always were, one
-    import being one insert); otherwise matches and assignments follow the new ids.
+    Each snapshot's accounts get consecutive ids in file order, in snapshot order. Old ids are
+    kept where they already were so (they always were: one import was one insert); otherwise
+    matches and assignments follow the new ids, through one map of every old id.
     """
     have = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(snapshot)").fetchall()}
     for column in ("first_account_id", "account_count"):
@@ -167,9 +169,21 @@ def _accounts_to_blocks(connection: Connection) -> None:
     }
     if "account" not in tables:
         return
+    foreign = connection.exec_driver_sql("PRAGMA foreign_key_list(match)").fetchall()
+    if any(row[2] == "account" for row in foreign):
+        # SQLite cannot drop a constraint: the match table is rebuilt without its references
+        # to the account table, before any id changes and before that table goes (its DROP
+        # would cascade to the matches).
+        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_match_partner_status")
+        connection.exec_driver_sql("ALTER TABLE match RENAME TO match_v4")
+        SQLModel.metadata.create_all(connection, tables=[Match.__table__])  # type: ignore[attr-defined]
+        names = ", ".join(Match.__table__.columns.keys())  # type: ignore[attr-defined]
+        connection.exec_driver_sql(f"INSERT INTO match ({names}) SELECT {names} FROM match_v4")
+        connection.exec_driver_sql("DROP TABLE match_v4")
     columns = ", ".join(ACCOUNT_COLUMNS)
     snapshots = [r[0] for r in connection.exec_driver_sql("SELECT id FROM snapshot ORDER BY id")]
-    next_id = 1
+    connection.exec_driver_sql("CREATE TEMP TABLE account_ids (old INTEGER PRIMARY KEY, new)")
+    next_id, moved = 1, False
     for snapshot_id in snapshots:
         frame = pd.read_sql_query(
             text(f"SELECT id, {columns} FROM account WHERE snapshot_id = :s ORDER BY id"),
@@ -180,33 +194,25 @@ def _accounts_to_blocks(connection: Connection) -> None:
         first = int(old[0]) if len(old) and old[0] >= next_id else next_id
         new = first + np.arange(len(old), dtype=np.int64)
         if not np.array_equal(old, new):
-            pairs = list(zip(old.tolist(), new.tolist(), strict=True))
-            for table, column in (
-                ("match", "our_account_id"),
-                ("match", "partner_account_id"),
-                ("assignment", "our_account_id"),
-                ("assignment", "partner_account_id"),
-            ):
-                connection.exec_driver_sql(
-                    f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
-                    [(n + (1 << 40), o) for o, n in pairs],
-                )
-                connection.exec_driver_sql(
-                    f"UPDATE {table} SET {column} = {column} - {1 << 40} "
-                    f"WHERE {column} >= {1 << 40}"
-                )
+            moved = True
+            connection.exec_driver_sql(
+                "INSERT INTO account_ids VALUES (?, ?)",
+                list(zip(old.tolist(), new.tolist(), strict=True)),
+            )
         _write_blocks(connection, snapshot_id, frame.drop(columns="id"), first)
         next_id = first + len(old)
-    foreign = connection.exec_driver_sql("PRAGMA foreign_key_list(match)").fetchall()
-    if any(row[2] == "account" for row in foreign):
-        # SQLite cannot drop a constraint: the match table is rebuilt without its references
-        # to the account table, before that table goes (its DROP would cascade to matches).
-        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_match_partner_status")
-        connection.exec_driver_sql("ALTER TABLE match RENAME TO match_v4")
-        SQLModel.metadata.create_all(connection, tables=[Match.__table__])  # type: ignore[attr-defined]
-        names = ", ".join(Match.__table__.columns.keys())  # type: ignore[attr-defined]
-        connection.exec_driver_sql(f"INSERT INTO match ({names}) SELECT {names} FROM match_v4")
-        connection.exec_driver_sql("DROP TABLE match_v4")
+    if moved:
+        for table, column in (
+            ("match", "our_account_id"),
+            ("match", "partner_account_id"),
+            ("assignment", "our_account_id"),
+            ("assignment", "partner_account_id"),
+        ):
+            connection.exec_driver_sql(
+                f"UPDATE {table} SET {column} = (SELECT new FROM account_ids WHERE old = {column}) "
+                f"WHERE {column} IN (SELECT old FROM account_ids)"
+            )
+    connection.exec_driver_sql("DROP TABLE account_ids")
     connection.exec_driver_sql("DROP TABLE account")
 
 
@@ -233,6 +239,7 @@ class Workspace:
         self.path = path
         self.engine = engine
         self._lock = lock
+        self._writing = threading.RLock()
 
     # ------------------------------------------------------------------ opening and closing
 
@@ -356,8 +363,12 @@ class Workspace:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction for a multi-row change: all of it lands, or none of it."""
-        with sqlite_errors(self.path), self.engine.begin() as connection:
+        """One transaction for a multi-row change: all of it lands, or none of it.
+
+        Threads of this process take turns (``overlap map`` imports two files at once): a
+        long write makes the other wait its turn rather than run into SQLite's busy timeout.
+        """
+        with self._writing, sqlite_errors(self.path), self.engine.begin() as connection:
             yield connection
 
     @staticmethod
@@ -496,7 +507,7 @@ class Workspace:
         returns the first.
         """
         row = connection.exec_driver_sql(
-            "SELECT coalesce(max(first_account_id + account_count), 0) + 1 FROM snapshot"
+            "SELECT coalesce(max(first_account_id + account_count), 1) FROM snapshot"
         ).fetchone()
         first = int(row[0]) if row else 1
         _write_blocks(connection, snapshot_id, frame, first, progress=progress, cancel=cancel)

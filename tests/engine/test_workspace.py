@@ -286,3 +286,43 @@ def test_a_version_4_workspace_keeps_its_accounts_matches_and_leads(tmp_path: Pa
     assert referenced == {"partner"}
     (backup,) = tmp_path.glob("acme.v4-backup-*.overlap")
     assert "account" in _tables(backup)
+
+
+def test_a_version_4_workspace_with_interleaved_account_ids_keeps_its_pairs(
+    tmp_path: Path,
+) -> None:
+    """Ids that were not consecutive per snapshot are renumbered, matches and leads with them."""
+    path = tmp_path / "acme.overlap"
+    path.write_bytes((Path(__file__).parents[1] / "data" / "workspace_v4.overlap").read_bytes())
+    # Ours 1-4 become 1, 3, 5, 7 and the partner's 5-8 become 2, 4, 6, 8, everywhere.
+    moved = {1: 1, 2: 3, 3: 5, 4: 7, 5: 2, 6: 4, 7: 6, 8: 8}
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute("PRAGMA foreign_keys=OFF")
+        for table, column in (
+            ("account", "id"),
+            ("match", "our_account_id"),
+            ("match", "partner_account_id"),
+            ("assignment", "our_account_id"),
+            ("assignment", "partner_account_id"),
+        ):
+            con.executemany(
+                f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
+                [(new + 1000, old) for old, new in moved.items()],
+            )
+            con.execute(f"UPDATE {table} SET {column} = {column} - 1000 WHERE {column} > 1000")
+        con.commit()
+
+    with Workspace.open(path) as ws:
+        links = ws.read_frame(
+            "SELECT 0 AS t, id, our_account_id, partner_account_id FROM match UNION ALL "
+            "SELECT 1, id, our_account_id, partner_account_id FROM assignment ORDER BY 1, 2"
+        )
+        named = ws.with_accounts(links, ["name"])
+        pairs = list(zip(named["our_name"], named["partner_name"], strict=True))
+        assert ws.read_frame("PRAGMA foreign_key_check").empty
+    expected = [
+        ("Acme Robotics Inc", "Acme Robotics"),
+        ("Zorvane Logistics GmbH", "Zorvane Logistics"),
+        ("Velmira Foods", "Velmira Foods Ltd"),
+    ]
+    assert pairs == expected * 2
