@@ -655,7 +655,7 @@ def _bind_columns(chunk: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
         elif isinstance(dtype, np.dtype) and dtype.kind in "iub":
             numbers = series.to_numpy(dtype=np.int64)
             if len(numbers) > 1 and (numbers == numbers[0]).all():
-                # One value in every row (the snapshot of an import): written into the SQL.
+                # One value in every row (the partnership of every match): written into the SQL.
                 placeholders.append(str(int(numbers[0])))
                 continue
             values.append(numbers.tolist())
