@@ -112,7 +112,7 @@ HASH_CHUNK = 65_536
 class _Side:
     """One side's columns as plain arrays, ready for joins and scorers."""
 
-    names: np.ndarray  # original names (for explanations)
+    names: pa.Array  # original names, for explanations (Arrow: a fraction of Python strings)
     keys: np.ndarray  # name keys
     compact: np.ndarray  # name keys without spaces ("face book" = "facebook")
     domain_values: pa.Array  # every (account, domain) pair: the domain, generic ones removed
@@ -208,7 +208,7 @@ def _prepare(frame: pd.DataFrame, by_name: bool = True) -> _Side:
     if not by_name:
         blank, none = np.full(n, "", dtype=object), np.zeros(n, dtype=np.uint64)
         return _Side(
-            names=blank,
+            names=pa.nulls(n, pa.large_string()),
             keys=blank,
             compact=blank,
             domain_values=domain_values,
@@ -220,7 +220,7 @@ def _prepare(frame: pd.DataFrame, by_name: bool = True) -> _Side:
             country=none,
             city=none,
         )
-    names = frame["name"].astype(object).where(frame["name"].notna(), "").to_numpy(dtype=object)
+    names = pc.fill_null(pa.array(frame["name"], type=pa.large_string(), from_pandas=True), "")
     keys = name_keys(frame["name"]).to_numpy(dtype=object)
     compact = squashed_keys(pd.Series(keys, dtype=object)).to_numpy(dtype=object)
     # The first domain of each account (rows come in order, first domain first).
@@ -1241,7 +1241,9 @@ def _special_candidates(
         has = initials != ""
         sx, sy, _k, _c = _join_keys(x.keys[short], short, initials[has], ry[has], cap=3)
         for i, j in zip(sx.tolist(), sy.tolist(), strict=True):
-            words = f"'{_clean(x.names[i])}' is the acronym of '{_clean(y.names[j])}'"
+            words = (
+                f"'{_clean(x.names[i].as_py())}' is the acronym of '{_clean(y.names[j].as_py())}'"
+            )
             frames.append((i, j, flip, 82.0, words))
         # Prefixes: counted over all of y, so "exactly one account starts that way" is true.
         start_arr, owner_arr = _starts(y_keys)
@@ -1258,7 +1260,7 @@ def _special_candidates(
         )
         for i, j in zip(px.tolist(), py.tolist(), strict=True):
             words = (
-                f"'{_clean(x.names[i])}' is the start of '{_clean(y.names[j])}', "
+                f"'{_clean(x.names[i].as_py())}' is the start of '{_clean(y.names[j].as_py())}', "
                 "the only account named so"
             )
             frames.append((i, j, flip, 80.0, words))
