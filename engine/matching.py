@@ -1948,10 +1948,7 @@ def add_alias(ws: Workspace, domain: str, other: str) -> DomainAlias:
     if not existing.empty:
         raise OverlapError(f"{first} = {second} is already an alias")
     alias = DomainAlias(domain=first, other_domain=second, created_at=now())
-    with ws.session() as session:
-        session.add(alias)
-        session.commit()
-        session.refresh(alias)
+    ws.save(alias)
     return alias
 
 

@@ -158,10 +158,7 @@ def add_opportunity(
         partner_involved=partner_involved,
         our_key=our_key,
     )
-    with ws.session() as session:
-        session.add(item)
-        session.commit()
-        session.refresh(item)
+    ws.save(item)
     return item
 
 
@@ -345,10 +342,7 @@ def log_engagement(
         raise OverlapError(f"the kind is one of {', '.join(ENGAGEMENT_KINDS)}, not '{kind}'")
     day = at.isoformat() if isinstance(at, date) else _date(at, "date")
     event = EngagementEvent(partner_id=int(record.id), kind=kind, at=day, note=str(note).strip())  # type: ignore[arg-type]
-    with ws.session() as session:
-        session.add(event)
-        session.commit()
-        session.refresh(event)
+    ws.save(event)
     return event
 
 

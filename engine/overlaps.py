@@ -148,15 +148,10 @@ def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 def _read_detail(ws: Workspace, ids: np.ndarray, skip: tuple[str, ...] = ()) -> Part:
     """Every field of the accounts with these ids (of one or more snapshots), in no set order."""
-    parts: list[Part] = []
-    with ws.engine.connect() as connection:
-        ranges = connection.exec_driver_sql(
-            "SELECT id, first_account_id, account_count FROM snapshot WHERE account_count > 0"
-        ).fetchall()
-    for snapshot_id, first, count in ranges:
-        inside = ids[(ids >= first) & (ids < first + count)]
-        if len(inside):
-            parts.append(_read_part(ws, snapshot_id, np.unique(inside) - first, skip))
+    parts = [
+        _read_part(ws, snapshot_id, positions, skip)
+        for snapshot_id, positions in ws.account_positions(ids)
+    ]
     if not parts:
         return _read_part(ws, -1)
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
@@ -461,21 +456,24 @@ def build_mapping(
     )
     current = (our_at >= 0) & (partner_at >= 0)  # pairs of older snapshots do not count
     our_at, partner_at, pairs = our_at[current], partner_at[current], pairs[current]
-    step(0.4, "Reading shared accounts")
-    shared_our = _read_part(ws, our_snap, our_at)
-    step(0.6, "Reading shared accounts")
-    shared_partner = _read_part(ws, partner_snap, partner_at)
-    full = detail == "all"
+    shared_parts: list[Part] = []
     singles: list[Part] = []
     for fraction, snap, every, taken in (
-        (0.7, our_snap, our_all, our_at),
-        (0.8, partner_snap, partner_all, partner_at),
+        (0.4, our_snap, our_all, our_at),
+        (0.6, partner_snap, partner_all, partner_at),
     ):
-        step(fraction, "Reading single-side accounts")
+        step(fraction, "Reading shared accounts")
         alone = np.ones(len(every["id"]), dtype=bool)
         alone[taken] = False
         rows = np.flatnonzero(alone)
-        singles.append(_read_part(ws, snap, rows) if full else _take(every, rows))
+        if detail == "all":  # every field of every account: the snapshot is read once
+            whole = _read_part(ws, snap)
+            shared_parts.append(_take(whole, taken))
+            singles.append(_take(whole, rows))
+        else:
+            shared_parts.append(_read_part(ws, snap, taken))
+            singles.append(_take(every, rows))
+    shared_our, shared_partner = shared_parts
     match = pairs[:, 0]
     statuses = np.asarray(SHARED_STATUSES, dtype=object)[pairs[:, 1]]
     step(0.9, "Labelling accounts")

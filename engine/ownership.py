@@ -898,10 +898,7 @@ def open_dispute(
         opened_by=by,
         opened_at=now(),
     )
-    with ws.session() as session:
-        session.add(dispute)
-        session.commit()
-        session.refresh(dispute)
+    ws.save(dispute)
     return dispute
 
 

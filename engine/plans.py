@@ -314,10 +314,7 @@ def create_plan(
         created_at=stamp,
         updated_at=stamp,
     )
-    with ws.session() as session:
-        session.add(plan)
-        session.commit()
-        session.refresh(plan)
+    ws.save(plan)
     return plan
 
 

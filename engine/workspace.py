@@ -361,6 +361,14 @@ class Workspace:
         with sqlite_errors(self.path), Session(self.engine, expire_on_commit=False) as session:
             yield session
 
+    def save(self, record: SQLModel) -> None:
+        """Write one record (new or changed) in a transaction of its own; ``record`` gets its
+        id and database defaults."""
+        with self.session() as session:
+            session.add(record)
+            session.commit()
+            session.refresh(record)
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One transaction for a multi-row change: all of it lands, or none of it.
@@ -456,10 +464,7 @@ class Workspace:
         if any(p.name.casefold() == name.casefold() for p in self.partners()):
             raise WorkspaceError(f"a partner named '{name}' exists already")
         partner = Partner(name=name, model=model, cadence=cadence, created_at=now())
-        with self.session() as session:
-            session.add(partner)
-            session.commit()
-            session.refresh(partner)
+        self.save(partner)
         return partner
 
     def side_partner_id(self, side: str) -> int | None:
@@ -540,6 +545,22 @@ class Workspace:
         """The accounts of a snapshot, in file order, as a DataFrame (``id`` first)."""
         return self.accounts_table(snapshot_id, columns).to_pandas()
 
+    def account_positions(self, ids: Sequence[int] | np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Where the accounts with these ids are: (snapshot id, positions in file order of
+        the distinct ids it holds) for each snapshot holding some. Unknown ids are left out."""
+        wanted = np.asarray(ids, dtype=np.int64)
+        with sqlite_errors(self.path), self.engine.connect() as connection:
+            ranges = connection.exec_driver_sql(
+                "SELECT id, first_account_id, account_count FROM snapshot "
+                "WHERE account_count > 0 ORDER BY first_account_id"
+            ).fetchall()
+        found = []
+        for snapshot_id, first, count in ranges:
+            inside = wanted[(wanted >= first) & (wanted < first + count)]
+            if len(inside):
+                found.append((int(snapshot_id), np.unique(inside) - first))
+        return found
+
     def accounts_by_id(
         self, ids: Sequence[int] | np.ndarray, columns: Sequence[str]
     ) -> pd.DataFrame:
@@ -547,26 +568,14 @@ class Workspace:
 
         An id no snapshot has gives a row of missing values.
         """
-        wanted = np.asarray(ids, dtype=np.int64)
-        with sqlite_errors(self.path), self.engine.connect() as connection:
-            ranges = connection.exec_driver_sql(
-                "SELECT id, first_account_id, account_count FROM snapshot "
-                "WHERE account_count > 0 ORDER BY first_account_id"
-            ).fetchall()
         names = [c for c in columns if c != "id"]
-        out = pd.DataFrame({"id": wanted})
-        parts: list[pd.DataFrame] = []
-        for snapshot_id, first, count in ranges:
-            inside = (wanted >= first) & (wanted < first + count)
-            if inside.any():
-                table = self.accounts_table(snapshot_id, names)
-                positions = np.unique(wanted[inside]) - first
-                parts.append(table.take(pa.array(positions)).to_pandas())
-        if not parts:
-            found = self.accounts_table(-1, names).to_pandas()
-        else:
-            found = pd.concat(parts, ignore_index=True)
-        return out.merge(found, on="id", how="left")
+        parts = [
+            self.accounts_table(snapshot_id, names).take(pa.array(positions)).to_pandas()
+            for snapshot_id, positions in self.account_positions(ids)
+        ]
+        found = pd.concat(parts, ignore_index=True) if parts else self.accounts(-1, names)
+        wanted = pd.DataFrame({"id": np.asarray(ids, dtype=np.int64)})
+        return wanted.merge(found, on="id", how="left")
 
     def rejected(self, snapshot_id: int) -> pd.DataFrame:
         return self.read_frame(

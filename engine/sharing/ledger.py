@@ -68,10 +68,7 @@ def record_egress(
         encrypted=encrypted,
         created_at=now(),
     )
-    with ws.session() as session:
-        session.add(record)
-        session.commit()
-        session.refresh(record)
+    ws.save(record)
     return record
 
 
