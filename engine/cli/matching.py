@@ -20,6 +20,7 @@ from engine import (
     OverlapError,
     Workspace,
     add_alias,
+    csv_safe_texts,
     decide,
     link,
     list_aliases,
@@ -251,6 +252,8 @@ def _write_map(path: Path, links: pd.DataFrame, ours: pd.DataFrame, theirs: pd.D
         pa.array(links["status"], type=text),
         pa.array(links["explanation"], type=text),
     ]
+    # Names come from CRM exports: a cell a spreadsheet would run as a formula is defused.
+    columns = [csv_safe_texts(c) if pa.types.is_large_string(c.type) else c for c in columns]
     table = pa.table(columns, names=MAP_COLUMNS)
     pa_csv.write_csv(
         table, path, write_options=pa_csv.WriteOptions(quoting_style="needed", eol="\n")

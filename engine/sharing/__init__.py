@@ -38,6 +38,7 @@ from engine.sharing.psi import (
     psi_request,
     psi_respond,
 )
+from engine.sharing.safe_cells import csv_safe_texts
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -50,6 +51,7 @@ __all__ = [
     "PsiResult",
     "PsiStep",
     "SharePackage",
+    "csv_safe_texts",
     "egress_ledger",
     "export_egress_ledger",
     "export_share",

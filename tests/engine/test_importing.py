@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import shutil
 import time
@@ -836,6 +837,20 @@ def test_cli_import_and_accounts(
     assert rejected[0]["row_number"] == 5
     assert cli(["accounts", str(ws), "--side", "us"]) == 0
     assert "Acme Corporation" in capsys.readouterr().out
+
+
+def test_cli_csv_listing_defuses_formulas(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    ws = _ws_file(tmp_path)
+    export = tmp_path / "crm.csv"
+    export.write_text(
+        "Account ID,Account Name,Website\nA1,=cmd|' /C calc'!A0,acme.com\nA2,Initech,initech.com\n"
+    )
+    assert cli(["import", str(ws), "--side", "us", str(export)]) == 0
+    capsys.readouterr()
+    assert cli(["accounts", str(ws), "--side", "us", "--format", "csv"]) == 0
+    listed = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str)
+    assert listed["name"].tolist() == ["'=cmd|' /C calc'!A0", "Initech"]
+    assert listed["external_id"].tolist() == ["A1", "A2"]
 
 
 def test_cli_map_and_profile(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

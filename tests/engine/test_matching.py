@@ -628,6 +628,30 @@ def test_cli_map(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(["map", str(tmp_path / "missing.csv"), str(theirs), "--out", str(out)]) == 2
 
 
+def test_map_defuses_names_a_spreadsheet_would_run_as_formulas(tmp_path: Path) -> None:
+    ours = tmp_path / "ours.csv"
+    theirs = tmp_path / "partner.csv"
+    # A CRM lets anyone type a company name; these open as formulas in Excel unless defused.
+    ours.write_text(
+        'Account ID,Account Name,Website\n=1+2,"=HYPERLINK(""http://x.example"",""Acme"")",'
+        "acme.com\n@A2,-Globex,globex.com\n",
+        encoding="utf-8",
+    )
+    theirs.write_text(
+        "Record ID,Company name,Company Domain Name\n"
+        "+77,+Acme Corp,acme.com\n78,Globex,globex.com\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "links.csv"
+    assert cli(["map", str(ours), str(theirs), "--out", str(out)]) == 0
+    links = pd.read_csv(out, dtype=str)
+    assert links[["our_id", "our_name", "partner_id", "partner_name"]].values.tolist() == [
+        ["'=1+2", '\'=HYPERLINK("http://x.example","Acme")', "'+77", "'+Acme Corp"],
+        ["'@A2", "'-Globex", "78", "Globex"],
+    ]
+    assert links["score"].tolist() == ["100", "100"]
+
+
 def test_a_list_of_web_domains_is_matched_by_domain_only(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
