@@ -31,6 +31,10 @@ def choose_save_file(parent: QWidget | None, title: str, filters: str, suggested
     return path
 
 
+def choose_folder(parent: QWidget | None, title: str, folder: str = "") -> str:
+    return QFileDialog.getExistingDirectory(parent, title, folder)
+
+
 def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
     value, ok = QInputDialog.getText(parent, title, label, text=text)
     return value if ok else None

@@ -49,6 +49,7 @@ STEPS: list[tuple[str, str, str, str]] = [
     ("overlaps", "3  Overlaps", "desktop.pages.overlaps", "OverlapsPage"),
     ("ownership", "4  Ownership", "desktop.pages.ownership", "OwnershipPage"),
     ("plans", "5  Plans", "desktop.pages.plans", "PlansPage"),
+    ("agenda", "Agenda", "desktop.pages.agenda", "AgendaPage"),
     ("dashboard", "Dashboard", "desktop.pages.dashboard", "DashboardPage"),
     ("share", "Share", "desktop.pages.share", "SharePage"),
 ]
@@ -685,8 +686,9 @@ class MainWindow(QMainWindow):
     def show_help(self) -> None:
         page = self.current_page()
         shortcuts = (
-            "<p><b>Keys:</b> Ctrl+1…7 go to a step · Ctrl+F find · Ctrl+Z / Ctrl+Shift+Z undo / "
-            "redo · in the review queue A accepts, R rejects, ← → move between suggestions.</p>"
+            f"<p><b>Keys:</b> Ctrl+1…{len(STEPS)} go to a step · Ctrl+F find · Ctrl+Z / "
+            "Ctrl+Shift+Z undo / redo · in the review queue A accepts, R rejects, ← → move "
+            "between suggestions.</p>"
         )
         text = (
             page.help_text

@@ -29,6 +29,22 @@ def _count(ws: Any, sql: str, **params: Any) -> int:
     return int(frame.iloc[0, 0] or 0) if len(frame) else 0
 
 
+def _sync_state(ws: Any, partner_id: int, today: str) -> tuple[str, int, str]:
+    """The Agenda step: not started without a rhythm, attention when a sync is not logged."""
+    try:
+        frame = ws.read_frame(
+            "SELECT next_date FROM syncschedule WHERE partner_id = :p", {"p": partner_id}
+        )
+    except Exception:
+        return ("not started", 0, "")
+    if frame.empty:
+        return ("not started", 0, "")
+    next_date = str(frame["next_date"].iloc[0])
+    if next_date < today:
+        return ("attention", 1, f"the sync of {next_date} is not logged")
+    return ("done", 0, f"next sync {next_date}")
+
+
 def summarize(context: JobContext, partner_id: int | None) -> Summary:
     ws = context.workspace
     ours = ws.current_snapshot(None)
@@ -100,6 +116,7 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
     else:
         states["plans"] = ("not started", 0, "")
 
+    states["agenda"] = _sync_state(ws, partner_id, today)
     partner = next((x for x in ws.partners() if x.id == partner_id), None)
     refresh_text = ""
     if partner is not None:

@@ -409,6 +409,43 @@ class PlanConflict(SQLModel, table=True):
     resolved_at: datetime | None = None
 
 
+# ---------------------------------------------------------------- version 6: running partnerships
+
+
+class SyncSchedule(SQLModel, table=True):
+    """The rhythm of a partnership's sync meetings (not its mapping refresh cadence).
+
+    The time of day is local wall time in ``time_zone``, not UTC: a recurring 10:00 meeting
+    stays at 10:00 when daylight saving time begins or ends.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE", unique=True)
+    rhythm: str  # weekly / bi-weekly / monthly
+    next_date: str  # ISO date of the next meeting
+    # Monthly meetings fall on the same weekday of the month: week 1-4, or -1 for the last.
+    week_of_month: int | None = None
+    time_of_day: str = "10:00"  # HH:MM, wall time in time_zone
+    time_zone: str = "UTC"  # IANA name
+    duration_minutes: int = 30
+    updated_at: datetime
+
+
+class SyncMeeting(SQLModel, table=True):
+    """A sync meeting held with the partner, logged from Overlap, with the mapping as it was.
+
+    The mapping (shared pairs with stages and leads, as in ``MappingRun``) is what the next
+    agenda compares with to say what is new since this sync.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    held_on: str  # ISO date
+    event_id: int | None = Field(default=None, foreign_key="engagementevent.id", ondelete="CASCADE")
+    shared_json: str  # [{"our_key", "partner_key", "name", "our_stage", "partner_stage", "lead"}]
+    recorded_at: datetime
+
+
 SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     1: [Company, Partner, Snapshot, RejectedRow, MappingProfile],
     2: [DomainAlias, Match, MatchDecision],
@@ -428,5 +465,6 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     4: [SharePolicy, EgressRecord, PsiExchange, PlanSync, PlanFileImport, PlanConflict],
     # Version 5 moved accounts from a row table into AccountBlock (engine.workspace migrates).
     5: [AccountBlock],
+    6: [SyncSchedule, SyncMeeting],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)

@@ -118,7 +118,7 @@ class DashboardPage(Page):
         engagement_layout.addLayout(buttons)
         middle.addWidget(engagement, 0, 0)
 
-        cadence, cadence_layout = _card(self.body, "Refresh cadence")
+        cadence, cadence_layout = _card(self.body, "Mapping refresh cadence")
         cadence_row = QHBoxLayout()
         self.cadence_label = QLabel("", cadence)
         self.cadence_label.setWordWrap(True)

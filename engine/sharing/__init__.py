@@ -10,6 +10,16 @@ from engine.sharing.export import (
     kind_for,
     share_fields,
 )
+from engine.sharing.handoff import (
+    DEFAULT_KINDS as HANDOFF_DEFAULT_KINDS,
+)
+from engine.sharing.handoff import (
+    HANDOFF_KINDS,
+    MAILTO_LIMIT,
+    Handoff,
+    mailto_url,
+    prepare_handoff,
+)
 from engine.sharing.ledger import egress_ledger, export_egress_ledger
 from engine.sharing.planfile import (
     PlanImportResult,
@@ -43,9 +53,13 @@ from engine.sharing.safe_cells import csv_safe_texts
 __all__ = [
     "DEFAULT_FIELDS",
     "EXPORT_KINDS",
+    "HANDOFF_DEFAULT_KINDS",
+    "HANDOFF_KINDS",
+    "MAILTO_LIMIT",
     "SHARE_FIELDS",
     "SMALL_CELL",
     "ExportResult",
+    "Handoff",
     "PlanImportResult",
     "Policy",
     "PsiResult",
@@ -58,8 +72,10 @@ __all__ = [
     "export_table",
     "import_plan_file",
     "kind_for",
+    "mailto_url",
     "plan_conflicts",
     "plan_file_is_encrypted",
+    "prepare_handoff",
     "psi_exchanges",
     "psi_finish",
     "psi_forget",

@@ -1,5 +1,6 @@
 """The PDF plan report a partner reads without Overlap: cover summary, the rules of engagement,
-the overlap by stage, then one section per account plan.
+the overlap by stage, then one section per account plan. ``write_report_pdf`` lays out other
+reports (the sync agenda) the same way: a title, a table of facts, then titled tables.
 
 All text goes through ``Paragraph`` with markup characters escaped, so a value from a CRM export
 is shown as written. DejaVu Sans is used when the system has it (accents, Cyrillic, Greek);
@@ -8,6 +9,8 @@ otherwise the built-in Helvetica.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -161,19 +164,92 @@ def _number(value: Any) -> Any:
 
 
 def _footer(package: SharePackage, font: str) -> Any:
+    return _footer_text(
+        f"{package.us} and {package.partner}: joint account plans (confidential)", font
+    )
+
+
+def _footer_text(text: str, font: str) -> Any:
     def draw(canvas: Any, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(font, 7.5)
         canvas.setFillColor(colors.grey)
-        canvas.drawString(
-            18 * mm,
-            10 * mm,
-            f"{package.us} and {package.partner}: joint account plans (confidential)",
-        )
+        canvas.drawString(18 * mm, 10 * mm, text)
         canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"page {doc.page}")
         canvas.restoreState()
 
     return draw
+
+
+def _facts_table(
+    facts: Sequence[tuple[str, Any]], styles: dict[str, ParagraphStyle], width: float
+) -> Table:
+    rows = [[_p(k, styles["cell"]), _p(_number(v), styles["cell"])] for k, v in facts]
+    table = Table(rows, colWidths=[width * 0.32, width * 0.68])
+    table.setStyle(
+        TableStyle(
+            [
+                ("ROWBACKGROUNDS", (0, 0), (-1, -1), [colors.white, LIGHT]),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#B8C4D3")),
+            ]
+        )
+    )
+    return table
+
+
+@dataclass
+class ReportSection:
+    """One titled table of a report; ``empty`` is said instead when it has no rows."""
+
+    heading: str
+    header: list[str]
+    rows: list[list[Any]]
+    shares: list[float]  # each column's share of the page width
+    empty: str
+    note: str = ""
+
+
+def write_report_pdf(
+    path: Path,
+    *,
+    title: str,
+    author: str,
+    footer: str,
+    facts: Sequence[tuple[str, Any]],
+    sections: Sequence[ReportSection],
+) -> None:
+    """Write a report: ``title``, the ``facts`` table, then each section's table (or its
+    ``empty`` sentence), in the plan report's fonts and colours."""
+    styles = _styles()
+    width = A4[0] - 36 * mm
+    story: list[Any] = [_p(title, styles["title"]), Spacer(1, 4 * mm)]
+    if facts:
+        story += [_facts_table(facts, styles, width), Spacer(1, 5 * mm)]
+    for section in sections:
+        block: list[Any] = [_p(section.heading, styles["h1"])]
+        if section.note:
+            block.append(_p(section.note, styles["small"]))
+        if section.rows:
+            widths = [width * share for share in section.shares]
+            block += [Spacer(1, 1.5 * mm), _table(section.header, section.rows, widths, styles)]
+        else:
+            block.append(_p(section.empty, styles["body"]))
+        # A heading stays with the start of its table; a long table still flows over pages.
+        story.append(KeepTogether(block))
+        story.append(Spacer(1, 3 * mm))
+    doc = SimpleDocTemplate(
+        str(path),
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author=author,
+    )
+    draw = _footer_text(footer, styles["body"].fontName)
+    doc.build(story, onFirstPage=draw, onLaterPages=draw)
 
 
 def write_pdf(path: Path, package: SharePackage) -> None:
@@ -184,19 +260,7 @@ def write_pdf(path: Path, package: SharePackage) -> None:
         _p(f"Joint account plans: {package.us} and {package.partner}", styles["title"]),
         Spacer(1, 4 * mm),
     ]
-    summary = [
-        [_p(k, styles["cell"]), _p(_number(v), styles["cell"])] for k, v in package.summary_lines()
-    ]
-    cover = Table(summary, colWidths=[width * 0.32, width * 0.68])
-    cover.setStyle(
-        TableStyle(
-            [
-                ("ROWBACKGROUNDS", (0, 0), (-1, -1), [colors.white, LIGHT]),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#B8C4D3")),
-            ]
-        )
-    )
+    cover = _facts_table(package.summary_lines(), styles, width)
     story += [cover, Spacer(1, 6 * mm)]
     for warning in package.warnings:
         story.append(_p(f"Note: {warning}", styles["small"]))

@@ -31,6 +31,7 @@ class DialogScript:
     calls: list[tuple[str, str]] = field(default_factory=list)
     open_files: list[str] = field(default_factory=list)
     save_files: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
     texts: list[str | None] = field(default_factory=list)
     secrets: list[str | None] = field(default_factory=list)
     confirms: list[bool] = field(default_factory=list)
@@ -67,6 +68,11 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[DialogScript]:
         dialogs_module,
         "choose_save_file",
         lambda _p, title, *_a, **_k: pop(script.save_files, "save", title),
+    )
+    monkeypatch.setattr(
+        dialogs_module,
+        "choose_folder",
+        lambda _p, title, *_a, **_k: pop(script.folders, "folder", title),
     )
     monkeypatch.setattr(
         dialogs_module, "ask_text", lambda _p, title, *_a, **_k: pop(script.texts, "text", title)
