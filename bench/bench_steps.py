@@ -2,7 +2,7 @@
 
 Builds a workspace directly (accounts through ``Workspace.store_accounts``, matches through
 ``Workspace.insert_rows``; no import or matching), then times each step and prints the
-figures. Run:
+figures; then the same steps limited to one territory, and the per-territory summary. Run:
 
     .venv/bin/python bench/bench_steps.py [--ours 1000000] [--partner 1000000] [--shared 300000]
 """
@@ -23,11 +23,14 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import (
+    add_territory,
     assign,
     build_mapping,
     forget_mappings,
     overlaps,
     shortlist,
+    territories,
+    territory_summary,
 )
 from engine.models import Match, Snapshot
 from engine.workspace import Workspace
@@ -38,6 +41,12 @@ INDUSTRIES = np.array(
     dtype=object,
 )
 PRIORITIES = np.array(["high", "medium", "low", None], dtype=object)
+TERRITORIES = {
+    "Software large": dict(industries="Software", revenue="10M+"),
+    "Software small": dict(industries="Software", revenue="<10M"),
+    "Health and finance": dict(industries="Healthcare, Finance"),
+    "Retail mid-size": dict(industries="Retail", revenue="1M-20M"),
+}
 
 
 def _accounts(rng: np.random.Generator, n: int, prefix: str) -> pd.DataFrame:
@@ -186,6 +195,34 @@ def main() -> int:
             forget_mappings(ws)
             _timed(label, cold, call)
         _total(cold)
+
+        print("By territory (four territories on industry and revenue; mapping kept):")
+        if not territories(ws, "Globex"):
+            for name, criteria in TERRITORIES.items():
+                add_territory(ws, "Globex", name, **criteria)
+        mapping = build_mapping(ws, "Globex")
+        by: dict[str, tuple[float, float]] = {}
+        summary = _timed(
+            "summary (first: reads the fields)",
+            by,
+            lambda: territory_summary(ws, "Globex", mapping=mapping),
+        )
+        _timed("summary again", by, lambda: territory_summary(ws, "Globex", mapping=mapping))
+        west = _timed(
+            "overlaps of one territory",
+            by,
+            lambda: overlaps(ws, "Globex", territory="Software large", mapping=mapping),
+        )
+        _timed(
+            "shortlist of one territory",
+            by,
+            lambda: shortlist(ws, "Globex", territory="Software large", mapping=mapping),
+        )
+        _total(by)
+        assert int(summary["shared"].sum()) == args.shared
+        assert west.counts["shared"] == int(
+            summary.set_index("territory").loc["Software large", "shared"]
+        )
     folder.cleanup()
     return 0
 

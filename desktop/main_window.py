@@ -49,6 +49,7 @@ STEPS: list[tuple[str, str, str, str]] = [
     ("overlaps", "3  Overlaps", "desktop.pages.overlaps", "OverlapsPage"),
     ("ownership", "4  Ownership", "desktop.pages.ownership", "OwnershipPage"),
     ("plans", "5  Plans", "desktop.pages.plans", "PlansPage"),
+    ("territories", "Territories", "desktop.pages.territories", "TerritoriesPage"),
     ("agenda", "Agenda", "desktop.pages.agenda", "AgendaPage"),
     ("dashboard", "Dashboard", "desktop.pages.dashboard", "DashboardPage"),
     ("share", "Share", "desktop.pages.share", "SharePage"),

@@ -453,6 +453,7 @@ def _preload_pages() -> None:
         "ownership",
         "plans",
         "agenda",
+        "territories",
         "dashboard",
         "share",
     ):
@@ -529,29 +530,100 @@ class OverlapView:
     revenue_basis: str
     opportunities: Any  # DataFrame, one row per account, with kind / label / action
     shared: Any  # DataFrame of the shared pairs (the mapping's shared rows)
+    territory: str | None = None  # the territory the figures are limited to
 
 
 @in_worker_process
-def load_overlaps(context: JobContext, partner: str) -> OverlapView:
+def load_overlaps(context: JobContext, partner: str, territory: str | None = None) -> OverlapView:
     from engine import overlaps
 
-    result = overlaps(context.workspace, partner, progress=context.progress, cancel=context.cancel)
+    result = overlaps(
+        context.workspace,
+        partner,
+        territory=territory or None,
+        progress=context.progress,
+        cancel=context.cancel,
+    )
     mapping = result.mapping
     shared = mapping[mapping["status"] == "shared"].reset_index(drop=True)
     return OverlapView(
-        dict(result.counts), result.matrix, result.revenue_basis, result.opportunities, shared
+        dict(result.counts),
+        result.matrix,
+        result.revenue_basis,
+        result.opportunities,
+        shared,
+        result.territory,
     )
 
 
 @in_worker_process
-def load_region(context: JobContext, partner: str, region: str) -> Any:
-    """Every account of one region of the picture (ours only / shared / partner only)."""
-    from engine import build_mapping
+def load_region(
+    context: JobContext, partner: str, region: str, territory: str | None = None
+) -> Any:
+    """Every account of one region of the picture (ours only / shared / partner only), of
+    ``territory`` when one is named."""
+    from engine import build_mapping, in_territory
 
+    ws = context.workspace
     mapping = build_mapping(
-        context.workspace, partner, detail="all", progress=context.progress, cancel=context.cancel
+        ws, partner, detail="all", progress=context.progress, cancel=context.cancel
     )
+    if territory:
+        mapping = in_territory(ws, partner, mapping, territory)
     return mapping[mapping["status"] == region].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- territories
+
+
+@dataclass(frozen=True)
+class TerritoriesView:
+    summary: Any  # DataFrame: engine.TERRITORY_SUMMARY_COLUMNS, the accounts in none last
+    definitions: tuple[Any, ...]  # engine.TerritoryDefinition, in order
+    state_sources: dict[str, str | None]  # "us" / "partner" -> header the states come from
+
+
+def territory_names(context: JobContext, partner: str) -> list[str]:
+    """The partnership's territory names, in order (for the filters of the step pages)."""
+    from engine import territories
+
+    return [t.name for t in territories(context.workspace, partner)]
+
+
+@in_worker_process
+def load_territories(context: JobContext, partner: str) -> TerritoriesView:
+    from engine import state_sources, territories, territory_summary
+
+    ws = context.workspace
+    summary = territory_summary(ws, partner, progress=context.progress, cancel=context.cancel)
+    return TerritoriesView(summary, tuple(territories(ws, partner)), state_sources(ws, partner))
+
+
+def save_territory_fields(
+    context: JobContext, partner: str, fields: dict[str, Any], replacing: str | None
+) -> Any:
+    """Read the editor's fields as a territory (``engine.define_territory``'s keywords) and
+    add it, or put it in the place of ``replacing``; returns it as saved."""
+    from engine import define_territory, save_territory
+
+    definition = define_territory(**fields)
+    return save_territory(context.workspace, partner, definition, replacing=replacing)
+
+
+def save_partner_territory(
+    context: JobContext, partner: str, definition: Any, replacing: str | None
+) -> Any:
+    """Add ``definition`` or put it in the place of ``replacing``; returns it as saved."""
+    from engine import save_territory
+
+    return save_territory(context.workspace, partner, definition, replacing=replacing)
+
+
+def remove_partner_territory(context: JobContext, partner: str, name: str) -> Any:
+    """Remove a territory; returns its definition (to put it back on undo)."""
+    from engine import remove_territory
+
+    return remove_territory(context.workspace, partner, name)
 
 
 # ---------------------------------------------------------------------- step 2: matching
@@ -958,12 +1030,13 @@ def resolve_lead_dispute(context: JobContext, dispute_id: int, resolution: str) 
 # ---------------------------------------------------------------------- step 5: plans
 
 
-def load_plans(context: JobContext, partner: str) -> Any:
-    """The partnership's plans, each with the reason it is stalling ("" when it is not)."""
+def load_plans(context: JobContext, partner: str, territory: str | None = None) -> Any:
+    """The partnership's plans (of ``territory``, when one is named), each with the reason it
+    is stalling ("" when it is not)."""
     from engine import plans, stalled_plans
 
     ws = context.workspace
-    frame = plans(ws, partner)
+    frame = plans(ws, partner, territory=territory or None)
     stalled = stalled_plans(ws, partner)[["plan_id", "reason"]].rename(columns={"plan_id": "id"})
     frame = frame.merge(stalled, on="id", how="left")
     frame["reason"] = frame["reason"].fillna("")
@@ -972,11 +1045,20 @@ def load_plans(context: JobContext, partner: str) -> Any:
 
 
 @in_worker_process
-def build_shortlist(context: JobContext, partner: str, size: int) -> Any:
+def build_shortlist(
+    context: JobContext, partner: str, size: int, territory: str | None = None
+) -> Any:
     from engine import plans, shortlist
 
     ws = context.workspace
-    picks = shortlist(ws, partner, size, progress=context.progress, cancel=context.cancel)
+    picks = shortlist(
+        ws,
+        partner,
+        size,
+        territory=territory or None,
+        progress=context.progress,
+        cancel=context.cancel,
+    )
     existing = plans(ws, partner)[["our_key", "partner_key"]].assign(has_plan=True)
     picks = picks.merge(existing, on=["our_key", "partner_key"], how="left")
     picks["has_plan"] = picks["has_plan"].astype("boolean").fillna(False).astype(bool)
@@ -984,10 +1066,15 @@ def build_shortlist(context: JobContext, partner: str, size: int) -> Any:
 
 
 @in_worker_process
-def create_shortlist_plans(context: JobContext, partner: str, size: int) -> int:
+def create_shortlist_plans(
+    context: JobContext, partner: str, size: int, territory: str | None = None
+) -> int:
     from engine import create_plans_for_shortlist
 
-    return len(create_plans_for_shortlist(context.workspace, partner, size))
+    created = create_plans_for_shortlist(
+        context.workspace, partner, size, territory=territory or None
+    )
+    return len(created)
 
 
 def create_one_plan(

@@ -115,6 +115,9 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
         states["plans"] = ("done", 0, "")
     else:
         states["plans"] = ("not started", 0, "")
+    territories = _count(ws, "SELECT count(*) FROM territory WHERE partner_id = :p", **p)
+    if territories:
+        states["territories"] = ("done", 0, f"{territories} territories")
 
     states["agenda"] = _sync_state(ws, partner_id, today)
     partner = next((x for x in ws.partners() if x.id == partner_id), None)

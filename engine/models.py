@@ -446,6 +446,31 @@ class SyncMeeting(SQLModel, table=True):
     recorded_at: datetime
 
 
+class Territory(SQLModel, table=True):
+    """A slice of a partnership's accounts by place, industry and size, with a rep on each side.
+
+    Empty lists and missing bounds leave that dimension open (see ``engine.territories``).
+    """
+
+    __table_args__ = (UniqueConstraint("partner_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    name: str
+    countries_json: str = "[]"  # ISO 3166-1 alpha-2 codes
+    regions_json: str = "[]"  # region names (engine.geography.REGIONS)
+    states_json: str = "[]"  # ISO 3166-2 codes, or folded text for other states
+    industries_json: str = "[]"  # as the user wrote them; compared folded
+    revenue_min: float | None = None  # annual revenue: min <= value < max
+    revenue_max: float | None = None
+    employees_min: float | None = None  # employees: min <= value < max
+    employees_max: float | None = None
+    our_rep: str = ""
+    partner_rep: str = ""
+    created_at: datetime
+    updated_at: datetime
+
+
 SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     1: [Company, Partner, Snapshot, RejectedRow, MappingProfile],
     2: [DomainAlias, Match, MatchDecision],
@@ -465,6 +490,6 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     4: [SharePolicy, EgressRecord, PsiExchange, PlanSync, PlanFileImport, PlanConflict],
     # Version 5 moved accounts from a row table into AccountBlock (engine.workspace migrates).
     5: [AccountBlock],
-    6: [SyncSchedule, SyncMeeting],
+    6: [SyncSchedule, SyncMeeting, Territory],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)

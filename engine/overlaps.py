@@ -740,18 +740,23 @@ class Overlaps:
     revenue_basis: str
     opportunities: pd.DataFrame
     mapping: pd.DataFrame = field(repr=False)
+    territory: str | None = None  # the territory the accounts were limited to, if any
 
     def cell(self, our_stage: str, partner_stage: str) -> pd.DataFrame:
         return cell_accounts(self.mapping, our_stage, partner_stage)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"counts", "matrix", "revenue_basis", "opportunities"}`` (counts only)."""
-        return {
+        """JSON-ready: ``{"counts", "matrix", "revenue_basis", "opportunities"}`` (counts only),
+        and ``"territory"`` when the accounts were limited to one."""
+        out: dict[str, Any] = {
             "counts": dict(self.counts),
             "matrix": matrix_dict(self.matrix),
             "revenue_basis": self.revenue_basis,
             "opportunities": opportunity_counts(self.opportunities),
         }
+        if self.territory is not None:
+            out["territory"] = self.territory
+        return out
 
 
 def opportunity_counts(opps: pd.DataFrame) -> dict[str, int]:
@@ -763,14 +768,18 @@ def overlaps(
     ws: Workspace,
     partner: str | Partner,
     *,
+    territory: str | None = None,
     mapping: pd.DataFrame | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> Overlaps:
-    """Step 3 for one partnership. Pass ``mapping`` to reuse one already built."""
+    """Step 3 for one partnership. Pass ``mapping`` to reuse one already built; ``territory``
+    (a name, see ``engine.territories``) limits every figure to the accounts in it."""
     record = resolve_partner(ws, partner)
     if mapping is None:
         mapping = build_mapping(ws, record, progress=progress, cancel=cancel)
+    if territory is not None:
+        mapping, territory = limit_to_territory(ws, record, mapping, territory)
     return Overlaps(
         partner=record.name,
         counts=overlap_counts(mapping),
@@ -778,7 +787,19 @@ def overlaps(
         revenue_basis=revenue_basis_text(mapping),
         opportunities=named_opportunities(mapping, greenfield=_greenfield(ws, record, mapping)),
         mapping=mapping,
+        territory=territory,
     )
+
+
+def limit_to_territory(
+    ws: Workspace, record: Partner, mapping: pd.DataFrame, name: str
+) -> tuple[pd.DataFrame, str]:
+    """The rows of ``mapping`` in the territory ``name``, and the territory's own spelling."""
+    # Imported here: territories reads mappings built by this module.
+    from engine.territories import in_territory
+    from engine.territories import territory as find_territory
+
+    return in_territory(ws, record, mapping, name), find_territory(ws, record, name).name
 
 
 # Text fields the opportunity lists do not show: not read for the greenfield list.
@@ -804,9 +825,11 @@ def _greenfield(ws: Workspace, record: Partner, mapping: pd.DataFrame) -> pd.Dat
 
 def overlap_summary(result: Overlaps, *, us: str | None = None) -> dict[str, Any]:
     """Counts only, no account names or revenue: safe to share with the partner."""
+    territory = {"territory": result.territory} if result.territory is not None else {}
     return {
         "us": us,
         "partner": result.partner,
+        **territory,
         "counts": dict(result.counts),
         "matrix": {
             o: {p: cell["accounts"] for p, cell in row.items()}

@@ -30,7 +30,13 @@ from sqlmodel import select
 
 from engine.errors import OverlapError
 from engine.models import Partner, Plan, PlanMetric, PlanRole, PlanStep
-from engine.overlaps import STAGES, build_mapping, resolve_partner, shared_rows
+from engine.overlaps import (
+    STAGES,
+    build_mapping,
+    limit_to_territory,
+    resolve_partner,
+    shared_rows,
+)
 from engine.workspace import US, Progress, Workspace, now
 
 PARTIES = (US, "partner")
@@ -167,11 +173,13 @@ def shortlist(
     partner: str | Partner,
     size: int = SHORTLIST_DEFAULT,
     *,
+    territory: str | None = None,
     mapping: pd.DataFrame | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> pd.DataFrame:
-    """The pilot shortlist of a partnership, with the current lead of each pick.
+    """The pilot shortlist of a partnership, with the current lead of each pick; picked among
+    the accounts of ``territory`` when one is named.
 
     Fewer shared accounts than ``size``: all of them, ranked.
     """
@@ -179,6 +187,8 @@ def shortlist(
     record = resolve_partner(ws, partner)
     if mapping is None:
         mapping = build_mapping(ws, record, progress=progress, cancel=cancel)
+    if territory is not None:
+        mapping = limit_to_territory(ws, record, mapping, territory)[0]
     picks = rank_shortlist(mapping, size)
     picks.insert(4, "lead", _leads_of(ws, int(record.id), picks))  # type: ignore[arg-type]
     return picks
@@ -334,11 +344,13 @@ def create_plans_for_shortlist(
     partner: str | Partner,
     size: int = SHORTLIST_DEFAULT,
     *,
+    territory: str | None = None,
     mapping: pd.DataFrame | None = None,
 ) -> list[Plan]:
-    """Draft plans for the whole shortlist in one step (accounts with a plan are skipped)."""
+    """Draft plans for the whole shortlist (of ``territory``, when one is named) in one step;
+    accounts with a plan are skipped."""
     record = resolve_partner(ws, partner)
-    picks = shortlist(ws, record, size, mapping=mapping)
+    picks = shortlist(ws, record, size, territory=territory, mapping=mapping)
     with ws.session() as session:
         have = {
             (p.our_key, p.partner_key)
@@ -371,10 +383,14 @@ def create_plans_for_shortlist(
     return created
 
 
-def plans(ws: Workspace, partner: str | Partner) -> pd.DataFrame:
-    """The partnership's plans: id, account, lead, status, objective, open steps, next due."""
+def plans(ws: Workspace, partner: str | Partner, *, territory: str | None = None) -> pd.DataFrame:
+    """The partnership's plans: id, account, lead, status, objective, open steps, next due.
+
+    With ``territory``, the plans of the shared accounts in that territory only (a plan whose
+    account is no longer shared is in no territory).
+    """
     record = resolve_partner(ws, partner)
-    return ws.read_frame(
+    frame = ws.read_frame(
         "SELECT p.id, p.account_name, p.lead, p.status, p.objective, "
         "(SELECT count(*) FROM planstep s WHERE s.plan_id = p.id AND NOT s.done) AS open_steps, "
         "(SELECT min(s.due_date) FROM planstep s WHERE s.plan_id = p.id AND NOT s.done) "
@@ -382,6 +398,12 @@ def plans(ws: Workspace, partner: str | Partner) -> pd.DataFrame:
         "FROM plan p WHERE p.partner_id = :p ORDER BY p.id",
         {"p": record.id},
     )
+    if territory is None:
+        return frame
+    inside = shared_rows(limit_to_territory(ws, record, build_mapping(ws, record), territory)[0])
+    pairs = pd.MultiIndex.from_arrays([inside["our_key"], inside["partner_key"]])
+    keep = pd.MultiIndex.from_arrays([frame["our_key"], frame["partner_key"]]).isin(pairs)
+    return frame[keep].reset_index(drop=True)
 
 
 def _get(session: Any, table: type, item_id: int, what: str) -> Any:

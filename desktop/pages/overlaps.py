@@ -23,6 +23,7 @@ from desktop.models.frame import Column, FrameModel, mask_contains
 from desktop.pages.base import Page, note
 from desktop.widgets.charts import Cell, Heatmap, OverlapPicture
 from desktop.widgets.table import DataTable
+from desktop.widgets.territory_filter import TerritoryFilter
 
 STAGES = ("prospect", "customer", "churned", "other")
 OPPORTUNITIES = (
@@ -80,6 +81,9 @@ class OverlapsPage(Page):
         self._list_title = ""
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.territory_filter = TerritoryFilter(self.body)  # shown once territories exist
+        self.territory_filter.territory_changed.connect(self._on_territory_changed)
+        layout.addWidget(self.territory_filter, 0, Qt.AlignmentFlag.AlignRight)
         splitter = QSplitter(Qt.Orientation.Vertical, self.body)
         splitter.setChildrenCollapsible(False)
         top = QWidget(splitter)
@@ -148,9 +152,40 @@ class OverlapsPage(Page):
     # ------------------------------------------------------------------ data
 
     def reload(self) -> None:
+        from desktop.operations import territory_names
+
+        self.load_for_partner("Reading territories", territory_names, self._on_territory_names)
+
+    def _on_territory_names(self, names: list[str]) -> None:
+        if self.territory_filter.set_names(names):
+            self._list_frame = None
+        self._load()
+
+    def _load(self) -> None:
         from desktop.operations import load_overlaps
 
-        self.load_for_partner("Finding the overlaps", load_overlaps, self._on_loaded)
+        if self.partner is None:
+            return
+        self.ops.run(
+            "Finding the overlaps",
+            partial(
+                load_overlaps,
+                partner=self.partner.name,
+                territory=self.territory_filter.current(),
+            ),
+            on_success=self._on_loaded,
+            on_failure=self.show_error,
+        )
+
+    @Slot(str)
+    def _on_territory_changed(self, _name: str) -> None:
+        self._list_frame = None
+        self._load()
+
+    def _in_territory(self) -> str:
+        """' in NAME' when the figures are limited to the territory NAME, else nothing."""
+        territory = self.view.territory if self.view is not None else None
+        return f" in {territory}" if territory else ""
 
     def _on_loaded(self, view: Any) -> None:
         self.view = view
@@ -182,12 +217,15 @@ class OverlapsPage(Page):
         self.basis_label.setAccessibleDescription(view.revenue_basis)
         shared = counts.get("shared", 0)
         self.footer_note.setText(
-            f"{shared:,} shared accounts. Agree the rules of engagement before conflicts arise."
+            f"{shared:,} shared accounts{self._in_territory()}. Agree the rules of engagement "
+            "before conflicts arise."
             if shared
+            else f"No shared accounts{self._in_territory()}."
+            if view.territory
             else "No shared accounts yet: import both lists and run the matching first."
         )
         if self._list_frame is None:
-            self._show_list(view.shared, f"All {shared:,} shared accounts")
+            self._show_list(view.shared, f"All {shared:,} shared accounts{self._in_territory()}")
 
     def _show_list(self, frame: Any, title: str) -> None:
         self._list_frame = frame
@@ -221,18 +259,26 @@ class OverlapsPage(Page):
         if self.partner is None:
             return
         if region == "shared" and self.view is not None:
-            self._show_list(self.view.shared, f"All {len(self.view.shared):,} shared accounts")
+            self._show_list(
+                self.view.shared,
+                f"All {len(self.view.shared):,} shared accounts{self._in_territory()}",
+            )
             return
         self.ops.run(
             "Listing accounts",
-            partial(load_region, partner=self.partner.name, region=region),
+            partial(
+                load_region,
+                partner=self.partner.name,
+                region=region,
+                territory=self.view.territory if self.view is not None else None,
+            ),
             on_success=partial(self._on_region_loaded, region),
             on_failure=self.show_error,
         )
 
     def _on_region_loaded(self, region: str, frame: Any) -> None:
         who = self.us_name if region == "ours_only" else self.partner_name
-        self._show_list(frame, f"{who} only: {len(frame):,} accounts")
+        self._show_list(frame, f"{who} only: {len(frame):,} accounts{self._in_territory()}")
 
     def _on_opportunity_clicked(self, kind: str) -> None:
         if self.view is None:
@@ -287,6 +333,6 @@ class OverlapsPage(Page):
         self.footer_note.setText(f"Exported to {path}")
 
     def data_changed(self, what: str) -> None:
-        if what in ("matches", "accounts", "workspace"):
+        if what in ("matches", "accounts", "workspace", "territories"):
             self._list_frame = None
         super().data_changed(what)

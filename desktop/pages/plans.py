@@ -30,6 +30,7 @@ from desktop import dialogs
 from desktop.models.frame import Column, FrameModel
 from desktop.pages.base import Page, note, section
 from desktop.widgets.table import DataTable
+from desktop.widgets.territory_filter import TerritoryFilter
 
 PLAN_STATUSES = ("draft", "active", "won", "lost", "paused")
 STALLED = QBrush(QColor("#fde8e4"))
@@ -119,6 +120,10 @@ class PlansPage(Page):
         layout.setContentsMargins(0, 0, 0, 0)
         self.tabs = QTabWidget(self.body)
         self.tabs.setAccessibleName("Shortlist and plans")
+        # In the tab bar's corner: it limits both tabs, and takes no height of its own.
+        self.territory_filter = TerritoryFilter(self.tabs)
+        self.territory_filter.territory_changed.connect(self._on_territory_changed)
+        self.tabs.setCornerWidget(self.territory_filter, Qt.Corner.TopRightCorner)
         layout.addWidget(self.tabs)
         self._build_shortlist_tab()
         self._build_plans_tab()
@@ -357,12 +362,48 @@ class PlansPage(Page):
     # ------------------------------------------------------------------ loading
 
     def reload(self) -> None:
+        from desktop.operations import territory_names
+
+        self.load_for_partner("Reading territories", territory_names, self._on_territory_names)
+
+    def _on_territory_names(self, names: list[str]) -> None:
+        if self.territory_filter.set_names(names):
+            self._forget_shortlist()
+        self._load_plans()
+
+    def _load_plans(self) -> None:
         from desktop.operations import load_plans
 
-        self.load_for_partner("Reading plans", load_plans, self._on_plans)
+        if self.partner is None:
+            return
+        self.ops.run(
+            "Reading plans",
+            partial(
+                load_plans, partner=self.partner.name, territory=self.territory_filter.current()
+            ),
+            on_success=self._on_plans,
+            on_failure=self.show_error,
+        )
+
+    @Slot(str)
+    def _on_territory_changed(self, _name: str) -> None:
+        self._forget_shortlist()
+        self._load_plans()
+
+    def _forget_shortlist(self) -> None:
+        """The shortlist shown was picked for another territory: clear it."""
+        self.shortlist_model.set_frame(None)
+        self.plan_all_button.setEnabled(False)
+        self.plan_one_button.setEnabled(False)
+        territory = self.territory_filter.current()
+        self.shortlist_note.setText(
+            f"Build the shortlist to see the accounts of {territory} to start with."
+            if territory
+            else "Build the shortlist to see the accounts to start with."
+        )
 
     def data_changed(self, what: str) -> None:
-        if what in ("plans", "ownership", "matches", "decisions"):
+        if what in ("plans", "ownership", "matches", "decisions", "territories"):
             super().data_changed(what)
 
     def _on_plans(self, frame: Any) -> None:
@@ -377,8 +418,13 @@ class PlansPage(Page):
                 "stalling</b> — highlighted, with the reason beside the account.</span>"
             )
         else:
+            territory = self.territory_filter.current()
             self.stalled_label.setText(
-                f"{len(frame)} plans, none stalling." if len(frame) else "No plans yet."
+                f"{len(frame)} plans, none stalling."
+                if len(frame)
+                else f"No plans in {territory}."
+                if territory
+                else "No plans yet."
             )
         self.footer_note.setText(
             "Keep every plan moving: a named owner on each side and a dated next step."
@@ -402,7 +448,12 @@ class PlansPage(Page):
             return
         self.ops.run(
             "Ranking the shared accounts",
-            partial(build_shortlist, partner=self.partner.name, size=self.size_spin.value()),
+            partial(
+                build_shortlist,
+                partner=self.partner.name,
+                size=self.size_spin.value(),
+                territory=self.territory_filter.current(),
+            ),
             on_success=self._on_shortlist,
             on_failure=self.show_error,
         )
@@ -413,11 +464,13 @@ class PlansPage(Page):
         self.plan_all_button.setEnabled(has)
         self.plan_one_button.setEnabled(has)
         planned = int(frame["has_plan"].sum()) if has else 0
+        territory = self.territory_filter.current()
+        where = f" in {territory}" if territory else ""
         self.shortlist_note.setText(
-            f"{len(frame)} accounts picked, {planned} already with a plan. Start with these, prove "
-            "value, then widen."
+            f"{len(frame)} accounts picked{where}, {planned} already with a plan. Start with "
+            "these, prove value, then widen."
             if has
-            else "No shared accounts to pick from yet."
+            else f"No shared accounts{where} to pick from yet."
         )
 
     @Slot()
@@ -428,7 +481,12 @@ class PlansPage(Page):
             return
         self.ops.run(
             "Creating plans",
-            partial(create_shortlist_plans, partner=self.partner.name, size=self.size_spin.value()),
+            partial(
+                create_shortlist_plans,
+                partner=self.partner.name,
+                size=self.size_spin.value(),
+                territory=self.territory_filter.current(),
+            ),
             on_success=self._on_plans_created,
             on_failure=self.show_error,
             changes=("plans",),

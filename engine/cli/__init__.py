@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "engine.cli.overlaps",
     "engine.cli.ownership",
     "engine.cli.plans",
+    "engine.cli.territories",
     "engine.cli.tracking",
     "engine.cli.sync",
     "engine.cli.sharing",

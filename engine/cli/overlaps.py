@@ -15,6 +15,7 @@ from engine import (
     overlap_summary,
     overlaps,
     parse_cell,
+    territory_summary,
 )
 from engine.cli.output import add_format_option, emit_frame, emit_json
 
@@ -25,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("workspace", metavar="WS")
     parser.add_argument("--partner", required=True, metavar="P")
+    parser.add_argument("--territory", metavar="NAME", help="only the accounts of this territory")
     view = parser.add_mutually_exclusive_group()
     view.add_argument(
         "--cell", metavar="OURSTAGE:PARTNERSTAGE", help="list the shared accounts of one cell"
@@ -37,13 +39,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="list the named opportunities (all, or one kind)",
     )
     view.add_argument("--summary", action="store_true", help="counts only, no names: safe to share")
+    view.add_argument(
+        "--territories",
+        action="store_true",
+        help="per territory: its reps and accounts ours only / shared / partner only",
+    )
     add_format_option(parser)
     parser.set_defaults(run=_overlaps)
 
 
 def _overlaps(args: argparse.Namespace) -> int:
+    if args.territories:
+        if args.territory:
+            raise OverlapError("--territories lists every territory; leave out --territory")
+        with Workspace.open(args.workspace) as ws:
+            summary = territory_summary(ws, args.partner)
+        if args.format == "json":
+            emit_json(summary.to_dict(orient="records"))
+        else:
+            emit_frame(summary, args.format)
+        return 0
     with Workspace.open(args.workspace) as ws:
-        result = overlaps(ws, args.partner)
+        result = overlaps(ws, args.partner, territory=args.territory)
         us = ws.company().name
     if args.cell:
         frame = result.cell(*parse_cell(args.cell))
@@ -72,6 +89,8 @@ def _print_table(result: object) -> None:
     counts = result.counts  # type: ignore[attr-defined]
     matrix: pd.DataFrame = result.matrix  # type: ignore[attr-defined]
     out = sys.stdout
+    if result.territory is not None:  # type: ignore[attr-defined]
+        out.write(f"Territory: {result.territory}\n")  # type: ignore[attr-defined]
     out.write(
         f"ours only {counts['ours_only']:,} · shared {counts['shared']:,} · "
         f"partner only {counts['partner_only']:,}\n\n"

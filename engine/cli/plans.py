@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     short.add_argument(
         "--size", type=int, default=SHORTLIST_DEFAULT, metavar="N", help="20 to 50 (default 30)"
     )
+    short.add_argument("--territory", metavar="NAME", help="pick among this territory's accounts")
     add_format_option(short)
     short.set_defaults(run=_shortlist)
 
@@ -56,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which.add_argument("--account", metavar="REF", help="a CRM id of either side, a key or a name")
     which.add_argument("--shortlist", action="store_true", help="draft plans for the shortlist")
     create.add_argument("--size", type=int, default=SHORTLIST_DEFAULT, metavar="N")
+    create.add_argument(
+        "--territory", metavar="NAME", help="with --shortlist: the shortlist of this territory"
+    )
     create.add_argument("--objective", default="", metavar="TEXT")
     create.add_argument("--lead", choices=["us", "partner"])
     create.add_argument("--notes", default="", metavar="TEXT")
@@ -63,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     listing = actions.add_parser("list", help="the partnership's plans")
     _partner_args(listing)
+    listing.add_argument("--territory", metavar="NAME", help="only this territory's plans")
     add_format_option(listing)
     listing.set_defaults(run=_list)
 
@@ -128,7 +133,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _shortlist(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        picks = shortlist(ws, args.partner, args.size)
+        picks = shortlist(ws, args.partner, args.size, territory=args.territory)
     columns = ["rank", "name", "score", "lead", "reason"]
     emit_frame(picks if args.format != "table" else picks[columns], args.format)
     return 0
@@ -137,7 +142,9 @@ def _shortlist(args: argparse.Namespace) -> int:
 def _create(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         if args.shortlist:
-            created = create_plans_for_shortlist(ws, args.partner, args.size)
+            created = create_plans_for_shortlist(
+                ws, args.partner, args.size, territory=args.territory
+            )
             print(f"{len(created)} draft plans created for the shortlist")
             return 0
         row = find_shared(build_mapping(ws, args.partner), args.account)
@@ -156,7 +163,7 @@ def _create(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        frame = plans(ws, args.partner)
+        frame = plans(ws, args.partner, territory=args.territory)
     if args.format == "table":
         frame = frame.drop(columns=["our_key", "partner_key"])
     emit_frame(frame, args.format)

@@ -30,12 +30,13 @@ def test_demo_opens_with_every_step_and_state(qtbot, demo) -> None:
         demo.sidebar.item(r).data(Qt.ItemDataRole.UserRole + 11)
         for r in range(demo.sidebar.count())
     ]
-    assert [k for k in keys if k][:7] == [
+    assert [k for k in keys if k][:8] == [
         "import",
         "match",
         "overlaps",
         "ownership",
         "plans",
+        "territories",
         "agenda",
         "dashboard",
     ]
