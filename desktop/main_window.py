@@ -51,6 +51,7 @@ STEPS: list[tuple[str, str, str, str]] = [
     ("plans", "5  Plans", "desktop.pages.plans", "PlansPage"),
     ("territories", "Territories", "desktop.pages.territories", "TerritoriesPage"),
     ("agenda", "Agenda", "desktop.pages.agenda", "AgendaPage"),
+    ("registrations", "Registrations", "desktop.pages.registrations", "RegistrationsPage"),
     ("dashboard", "Dashboard", "desktop.pages.dashboard", "DashboardPage"),
     ("share", "Share", "desktop.pages.share", "SharePage"),
 ]
@@ -217,7 +218,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setAccessibleName("Steps")
         self.sidebar.setItemDelegate(StepDelegate(self.sidebar))
-        self.sidebar.setMinimumWidth(170)
+        self.sidebar.setMinimumWidth(190)
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setMaximumWidth(240)

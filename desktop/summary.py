@@ -121,6 +121,8 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
 
     states["agenda"] = _sync_state(ws, partner_id, today)
     partner = next((x for x in ws.partners() if x.id == partner_id), None)
+    if partner is not None:
+        states["registrations"] = _registrations_state(ws, partner)
     refresh_text = ""
     if partner is not None:
         from engine import next_refresh_due
@@ -139,3 +141,15 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
         else "Import our accounts to start"
     )
     return Summary(states, text, our_count, their_count, shared, review)
+
+
+def _registrations_state(ws: Any, partner: Any) -> tuple[str, int, str]:
+    """Attention while two registrations of one account are protected at once."""
+    from engine import registration_conflicts
+
+    if not _count(ws, "SELECT count(*) FROM registration WHERE partner_id = :p", p=partner.id):
+        return ("not started", 0, "")
+    conflicts = len(registration_conflicts(ws, partner))
+    if conflicts:
+        return ("attention", conflicts, f"{conflicts} registration conflicts")
+    return ("done", 0, "")

@@ -73,6 +73,7 @@ def build_demo(
             match_partner(ws, PARTNER, progress=part(0.6, 0.9), cancel=cancel)
             assign(ws, PARTNER, progress=part(0.9, 0.95), cancel=cancel)
             _add_tracking(ws)
+            _add_registrations(ws)
         os.replace(building, target)
     except BaseException:
         _remove(building)
@@ -125,6 +126,48 @@ def _add_tracking(ws: Workspace) -> None:
         if weeks_ago != 3:
             log_engagement(ws, PARTNER, "sync_attended", day, "pipeline review")
         log_engagement(ws, PARTNER, "crm_update", day + timedelta(days=1))
+
+
+def _add_registrations(ws: Workspace) -> None:
+    """Deal registrations of both sides, dated relative to today: approved and pending ones,
+    one about to expire, one expired, one rejected, one won, and one conflict to settle."""
+    from datetime import date, timedelta
+
+    from engine.overlaps import build_mapping
+    from engine.registrations import add_registration
+
+    shared = build_mapping(ws, PARTNER)
+    names = shared[shared["status"] == "shared"].sort_values("name")["our_key"].tolist()
+    today = date.today()
+    plan = [
+        # (account, side, opportunity, amount, product, days ago, status, reason)
+        (0, "partner", "Data platform rollout", 120_000, "Analytics", 40, "approved", None),
+        (1, "partner", "Security review", 65_000, "Security", 86, "approved", None),
+        (2, "us", "Regional expansion", 90_000, "Platform", 20, "approved", None),
+        (3, "partner", "Reporting add-on", 30_000, "Analytics", 6, "submitted", None),
+        (4, "partner", "Migration project", 45_000, "Platform", 130, "approved", None),
+        (5, "us", "Renewal and upsell", 75_000, "Platform", 60, "won", None),
+        (6, "partner", "Pilot for two teams", 25_000, "Analytics", 30, "rejected",
+         "We have worked this account since last year"),
+        (0, "us", "Analytics for finance", 55_000, "Analytics", 12, "submitted", None),
+    ]  # fmt: skip
+    for at, side, opportunity, amount, product, days, status, reason in plan:
+        if at >= len(names):
+            continue
+        add_registration(
+            ws,
+            PARTNER,
+            names[at],
+            side=side,
+            opportunity=opportunity,
+            amount=amount,
+            product=product,
+            expected_close=today + timedelta(days=90 - days % 30),
+            registered_on=today - timedelta(days=days),
+            status=status,
+            reason=reason,
+            today=today,
+        )
 
 
 def _remove(path: Path) -> None:

@@ -471,6 +471,46 @@ class Territory(SQLModel, table=True):
     updated_at: datetime
 
 
+class Registration(SQLModel, table=True):
+    """A deal registration: one side claims an opportunity on a shared account for a while.
+
+    ``status`` is what was decided (submitted / approved / rejected / expired / won / lost);
+    expiry by date is derived when read (``engine.registrations``), never written by a job.
+    """
+
+    __table_args__ = (Index("ix_registration_partner_account", "partner_id", "our_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    side: str  # us / partner: who registered the deal
+    our_key: str
+    partner_key: str
+    account_name: str
+    opportunity: str
+    amount: float | None = None
+    product: str = ""
+    expected_close: str | None = None  # ISO date
+    registered_on: str  # ISO date
+    protection_days: int  # the partnership's period when it was registered, or the file's
+    status: str = "submitted"
+    decision_reason: str | None = None
+    decided_on: str | None = None  # ISO date
+    decided_by: str | None = None
+    external_id: str | None = None  # the registration's id in the PRM or CRM it came from
+    source: str = "manual"  # manual, or the file it was imported from
+    created_at: datetime
+
+
+class RegistrationSetting(SQLModel, table=True):
+    """A partnership's deal registration settings: how long a registration is protected."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE", unique=True)
+    protection_days: int = 90
+    updated_at: datetime
+    updated_by: str | None = None
+
+
 SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     1: [Company, Partner, Snapshot, RejectedRow, MappingProfile],
     2: [DomainAlias, Match, MatchDecision],
@@ -490,6 +530,6 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     4: [SharePolicy, EgressRecord, PsiExchange, PlanSync, PlanFileImport, PlanConflict],
     # Version 5 moved accounts from a row table into AccountBlock (engine.workspace migrates).
     5: [AccountBlock],
-    6: [SyncSchedule, SyncMeeting, Territory],
+    6: [SyncSchedule, SyncMeeting, Territory, Registration, RegistrationSetting],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)

@@ -9,7 +9,10 @@ prospect (rule 1, stronger relationship)"). The criteria, in their default order
    beats other; at equal stage, an open deal (a deal size) beats none, then a named owner
    beats none.
 2. ``first_touch`` — who introduced the account first: the earlier first-touch date, when both
-   sides recorded one.
+   sides recorded one. An approved deal registration (still protected, or won) counts as its
+   side's touch on the day it was registered (``engine.registrations``): the earlier of that
+   day and the CRM's first touch is the side's date, and the rationale says when a
+   registration decided.
 3. ``deal_stage`` — the more advanced deal: an open deal with a close date beats an open deal
    without one, which beats no open deal; between two dated deals the sooner close wins.
 4. ``product_fit`` — product fit / most immediate need: the partnership lists the industries or
@@ -26,7 +29,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -37,6 +40,7 @@ from sqlmodel import col, select
 from engine.errors import Cancelled, OverlapError
 from engine.models import Assignment, Dispute, OwnershipOverride, Partner, RuleSet
 from engine.overlaps import build_mapping, resolve_partner, shared_rows
+from engine.registrations import registration_touches
 from engine.workspace import US, Progress, Workspace, now
 
 PARTNER = "partner"
@@ -49,7 +53,8 @@ CRITERIA: dict[str, tuple[str, str]] = {
     ),
     "first_touch": (
         "introduced first",
-        "The side that first touched the account earlier (both dates recorded).",
+        "The side that first touched the account earlier (both dates recorded); an approved "
+        "deal registration counts as a touch on the day it was registered.",
     ),
     "deal_stage": (
         "more advanced deal",
@@ -383,9 +388,51 @@ def _relationship(shared: pd.DataFrame) -> _Vote:
     return _Vote(vote, why)
 
 
-def _first_touch(shared: pd.DataFrame) -> _Vote:
+def _registered_dates(
+    shared: pd.DataFrame, registered: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each shared row's earliest counting registration date per side (NaT for none).
+
+    ``registered`` is small (one row per registered account): the shared rows are found by a
+    hash look-up of their keys, not a merge of the whole mapping.
+    """
+    n = len(shared)
+    ours = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    theirs = ours.copy()
+    rows = np.flatnonzero(shared["our_key"].isin(registered["our_key"]).to_numpy(dtype=bool))
+    if not rows.size:
+        return ours, theirs
+    dates = {
+        (o, p): (u, t)
+        for o, p, u, t in zip(
+            registered["our_key"],
+            registered["partner_key"],
+            registered[US].to_numpy(dtype="datetime64[ns]"),
+            registered[PARTNER].to_numpy(dtype="datetime64[ns]"),
+            strict=True,
+        )
+    }
+    our_keys = shared["our_key"].to_numpy(dtype=object)[rows]
+    partner_keys = shared["partner_key"].to_numpy(dtype=object)[rows]
+    for row, our_key, partner_key in zip(rows, our_keys, partner_keys, strict=True):
+        found = dates.get((our_key, partner_key))
+        if found is not None:
+            ours[row], theirs[row] = found
+    return ours, theirs
+
+
+def _first_touch(shared: pd.DataFrame, registered: pd.DataFrame | None = None) -> _Vote:
     ours = pd.to_datetime(shared["our_first_touch"]).to_numpy(dtype="datetime64[ns]")
     theirs = pd.to_datetime(shared["partner_first_touch"]).to_numpy(dtype="datetime64[ns]")
+    # A registration counts when it is earlier than the CRM's first touch, or the only date.
+    ours_by_reg = np.zeros(len(shared), dtype=bool)
+    theirs_by_reg = np.zeros(len(shared), dtype=bool)
+    if registered is not None and len(registered):
+        our_reg, their_reg = _registered_dates(shared, registered)
+        ours_by_reg = ~np.isnat(our_reg) & (np.isnat(ours) | (our_reg < ours))
+        theirs_by_reg = ~np.isnat(their_reg) & (np.isnat(theirs) | (their_reg < theirs))
+        ours = np.where(ours_by_reg, our_reg, ours)
+        theirs = np.where(theirs_by_reg, their_reg, theirs)
     known = ~np.isnat(ours) & ~np.isnat(theirs)
     vote = np.zeros(len(shared), dtype=int)
     vote[known & (ours < theirs)] = 1
@@ -396,15 +443,26 @@ def _first_touch(shared: pd.DataFrame) -> _Vote:
         name = _s(shared["name"].to_numpy(dtype=object)[rows])
         lead_date = _dates_text(np.where(lead_us, ours[rows], theirs[rows]))
         other_date = _dates_text(np.where(lead_us, theirs[rows], ours[rows]))
+        lead_reg = np.where(lead_us, ours_by_reg[rows], theirs_by_reg[rows])
+        other_reg = np.where(lead_us, theirs_by_reg[rows], ours_by_reg[rows])
+        # "we registered a deal for Initech on ..., the partner first touched it on ...".
+        lead_verb = _s(np.where(lead_reg, " registered a deal for ", " first touched "))
+        other_verb = _s(
+            np.where(
+                other_reg,
+                " registered one on ",
+                np.where(lead_reg, " first touched it on ", " on "),
+            )
+        )
         return (
             _s(words["lead_name"])
-            + " first touched "
+            + lead_verb
             + name
             + " on "
             + lead_date
             + ", "
             + _s(words["other_name"])
-            + " on "
+            + other_verb
             + other_date
         )
 
@@ -501,11 +559,15 @@ def _tie_breaker(shared: pd.DataFrame, side: str) -> _Vote:
     return _Vote(vote, why)
 
 
-def decide_leads(shared: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def decide_leads(
+    shared: pd.DataFrame, rules: Rules, *, registered: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The lead of every shared row of a mapping under ``rules``; pure and vectorized.
 
-    Returns ``lead`` (us / partner), ``criterion``, ``rule`` (its number among the enabled
-    criteria) and ``rationale``, aligned with ``shared``'s index.
+    ``registered`` (``engine.registrations.registration_touches``) gives each side's earliest
+    counting deal registration per account, for "introduced first". Returns ``lead``
+    (us / partner), ``criterion``, ``rule`` (its number among the enabled criteria) and
+    ``rationale``, aligned with ``shared``'s index.
     """
     shared = shared.reset_index(drop=True) if len(shared) else shared
     n = len(shared)
@@ -520,7 +582,7 @@ def decide_leads(shared: pd.DataFrame, rules: Rules) -> pd.DataFrame:
         if name == "relationship":
             verdict = _relationship(shared)
         elif name == "first_touch":
-            verdict = _first_touch(shared)
+            verdict = _first_touch(shared, registered)
         elif name == "deal_stage":
             verdict = _deal_stage(shared)
         elif name == "product_fit":
@@ -569,10 +631,13 @@ def assign(
     by: str | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    today: date | None = None,
 ) -> pd.DataFrame:
     """Decide and store the lead of every shared account; returns ``ownership()``'s frame.
 
     The first assignment saves the default rules as version 1. Overrides are kept and win.
+    Deal registrations count for "introduced first" as they stand on ``today`` (default:
+    today), see ``engine.registrations``.
     """
     record = resolve_partner(ws, partner)
     current = rules(ws, record)
@@ -588,7 +653,10 @@ def assign(
     shared = _shared(mapping)
     if progress is not None:
         progress(0.5, "Applying the rules")
-    decided = decide_leads(shared, current)
+    touches = None
+    if "first_touch" in current.active():
+        touches = registration_touches(ws, record, today=today)
+    decided = decide_leads(shared, current, registered=touches)
     if cancel is not None and cancel():
         raise Cancelled()
     stamp = now()

@@ -686,7 +686,36 @@ def _step_items(
 def _registration_items(ws: Workspace, record: Partner, *, today: date) -> list[AgendaItem]:
     """The partnership's deal registrations that expire within ``REGISTRATION_DAYS`` days or
     are in conflict with another registration, one item each (account, what is wrong)."""
-    return []
+    from engine.registrations import registrations_for_agenda
+
+    found = registrations_for_agenda(ws, record, today=today, within_days=REGISTRATION_DAYS)
+    us = ws.company().name
+    items = []
+    for r in found["expiring"]:
+        left = "today" if r.days_left == 0 else f"in {r.days_left} day{'s' * (r.days_left != 1)}"
+        items.append(
+            AgendaItem(
+                title=r.account_name,
+                detail=f"{_party(r.side, us, record.name)}'s registration '{r.opportunity}' "
+                f"({r.status}) stops being protected {left}, after {r.protected_until}",
+                account=r.account_name,
+                owner=_party(r.side, us, record.name),
+                due=r.protected_until,
+            )
+        )
+    for c in found["conflicts"]:
+        first, second = c.first, c.second
+        items.append(
+            AgendaItem(
+                title=c.account_name,
+                detail=f"in conflict: {_party(first.side, us, record.name)} registered "
+                f"'{first.opportunity}' on {first.registered_on} and "
+                f"{_party(second.side, us, record.name)} '{second.opportunity}' on "
+                f"{second.registered_on}; both protected {c.overlap_from} to {c.overlap_until}",
+                account=c.account_name,
+            )
+        )
+    return items
 
 
 def sync_agenda(

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "engine.cli.ownership",
     "engine.cli.plans",
     "engine.cli.territories",
+    "engine.cli.registrations",
     "engine.cli.tracking",
     "engine.cli.sync",
     "engine.cli.sharing",

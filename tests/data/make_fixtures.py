@@ -554,6 +554,67 @@ def hostile() -> None:
     )
 
 
+def deal_registrations() -> None:
+    """Deal registration exports, for the accounts of tests/engine/conftest.py's ``mapped``.
+
+    A Salesforce PRM report (UTF-8 with BOM, quoted, US dates, "$" amounts, report footer); a
+    European CRM export (cp1252, ``;``, day-first dates, decimal commas, a side column naming
+    the companies); and one with bad rows (an unknown account, a date that is no date).
+    """
+    header = [
+        "Deal Registration ID",
+        "Partner Account",
+        "End Customer Account Name",
+        "Opportunity Name",
+        "Amount",
+        "Product",
+        "Expected Close Date",
+        "Registration Date",
+        "Registration Status",
+        "Approved Date",
+        "Rejection Reason",
+        "Expiration Date",
+    ]
+    rows = [
+        header,
+        ["DR-0001", "Globex", "Initech Inc", "Initech ERP rollout", "$120,000.00", "Analytics",
+         "6/30/2026", "1/15/2026", "Approved", "1/16/2026", "", "4/15/2026"],
+        ["DR-0002", "Globex", "Hooli", "Hooli data platform", "$45,500.00", "Platform",
+         "5/31/2026", "2/1/2026", "Pending Approval", "", "", "5/2/2026"],
+        ["DR-0003", "Globex", "Umbrella Corp", "Umbrella security", "80000", "Security", "",
+         "11/20/2025", "Rejected", "11/25/2025", "Acme already works the account", "2/18/2026"],
+        ["DR-0004", "Globex", "Vandelay Industries", "Vandelay import tools", "", "Platform",
+         "4/30/2026", "12/1/2025", "Expired", "", "", "3/1/2026"],
+        ["DR-0005", "Globex", "Stark", "Stark expansion", "$250k", "Analytics", "9/30/2026",
+         "3/1/2026", "Approved", "3/2/2026", "", "5/30/2026"],
+    ]  # fmt: skip
+    footer = '\r\n"Grand Totals (5 records)"\r\n"Confidential Information - Do Not Distribute"\r\n'
+    text = _csv(rows, quote_all=True) + footer
+    (HERE / "registrations_prm.csv").write_bytes(codecs.BOM_UTF8 + text.encode("utf-8"))
+
+    rows = [
+        ["Registration ID", "Account ID", "Account Name", "Deal Name", "Deal Value",
+         "Registered By", "Registered On", "Status", "Decision Reason"],
+        ["R-17", "A1", "Initech", "Initech Überwachung", "12.500,00 €", "Acme Corp",
+         "13.02.2026", "Approved", ""],
+        ["R-18", "G1", "Initech Inc", "Initech Analytik", "9.900,50 €", "Globex", "20.02.2026",
+         "In Review", ""],
+        ["R-19", "", "Soylent", "Soylent Café", "", "us", "03.01.2026", "Closed Won", ""],
+    ]  # fmt: skip
+    text = _csv(rows, delimiter=";")
+    (HERE / "registrations_crm_semicolon.csv").write_bytes(text.encode("cp1252"))
+
+    rows = [
+        ["Deal Registration ID", "Account Name", "Opportunity Name", "Registered Date", "Status"],
+        ["DR-1", "Initech", "Initech ERP", "2026-01-15", "Approved"],
+        ["DR-2", "Hooli", "Hooli platform", "2026-02-01", "Submitted"],
+        ["DR-3", "Nobody Industries", "Nobody deal", "2026-02-03", "Submitted"],
+        ["DR-4", "Stark", "Stark expansion", "2026-03-01", "Approved"],
+        ["DR-5", "Soylent", "Soylent renewal", "the 5th of March", "Approved"],
+    ]
+    (HERE / "registrations_bad.csv").write_bytes(_csv(rows).encode("utf-8"))
+
+
 if __name__ == "__main__":
     salesforce_report()
     salesforce_data_export()
@@ -563,5 +624,6 @@ if __name__ == "__main__":
     cp1252_semicolon()
     utf8_bom()
     hostile()
+    deal_registrations()
     for path in sorted(HERE.iterdir()):
         print(f"{path.stat().st_size:>7,}  {path.name}")

@@ -30,7 +30,7 @@ def test_demo_opens_with_every_step_and_state(qtbot, demo) -> None:
         demo.sidebar.item(r).data(Qt.ItemDataRole.UserRole + 11)
         for r in range(demo.sidebar.count())
     ]
-    assert [k for k in keys if k][:8] == [
+    assert [k for k in keys if k][:9] == [
         "import",
         "match",
         "overlaps",
@@ -38,6 +38,7 @@ def test_demo_opens_with_every_step_and_state(qtbot, demo) -> None:
         "plans",
         "territories",
         "agenda",
+        "registrations",
         "dashboard",
     ]
     states = demo.summary.states

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from engine import Cancelled, Workspace, build_demo, list_matches, ownership
+from engine import (
+    Cancelled,
+    Workspace,
+    build_demo,
+    list_matches,
+    ownership,
+    registration_conflicts,
+    registrations,
+)
 
 
 def test_build_demo_imports_matches_assigns_and_tracks(tmp_path: Path) -> None:
@@ -23,6 +31,12 @@ def test_build_demo_imports_matches_assigns_and_tracks(tmp_path: Path) -> None:
         leads = ownership(ws, "Globex")
         assert leads["lead"].isin(["us", "partner"]).all()
         assert int(ws.read_frame("SELECT count(*) AS n FROM opportunity")["n"][0]) > 0
+        # Deal registrations of both sides, one conflict to settle, one pending decision.
+        assert len(registrations(ws, "Globex")) == 8
+        assert len(registration_conflicts(ws, "Globex")) == 1
+        assert set(registrations(ws, "Globex")["status"]) == {
+            "approved", "submitted", "rejected", "expired", "won",
+        }  # fmt: skip
     # An existing file is left as it is.
     assert build_demo(path) == path
 

@@ -23,6 +23,7 @@ from engine.metrics import engagement_log, engagement_score
 from engine.ownership import assign, ownership, set_override
 from engine.plans import add_role, add_step, create_plan, set_step_done, update_plan
 from engine.refresh import record_mapping
+from engine.registrations import add_registration
 from engine.sharing import set_share_policy
 from engine.sync import (
     export_agenda,
@@ -269,6 +270,32 @@ def test_agenda_sections_on_a_prepared_workspace(prepared: Prepared) -> None:
     frame = agenda.to_frame()
     assert len(frame) == agenda.item_count() + 1  # one "nothing" row for registrations
     assert frame[frame["empty"]]["section_key"].tolist() == ["registrations"]
+
+
+def test_agenda_lists_registrations_expiring_and_in_conflict(prepared: Prepared) -> None:
+    ws = prepared.ws
+    days = timedelta(days=1)
+    # Protected for 90 days: registered 80 days ago, it stops being protected in 10 days.
+    add_registration(ws, "Globex", "Initech", side="partner", opportunity="Initech ERP",
+                     registered_on=TODAY - 80 * days, status="approved", today=TODAY)  # fmt: skip
+    add_registration(ws, "Globex", "Umbrella", side="us", opportunity="Umbrella security",
+                     registered_on=TODAY - 10 * days, today=TODAY)  # fmt: skip
+    add_registration(ws, "Globex", "Umbrella", side="partner", opportunity="Umbrella cloud",
+                     registered_on=TODAY - 5 * days, today=TODAY)  # fmt: skip
+    section = sync_agenda(ws, "Globex", today=TODAY).section("registrations")
+    assert [(i.title, i.owner, i.due) for i in section.items] == [
+        ("Initech", "Globex", (TODAY + timedelta(days=10)).isoformat()),
+        ("Umbrella", "", None),
+    ]
+    expiring, conflict = (i.detail for i in section.items)
+    assert expiring.startswith("Globex's registration 'Initech ERP' (approved) stops being ")
+    assert "in 10 days" in expiring
+    assert conflict.startswith("in conflict: Acme Corp registered 'Umbrella security' on ")
+    assert "Globex 'Umbrella cloud' on " in conflict
+    assert (
+        "4. Registrations expiring or in conflict (2)\n"
+        in sync_agenda(ws, "Globex", today=TODAY).to_text()
+    )
 
 
 def test_every_empty_section_says_nothing(workspace: Workspace) -> None:
