@@ -54,6 +54,7 @@ STEPS: list[tuple[str, str, str, str]] = [
     ("registrations", "Registrations", "desktop.pages.registrations", "RegistrationsPage"),
     ("dashboard", "Dashboard", "desktop.pages.dashboard", "DashboardPage"),
     ("share", "Share", "desktop.pages.share", "SharePage"),
+    ("partners", "Partners", "desktop.pages.partners", "PartnersPage"),
 ]
 STATE_ROLE = Qt.ItemDataRole.UserRole + 10
 KEY_ROLE = Qt.ItemDataRole.UserRole + 11

@@ -199,6 +199,11 @@ class FrameModel(QAbstractTableModel):
         """The frame position of a shown row."""
         return int(self._view[row])
 
+    def shown_row(self, frame_row: int) -> int | None:
+        """The shown row of a frame position, or None when the filter hides it."""
+        at = np.flatnonzero(self._view == frame_row)
+        return int(at[0]) if len(at) else None
+
     def shown_frame(self) -> Any:
         """The rows shown (filtered and sorted), as a DataFrame."""
         if self._frame is None:

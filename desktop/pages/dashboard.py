@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop import dialogs
 from desktop.models.frame import Column, FrameModel
 from desktop.pages.base import Page, note, section
+from desktop.pages.partners import ComparisonPanel
 from desktop.widgets.charts import OURS, SHARED, Bar, BarChart, compact
 from desktop.widgets.table import DataTable
 
@@ -152,6 +153,10 @@ class DashboardPage(Page):
         middle.setColumnStretch(1, 1)
         layout.addLayout(middle)
 
+        self.comparison = ComparisonPanel(self.body)
+        self.comparison.compare_requested.connect(partial(self.next_requested.emit, "partners"))
+        layout.addWidget(self.comparison)
+
         changes, changes_layout = _card(self.body, "What changed since the last refresh")
         self.changes_label = note("", changes)
         changes_layout.addWidget(self.changes_label)
@@ -168,6 +173,8 @@ class DashboardPage(Page):
         from desktop.operations import load_dashboard
 
         self.load_for_partner("Reading the dashboard", load_dashboard, self._on_loaded)
+        if self.partner is not None:
+            self.comparison.load(self.ops, self.partner.name)
 
     def _on_loaded(self, view: Any) -> None:
         self.view = view

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "engine.cli.registrations",
     "engine.cli.tracking",
     "engine.cli.sync",
+    "engine.cli.partners",
     "engine.cli.sharing",
     "engine.cli.demo",
 )
