@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from functools import partial
@@ -89,12 +90,17 @@ def create_app(argv: Sequence[str] | None = None) -> QApplication:
 
 
 def main(
-    argv: Sequence[str] | None = None, *, demo: bool = False, quit_after: float | None = None
+    argv: Sequence[str] | None = None,
+    *,
+    demo: bool = False,
+    quit_after: float | None = None,
+    quit_when_shown: bool = False,
 ) -> int:
     """Open the app: on the last workspace, or the demo one (built on first run).
 
-    ``quit_after`` (seconds) closes the window that long after the workspace has opened: the
-    installer's smoke test starts the real app this way.
+    ``quit_after`` (seconds) closes the window that long after the workspace has opened.
+    ``quit_when_shown`` opens no workspace: once the window is shown and the event loop has
+    run, it prints ``window shown at <seconds since the epoch>`` and quits (start-up timing).
     """
     setup_logging()
     app = create_app(argv)
@@ -103,6 +109,15 @@ def main(
 
     window = MainWindow()
     window.show()
+    if quit_when_shown:
+
+        def shown() -> None:
+            print(f"window shown at {time.time():.4f}", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, shown)
+        return int(app.exec())
     last = window.settings.last_workspace()
     from pathlib import Path
 

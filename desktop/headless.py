@@ -29,6 +29,8 @@ def silence_dialogs() -> list[str]:
         ("choose_open_file", "open"),
         ("choose_save_file", "save"),
         ("ask_text", "text"),
+        ("ask_secret", "secret"),
+        ("ask_deal", "deal"),
         ("confirm", "confirm"),
         ("show_error", "error"),
         ("show_info", "info"),

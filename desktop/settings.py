@@ -21,7 +21,8 @@ def engine_paths() -> ModuleType:
 
     The app must show its window in well under a second; the facade costs ~0.7 s, so the tiny
     paths module is loaded on its own and registered under its real name, where the facade
-    finds it later. A frozen build has no source file and imports it normally.
+    finds it later. The standalone build keeps ``engine/paths.py`` as a file for this
+    (packaging/overlap.spec); without the file, the module is imported normally.
     """
     module = sys.modules.get("engine.paths")
     if module is not None:

@@ -333,8 +333,11 @@ def serve(conn: Connection, cancel_event: Any) -> None:
     """The child's loop: one request at a time until asked to stop or the pipe closes."""
     import signal
 
+    from engine import forbid_network_if_asked
+
     # Ctrl+C in a terminal reaches the whole process group; the GUI process decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    forbid_network_if_asked()
     _lower_priority()
     context = ProcessContext(conn, cancel_event)
     try:

@@ -70,6 +70,7 @@ from engine.metrics import (
     score_engagement,
 )
 from engine.names import name_key, name_keys
+from engine.offline import NetworkForbidden, forbid_network_if_asked
 from engine.overlaps import (
     LABELS,
     OPPORTUNITY_KINDS,
@@ -342,6 +343,7 @@ __all__ = [
     "LeadChange",
     "MappingChanges",
     "MatchSummary",
+    "NetworkForbidden",
     "OverlapError",
     "Overlaps",
     "OverrideState",
@@ -414,6 +416,7 @@ __all__ = [
     "export_share",
     "export_table",
     "find_shared",
+    "forbid_network_if_asked",
     "forget_mappings",
     "import_file",
     "import_opportunities",

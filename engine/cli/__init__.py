@@ -11,8 +11,10 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from engine.errors import Cancelled, OverlapError
+from engine.offline import forbid_network_if_asked
 
 # Modules whose ``register(subparsers)`` adds subcommands, in the order of the help text.
 COMMAND_MODULES = (
@@ -32,6 +34,8 @@ COMMAND_MODULES = (
 )
 
 EXIT_USER_ERROR = 2
+# How long ``--smoke-test`` may take before it counts as a failure.
+SMOKE_SECONDS = 10.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
         prog="overlap",
         description="Account mapping and co-selling, offline. Without a command, opens the app.",
     )
+    parser.add_argument(
+        "--smoke-test",
+        nargs="?",
+        const=SMOKE_SECONDS,
+        type=float,
+        metavar="SECONDS",
+        help="check this installation: the app, offscreen, opens the demo workspace, imports, "
+        "matches and shows the overlaps, then exits with status 0, or 1 naming what failed "
+        f"(default limit {SMOKE_SECONDS:g} s)",
+    )
+    parser.add_argument(
+        "--quit-when-shown",
+        action="store_true",
+        help="open the window, print the time it was shown (seconds since the epoch) and quit: "
+        "start-up measurements",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -53,11 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    forbid_network_if_asked()
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list:
         return _open_desktop()
     parser = build_parser()
     args = parser.parse_args(args_list)
+    if args.smoke_test is not None or args.quit_when_shown:
+        if args.command:
+            parser.error("--smoke-test and --quit-when-shown take no command")
+        if args.smoke_test is not None:
+            return _smoke_test(args.smoke_test)
+        return _open_desktop(quit_when_shown=True)
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_USER_ERROR
@@ -83,7 +110,9 @@ def _no_screen() -> bool:
     return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def _open_desktop(*, demo: bool = False, quit_after: float | None = None) -> int:
+def _open_desktop(
+    *, demo: bool = False, quit_after: float | None = None, quit_when_shown: bool = False
+) -> int:
     if _no_screen():
         print(
             "error: there is no screen to show the app on (DISPLAY is not set); "
@@ -91,11 +120,28 @@ def _open_desktop(*, demo: bool = False, quit_after: float | None = None) -> int
             file=sys.stderr,
         )
         return EXIT_USER_ERROR
+    desktop = _desktop_module("desktop.app")
+    if desktop is None:
+        return EXIT_USER_ERROR
+    return int(desktop.main(demo=demo, quit_after=quit_after, quit_when_shown=quit_when_shown))
+
+
+def _smoke_test(seconds: float) -> int:
+    """The desktop app's self-check (``desktop.smoke``): offscreen, so no screen is needed."""
+    if seconds <= 0:
+        print("error: --smoke-test needs a time limit above 0 seconds", file=sys.stderr)
+        return EXIT_USER_ERROR
+    smoke = _desktop_module("desktop.smoke")
+    if smoke is None:
+        return 1
+    return int(smoke.main(seconds))
+
+
+def _desktop_module(name: str) -> Any:
     try:
-        desktop = importlib.import_module("desktop.app")
+        return importlib.import_module(name)
     except ImportError as error:
         print(
             f"error: the desktop app cannot start ({error}); try 'overlap --help'", file=sys.stderr
         )
-        return EXIT_USER_ERROR
-    return int(desktop.main(demo=demo, quit_after=quit_after))
+        return None

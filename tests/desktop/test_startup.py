@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,19 @@ def test_starting_the_window_imports_neither_pandas_nor_the_engine() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "[]"
+
+
+def test_the_standalone_entry_shows_the_window_before_loading_the_engine() -> None:
+    """The frozen app's entry (packaging/launcher.py) with no command skips the command line."""
+    code = (
+        "import runpy, sys; main = runpy.run_path('packaging/launcher.py')['main'];"
+        "status = main(['--quit-when-shown']);"
+        "heavy = ('pandas', 'engine', 'engine.cli', 'sqlalchemy');"
+        "print(status, sorted(m for m in heavy if m in sys.modules))"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines()[-1] == "0 []"
+    assert "window shown at" in out

@@ -45,6 +45,17 @@ def failing_job(context: Any, kind: str) -> None:
     raise KeyError("a bug")
 
 
+@in_worker_process
+def try_to_connect(context: Any) -> str:
+    import socket
+
+    try:
+        socket.create_connection(("192.0.2.1", 443), timeout=0.1)
+    except OSError as error:
+        return type(error).__name__
+    return "connected"
+
+
 # ---------------------------------------------------------------------- tests
 
 
@@ -154,3 +165,13 @@ def test_big_text_columns_cross_as_arrow_strings() -> None:
     shown = view.shared["name"].to_numpy(dtype=object, na_value=None).tolist()
     assert shown == names
     assert compact([big])[0]["name"].dtype == view.shared["name"].dtype
+
+
+def test_the_worker_process_honours_the_network_guard(
+    qtbot, window, monkeypatch, capfd, tmp_path: Path
+) -> None:
+    """The installer's smoke test sets OVERLAP_FORBID_NETWORK; the child reads it at start."""
+    monkeypatch.setenv("OVERLAP_FORBID_NETWORK", "1")
+    new_workspace(qtbot, window, tmp_path)
+    assert _run(qtbot, window, try_to_connect)["result"] == "NetworkForbidden"
+    assert "error: network use attempted" in capfd.readouterr().err
