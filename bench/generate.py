@@ -30,6 +30,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -1694,23 +1695,59 @@ DEMO_SEED = 20261126
 REPO = Path(__file__).resolve().parent.parent
 
 
+DEMO_OPTIONS: dict[str, Any] = {
+    "seed": DEMO_SEED,
+    "websites": 0.85,
+    "style_ours": "salesforce",
+    "style_partner": "hubspot",
+    # Acme sells to many prospects; Globex has a larger installed base.
+    "stage_mix_ours": (0.55, 0.30, 0.08, 0.07),
+    "stage_mix_partner": (0.45, 0.40, 0.10, 0.05),
+    "deal_share": 0.2,
+}
+
+
+def _second_partner(plan: _Plan) -> Columns:
+    """Northwind's Pipedrive export: a smaller partner of Acme drawn from the same companies.
+
+    Some of Acme's accounts that Globex also has (so the two partners meet on them), some that
+    only Acme has, and some of Globex's own that Acme does not have.
+    """
+    rng = np.random.default_rng([plan.seed, 3])
+    ours = np.unique(plan.sides["ours"].idx)
+    theirs = np.unique(plan.sides["partner"].idx)
+    with_globex = np.intersect1d(ours, theirs)
+    acme_only = np.setdiff1d(ours, theirs)
+    globex_only = np.setdiff1d(theirs, ours)
+    idx = np.concatenate(
+        [
+            rng.choice(with_globex, 90, replace=False),
+            rng.choice(acme_only, 70, replace=False),
+            rng.choice(globex_only, 80, replace=False),
+        ]
+    )
+    idx = idx[rng.permutation(len(idx))]
+    return _render(
+        rng,
+        plan.u,
+        idx,
+        np.isin(idx, ours),
+        style="pipedrive",
+        websites=plan.websites,
+        variation=plan.variation,
+        stage_mix=(0.45, 0.40, 0.10, 0.05),
+        deal_share=plan.deal_share,
+        domain_only=plan.domain_only,
+        salt=2 * 10**7,
+    )
+
+
 def write_demo(
     out: Path = REPO / "resources" / "demo", truth: Path | None = None
 ) -> dict[str, Path]:
-    """Acme Corp's Salesforce report (ours) and Globex's HubSpot export (partner)."""
-    g = generate_columns(
-        1200,
-        900,
-        1 / 3,
-        seed=DEMO_SEED,
-        websites=0.85,
-        style_ours="salesforce",
-        style_partner="hubspot",
-        # Acme sells to many prospects; Globex has a larger installed base.
-        stage_mix_ours=(0.55, 0.30, 0.08, 0.07),
-        stage_mix_partner=(0.45, 0.40, 0.10, 0.05),
-        deal_share=0.2,
-    )
+    """Acme Corp's Salesforce report (ours), Globex's HubSpot export (its main partner) and
+    Northwind's Pipedrive export (a second, smaller partner)."""
+    g = generate_columns(1200, 900, 1 / 3, **DEMO_OPTIONS)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ours = write_export(
@@ -1720,10 +1757,13 @@ def write_demo(
         footer=salesforce_footer(1200, "Acme Corp", "Dana Whitfield"),
     )
     partner = write_export(g.partner, out / "globex_hubspot.csv", encoding="utf-8-sig")
+    second = write_export(
+        _second_partner(_plan(1200, 900, 1 / 3, **DEMO_OPTIONS)), out / "northwind_pipedrive.csv"
+    )
     truth_path = Path(truth) if truth else REPO / "bench" / "data" / "demo_truth.csv"
     truth_path.parent.mkdir(parents=True, exist_ok=True)
     g.truth.to_csv(truth_path, index=False)
-    return {"ours": ours, "partner": partner, "truth": truth_path}
+    return {"ours": ours, "partner": partner, "second": second, "truth": truth_path}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1764,7 +1804,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--demo",
         action="store_true",
-        help="write the demo exports (Acme / Globex) into --out and bench/data/demo_truth.csv",
+        help="write the demo exports (Acme / Globex / Northwind) into --out and "
+        "bench/data/demo_truth.csv",
     )
     a = p.parse_args(argv)
     t0 = time.perf_counter()

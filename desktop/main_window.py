@@ -56,8 +56,35 @@ STEPS: list[tuple[str, str, str, str]] = [
     ("share", "Share", "desktop.pages.share", "SharePage"),
     ("partners", "Partners", "desktop.pages.partners", "PartnersPage"),
 ]
+# View > go to a page: Ctrl+number for the five numbered steps (the number the sidebar shows),
+# Ctrl+Shift+initial for the other pages (there is no key "Ctrl+10" for an eleventh entry).
+SHORTCUTS: dict[str, str] = {
+    "import": "Ctrl+1",
+    "match": "Ctrl+2",
+    "overlaps": "Ctrl+3",
+    "ownership": "Ctrl+4",
+    "plans": "Ctrl+5",
+    "territories": "Ctrl+Shift+T",
+    "agenda": "Ctrl+Shift+A",
+    "registrations": "Ctrl+Shift+R",
+    "dashboard": "Ctrl+Shift+D",
+    "share": "Ctrl+Shift+S",
+    "partners": "Ctrl+Shift+P",
+}
 STATE_ROLE = Qt.ItemDataRole.UserRole + 10
 KEY_ROLE = Qt.ItemDataRole.UserRole + 11
+
+
+def shortcut_help() -> str:
+    """The View shortcuts in words, as ``SHORTCUTS`` sets them."""
+    steps = [SHORTCUTS[key] for key, label, _m, _c in STEPS if label[:1].isdigit()]
+    others = [
+        f"{SHORTCUTS[key]} {label.strip().lower()}"
+        for key, label, _m, _c in STEPS
+        if not label[:1].isdigit()
+    ]
+    first, last = steps[0], steps[-1].removeprefix("Ctrl+")
+    return f"{first}…{last} go to the five steps · {', '.join(others)}"
 
 
 def icon(name: str) -> QIcon:
@@ -284,11 +311,11 @@ class MainWindow(QMainWindow):
 
         view_menu = menu.addMenu("&View")
         self.step_actions: list[QAction] = []
-        for number, (key, label, _module, _cls) in enumerate(STEPS, start=1):
+        for key, label, _module, _cls in STEPS:
             action = self._action(
                 view_menu,
                 label.replace("  ", " "),
-                QKeySequence(f"Ctrl+{number}"),
+                QKeySequence(SHORTCUTS[key]),
                 partial(self.go_to, key),
             )
             self.step_actions.append(action)
@@ -481,6 +508,8 @@ class MainWindow(QMainWindow):
             ),
             on_success=self._on_partners_changed,
             on_failure=self._on_add_partner_failed,
+            # Pages that show every partnership (and the worker's cached views) read it again.
+            changes=("partners",),
         )
 
     def _on_add_partner_failed(self, _kind: str, message: str) -> None:
@@ -689,9 +718,8 @@ class MainWindow(QMainWindow):
     def show_help(self) -> None:
         page = self.current_page()
         shortcuts = (
-            f"<p><b>Keys:</b> Ctrl+1…{len(STEPS)} go to a step · Ctrl+F find · Ctrl+Z / "
-            "Ctrl+Shift+Z undo / redo · in the review queue A accepts, R rejects, ← → move "
-            "between suggestions.</p>"
+            f"<p><b>Keys:</b> {shortcut_help()} · Ctrl+F find · Ctrl+Z / Ctrl+Shift+Z undo / "
+            "redo · in the review queue A accepts, R rejects, ← → move between suggestions.</p>"
         )
         text = (
             page.help_text

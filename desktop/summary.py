@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from desktop.operations import JobContext
@@ -31,12 +31,9 @@ def _count(ws: Any, sql: str, **params: Any) -> int:
 
 def _sync_state(ws: Any, partner_id: int, today: str) -> tuple[str, int, str]:
     """The Agenda step: not started without a rhythm, attention when a sync is not logged."""
-    try:
-        frame = ws.read_frame(
-            "SELECT next_date FROM syncschedule WHERE partner_id = :p", {"p": partner_id}
-        )
-    except Exception:
-        return ("not started", 0, "")
+    frame = ws.read_frame(
+        "SELECT next_date FROM syncschedule WHERE partner_id = :p", {"p": partner_id}
+    )
     if frame.empty:
         return ("not started", 0, "")
     next_date = str(frame["next_date"].iloc[0])
@@ -119,7 +116,8 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
     if territories:
         states["territories"] = ("done", 0, f"{territories} territories")
 
-    states["agenda"] = _sync_state(ws, partner_id, today)
+    # The sync's day is the user's calendar day, as on the Agenda page.
+    states["agenda"] = _sync_state(ws, partner_id, date.today().isoformat())
     partner = next((x for x in ws.partners() if x.id == partner_id), None)
     if partner is not None:
         states["registrations"] = _registrations_state(ws, partner)

@@ -1,9 +1,11 @@
-"""The demo workspace: Acme Corp's Salesforce export mapped against Globex's HubSpot export.
+"""The demo workspace: Acme Corp's Salesforce export mapped against its partners' exports,
+Globex's HubSpot export and Northwind's Pipedrive export.
 
-``build_demo`` makes it through the public steps (import both bundled exports, match, assign
-owners), so what a new user opens is exactly what they would get with their own files. The
-file is built under a temporary name and moved into place at the end: a cancelled or failed
-build leaves nothing behind.
+``build_demo`` makes it through the public steps (import the bundled exports, match, register
+deals, assign owners, define territories, set the sync meetings), so what a new user opens is
+exactly what they would get with their own files, with something on every page. The file is
+built under a temporary name and moved into place at the end: a cancelled or failed build
+leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from engine.workspace import Progress, Workspace
 US_NAME = "Acme Corp"
 US_DOMAINS = ("acme.com",)
 PARTNER = "Globex"
+SECOND_PARTNER = "Northwind"
 OUR_FILE = "acme_salesforce.csv"
 PARTNER_FILE = "globex_hubspot.csv"
+SECOND_FILE = "northwind_pipedrive.csv"
 
 
 def demo_path() -> Path:
@@ -29,14 +33,15 @@ def demo_path() -> Path:
     return data_dir() / "demo.overlap"
 
 
-def demo_files() -> tuple[Path, Path]:
-    ours, theirs = resource("demo", OUR_FILE), resource("demo", PARTNER_FILE)
-    for path in (ours, theirs):
+def demo_files() -> tuple[Path, Path, Path]:
+    """Our export, Globex's and Northwind's."""
+    paths = tuple(resource("demo", name) for name in (OUR_FILE, PARTNER_FILE, SECOND_FILE))
+    for path in paths:
         if not path.is_file():
             raise OverlapError(
                 "the demo exports are missing from this installation", where=str(path)
             )
-    return ours, theirs
+    return paths  # type: ignore[return-value]
 
 
 def build_demo(
@@ -56,7 +61,7 @@ def build_demo(
     target = Path(path) if path is not None else demo_path()
     if target.exists():
         return target
-    ours, theirs = demo_files()
+    ours, theirs, second = demo_files()
     building = target.with_name(f".{target.stem}-building.overlap")
     _remove(building)
 
@@ -68,12 +73,21 @@ def build_demo(
     try:
         with Workspace.create(building, US_NAME, US_DOMAINS) as ws:
             ws.add_partner(PARTNER, model="co-sell", cadence="quarterly")
-            import_file(ws, "us", ours, progress=part(0.0, 0.3), cancel=cancel)
-            import_file(ws, PARTNER, theirs, progress=part(0.3, 0.6), cancel=cancel)
-            match_partner(ws, PARTNER, progress=part(0.6, 0.9), cancel=cancel)
-            assign(ws, PARTNER, progress=part(0.9, 0.95), cancel=cancel)
-            _add_tracking(ws)
+            ws.add_partner(SECOND_PARTNER, model="referral", cadence="semi-annual")
+            import_file(ws, "us", ours, progress=part(0.0, 0.25), cancel=cancel)
+            import_file(ws, PARTNER, theirs, progress=part(0.25, 0.45), cancel=cancel)
+            match_partner(ws, PARTNER, progress=part(0.45, 0.65), cancel=cancel)
+            import_file(ws, SECOND_PARTNER, second, progress=part(0.65, 0.72), cancel=cancel)
+            match_partner(ws, SECOND_PARTNER, progress=part(0.72, 0.82), cancel=cancel)
+            # Registered before the rules are applied: an approved one counts for "introduced
+            # first", as it would in the user's own workspace.
             _add_registrations(ws)
+            assign(ws, PARTNER, progress=part(0.82, 0.88), cancel=cancel)
+            assign(ws, SECOND_PARTNER, progress=part(0.88, 0.93), cancel=cancel)
+            _add_tracking(ws)
+            _add_second_tracking(ws)
+            _add_territories(ws)
+            _add_sync_meetings(ws)
         os.replace(building, target)
     except BaseException:
         _remove(building)
@@ -126,6 +140,70 @@ def _add_tracking(ws: Workspace) -> None:
         if weeks_ago != 3:
             log_engagement(ws, PARTNER, "sync_attended", day, "pipeline review")
         log_engagement(ws, PARTNER, "crm_update", day + timedelta(days=1))
+
+
+def _add_second_tracking(ws: Workspace) -> None:
+    """Northwind, a newer and smaller partnership: a few deals, monthly syncs, a baseline."""
+    import random
+    from datetime import date, timedelta
+
+    from engine.metrics import add_opportunity, log_engagement
+    from engine.overlaps import build_mapping
+    from engine.refresh import record_mapping
+
+    mapping = build_mapping(ws, SECOND_PARTNER)
+    record_mapping(ws, SECOND_PARTNER, mapping=mapping)
+    shared = mapping[mapping["status"] == "shared"].sort_values("name").head(16)
+    rng = random.Random(11)
+    today = date.today()
+    for number, row in enumerate(shared.itertuples(index=False)):
+        co_sold = number % 2 == 0
+        opened = today - timedelta(days=rng.randint(90, 240))
+        closed = opened + timedelta(days=rng.randint(50, 120))
+        outcome = "open" if closed > today else ("won" if rng.random() < 0.4 else "lost")
+        add_opportunity(
+            ws,
+            SECOND_PARTNER,
+            str(row.name),
+            opened,
+            amount=round(rng.uniform(20_000, 90_000), -3),
+            closed=None if outcome == "open" else closed,
+            outcome=outcome,
+            partner_involved=co_sold,
+            our_key=str(row.our_key),
+        )
+    for months_ago in (1, 2, 3):
+        day = today - timedelta(weeks=4 * months_ago)
+        log_engagement(ws, SECOND_PARTNER, "sync_scheduled", day)
+        if months_ago != 2:
+            log_engagement(ws, SECOND_PARTNER, "sync_attended", day, "pipeline review")
+
+
+def _add_territories(ws: Workspace) -> None:
+    """Globex's partnership split between two pairs of reps; the rest in no territory."""
+    from engine.territories import add_territory
+
+    add_territory(
+        ws, PARTNER, "North America", regions="NA", our_rep="Ana Hill", partner_rep="Kevin Roberts"
+    )
+    add_territory(
+        ws, PARTNER, "EMEA", regions="EMEA", our_rep="George Bianchi", partner_rep="Lucia Martin"
+    )
+
+
+def _add_sync_meetings(ws: Workspace) -> None:
+    """Globex every two weeks, as the engagement log shows, the next one today; Northwind
+    monthly. In this machine's time zone, as a user setting them would."""
+    from datetime import date, timedelta
+
+    from engine.sync import set_sync_schedule
+
+    today = date.today()
+    set_sync_schedule(ws, PARTNER, rhythm="bi-weekly", next_date=today, time_of_day="10:00")
+    set_sync_schedule(
+        ws, SECOND_PARTNER, rhythm="monthly", next_date=today + timedelta(days=8),
+        time_of_day="16:00", duration_minutes=45,
+    )  # fmt: skip
 
 
 def _add_registrations(ws: Workspace) -> None:

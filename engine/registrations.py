@@ -37,7 +37,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ from engine.paths import resource
 from engine.plans import parse_date
 from engine.sharing.export import export_table
 from engine.workspace import US, Workspace, now
+from engine.workspace import today as local_today
 
 PARTNER = "partner"
 SIDES = (US, PARTNER)
@@ -114,7 +115,7 @@ CONFLICT_FIELDS = (
 
 
 def _today(today: date | None) -> date:
-    return today if today is not None else datetime.now(UTC).date()
+    return today if today is not None else local_today()
 
 
 # ---------------------------------------------------------------------- settings

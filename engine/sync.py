@@ -39,7 +39,9 @@ from engine.calendar import CalendarEvent, local_zone_name, write_calendar, zone
 from engine.errors import OverlapError
 from engine.models import EngagementEvent, MappingRun, Partner, SyncMeeting, SyncSchedule
 from engine.overlaps import resolve_partner
+from engine.plans import parse_date
 from engine.workspace import US, Workspace, now
+from engine.workspace import today as local_today
 
 RHYTHMS = ("weekly", "bi-weekly", "monthly")
 RHYTHM_WORDS = {"weekly": "every week", "bi-weekly": "every 2 weeks", "monthly": "every month"}
@@ -54,18 +56,7 @@ _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def _today(today: date | None) -> date:
-    return today if today is not None else datetime.now(UTC).date()
-
-
-def _date(value: str | date, what: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise OverlapError(f"the {what} '{value}' is not a date (write YYYY-MM-DD)") from None
+    return today if today is not None else local_today()
 
 
 def _day_text(day: date) -> str:
@@ -239,7 +230,7 @@ def set_sync_schedule(
     rhythm = str(rhythm).strip().lower().replace("biweekly", "bi-weekly")
     if rhythm not in RHYTHMS:
         raise OverlapError(f"the sync rhythm is one of {', '.join(RHYTHMS)}, not '{rhythm}'")
-    day = _date(next_date, "next sync date")
+    day = parse_date(next_date, "next sync date")
     clock = _time_of_day(time_of_day)
     zone_name = (time_zone or "").strip() or local_zone_name()
     zone(zone_name)
@@ -368,7 +359,7 @@ def log_sync(
     day = _today(today)
     settings = sync_schedule(ws, record)
     if held_on is not None and str(held_on).strip():
-        held = _date(held_on, "sync date")
+        held = parse_date(held_on, "sync date")
     elif not attended and settings is not None:
         held = settings.next_date
     else:
@@ -698,7 +689,6 @@ def _registration_items(ws: Workspace, record: Partner, *, today: date) -> list[
                 title=r.account_name,
                 detail=f"{_party(r.side, us, record.name)}'s registration '{r.opportunity}' "
                 f"({r.status}) stops being protected {left}, after {r.protected_until}",
-                account=r.account_name,
                 owner=_party(r.side, us, record.name),
                 due=r.protected_until,
             )
@@ -712,7 +702,6 @@ def _registration_items(ws: Workspace, record: Partner, *, today: date) -> list[
                 f"'{first.opportunity}' on {first.registered_on} and "
                 f"{_party(second.side, us, record.name)} '{second.opportunity}' on "
                 f"{second.registered_on}; both protected {c.overlap_from} to {c.overlap_until}",
-                account=c.account_name,
             )
         )
     return items

@@ -71,6 +71,7 @@ from engine.geography import (
     state_keys,
 )
 from engine.models import Partner, Snapshot, Territory
+from engine.overlaps import resolve_partner
 from engine.workspace import Progress, Workspace, now
 
 __all__ = [
@@ -395,14 +396,6 @@ def overlap_words(a: TerritoryDefinition, b: TerritoryDefinition) -> str | None:
 # ---------------------------------------------------------------------- storage
 
 
-def _partner(ws: Workspace, partner: str | Partner) -> Partner:
-    if isinstance(partner, Partner):
-        return partner
-    if not str(partner).strip():
-        raise OverlapError("name the partner (--partner NAME)")
-    return ws.partner(str(partner))
-
-
 def _from_row(row: Territory) -> TerritoryDefinition:
     return TerritoryDefinition(
         name=row.name,
@@ -428,7 +421,7 @@ def _rows(where: Workspace | Session, partner_id: int) -> list[Territory]:
 
 def territories(ws: Workspace, partner: str | Partner) -> list[TerritoryDefinition]:
     """The partnership's territories, in the order they were added."""
-    record = _partner(ws, partner)
+    record = resolve_partner(ws, partner)
     return [_from_row(r) for r in _rows(ws, int(record.id))]  # type: ignore[arg-type]
 
 
@@ -443,7 +436,7 @@ def _find(rows: Sequence[Territory], name: str, partner: str) -> Territory:
 
 def territory(ws: Workspace, partner: str | Partner, name: str) -> TerritoryDefinition:
     """The territory ``name`` (case-insensitive), or a clear error listing the territories."""
-    record = _partner(ws, partner)
+    record = resolve_partner(ws, partner)
     return _from_row(_find(_rows(ws, int(record.id)), name, record.name))  # type: ignore[arg-type]
 
 
@@ -459,7 +452,7 @@ def save_territory(
     Refused, with nothing changed, when another territory has the name or could hold the same
     accounts (see the module docstring).
     """
-    record = _partner(ws, partner)
+    record = resolve_partner(ws, partner)
     partner_id = int(record.id)  # type: ignore[arg-type]
     # Normalized again: a definition built by hand goes through the same checks.
     definition = define_territory(
@@ -517,7 +510,7 @@ def add_territory(
 
 def remove_territory(ws: Workspace, partner: str | Partner, name: str) -> TerritoryDefinition:
     """Remove a territory; returns it as it was (``save_territory`` puts it back)."""
-    record = _partner(ws, partner)
+    record = resolve_partner(ws, partner)
     with ws.session() as session:
         row = _find(_rows(session, int(record.id)), name, record.name)  # type: ignore[arg-type]
         removed = _from_row(row)
@@ -660,7 +653,7 @@ def _fields(ws: Workspace, snapshot: Snapshot | None, with_states: bool) -> _Fie
 def state_sources(ws: Workspace, partner: str | Partner) -> dict[str, str | None]:
     """The header each side's current export keeps its states under (None: no such column),
     as ``{"us": ..., "partner": ...}``."""
-    record = _partner(ws, partner)
+    record = resolve_partner(ws, partner)
     out: dict[str, str | None] = {}
     for side, partner_id in (("us", None), ("partner", record.id)):
         snapshot = ws.current_snapshot(partner_id)
@@ -764,7 +757,7 @@ def territory_labels(
 ) -> pd.Categorical:
     """The territory of each row of a partnership's mapping (``engine.overlaps.build_mapping``),
     as a Categorical of territory names in their order; missing for rows in none."""
-    record = _partner(ws, partner)
+    record = resolve_partner(ws, partner)
     defs = territories(ws, record)
     codes = _labels(ws, record, mapping, defs)
     return pd.Categorical.from_codes(codes, categories=[d.name for d in defs])  # type: ignore[call-overload]
@@ -775,7 +768,7 @@ def in_territory(
 ) -> pd.DataFrame:
     """The rows of ``mapping`` whose account is in the territory ``name``, in their order,
     indexed from 0 (unknown name: a clear error)."""
-    record = _partner(ws, partner)
+    record = resolve_partner(ws, partner)
     rows = _rows(ws, int(record.id))  # type: ignore[arg-type]
     wanted = _find(rows, name, record.name)
     defs = [_from_row(r) for r in rows]
@@ -799,7 +792,7 @@ def territory_summary(
     potential revenue. Columns: ``TERRITORY_SUMMARY_COLUMNS``."""
     from engine.overlaps import LABELS, build_mapping
 
-    record = _partner(ws, partner)
+    record = resolve_partner(ws, partner)
     if mapping is None:
         mapping = build_mapping(ws, record, progress=progress, cancel=cancel)
     defs = territories(ws, record)

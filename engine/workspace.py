@@ -15,7 +15,7 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -55,6 +55,15 @@ PAGE_SIZE = 16_384  # bytes; see _set_pragmas
 def now() -> datetime:
     """The current time, timezone-aware UTC (stored as such in every table)."""
     return datetime.now(UTC)
+
+
+def today() -> date:
+    """The user's calendar day: the date on this machine's clock, in its time zone.
+
+    Date-only fields (a registration's date, a sync's) are days the user names as their
+    calendar shows them; UTC's day is a different one for hours each day east and west of it.
+    """
+    return date.today()
 
 
 class _Lock:

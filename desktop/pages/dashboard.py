@@ -75,7 +75,7 @@ class DashboardPage(Page):
         deals, deals_layout = _card(self.body, "Co-sold vs other deals")
         charts = QHBoxLayout()
         self.win_chart = BarChart("Win rate")
-        self.velocity_chart = BarChart("Median days to close (fewer is faster)")
+        self.velocity_chart = BarChart("Median days to close")
         self.size_chart = BarChart("Average won deal size")
         for chart in (self.win_chart, self.velocity_chart, self.size_chart):
             chart.setParent(deals)
@@ -195,7 +195,7 @@ class DashboardPage(Page):
         deals = f"{co_deals} co-sold · {other_deals} other deals"
         self.win_chart.set_bars(bars("win_rate", lambda v: f"{v:.0%}"), deals)
         self.velocity_chart.set_bars(
-            bars("median_days_to_close", lambda v: f"{v:.0f} days"), "won deals"
+            bars("median_days_to_close", lambda v: f"{v:.0f} days"), "won deals; fewer is faster"
         )
         self.size_chart.set_bars(bars("average_deal_size", compact), "won deals with an amount")
         self.findings_label.setText(view.findings)

@@ -469,7 +469,13 @@ class PartnersPage(Page):
         )
 
     def data_changed(self, what: str) -> None:
-        if what in ("ownership", "matches", "accounts", "decisions", "dashboard", "workspace"):
+        # "partners": one was added; "sync": a sync logged on the Agenda page moves the
+        # engagement score compared here.
+        kinds = (
+            "ownership", "matches", "accounts", "decisions", "dashboard", "workspace",
+            "partners", "sync",
+        )  # fmt: skip
+        if what in kinds:
             self._stale = True
             if self.isVisible():
                 self.reload()

@@ -411,8 +411,12 @@ class BarChart(QWidget):
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(TEXT)
+        # A narrow window shortens the title with an ellipsis (the accessible name keeps it).
+        title = QFontMetrics(bold).elidedText(
+            self.title, Qt.TextElideMode.ElideRight, max(0, self.width() - 16)
+        )
         painter.drawText(
-            QRectF(8, 4, self.width() - 16, line + 4), Qt.AlignmentFlag.AlignLeft, self.title
+            QRectF(8, 4, self.width() - 16, line + 4), Qt.AlignmentFlag.AlignLeft, title
         )
         painter.setFont(self.font())
         label_w = max([metrics.horizontalAdvance(b.label) for b in self.bars] + [40]) + 12

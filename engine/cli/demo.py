@@ -7,7 +7,9 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser(
-        "demo", help="open the demo workspace (Acme Corp and Globex), building it on first use"
+        "demo",
+        help="open the demo workspace (Acme Corp, its partners Globex and Northwind), building "
+        "it on first use",
     )
     demo.add_argument(
         "--print",
@@ -44,6 +46,7 @@ def _demo(args: argparse.Namespace) -> int:
     with Workspace.open(path) as ws:
         result = overlaps(ws, PARTNER)
         us = ws.company().name
+        others = [(p.name, overlaps(ws, p).counts) for p in ws.partners() if p.name != PARTNER]
     counts = result.counts
     print(f"{us} and {PARTNER} ({path})")
     print(
@@ -61,4 +64,9 @@ def _demo(args: argparse.Namespace) -> int:
         cells = "".join(f"{int(counts_by_cell[stage][s]):>{width},}" for s in stages)
         print(f"{stage:<{width + 6}}{cells}")
     print(f"\n{result.revenue_basis}")
+    for name, other in others:
+        print(
+            f"\n{us} and {name}: ours only {other['ours_only']:,} · shared {other['shared']:,} · "
+            f"partner only {other['partner_only']:,}"
+        )
     return 0

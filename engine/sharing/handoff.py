@@ -26,6 +26,7 @@ from engine.sharing.export import ExportResult, export_share
 from engine.sharing.ledger import resolve_partner
 from engine.sharing.policy import SharePackage, share_preview
 from engine.workspace import Workspace
+from engine.workspace import today as local_today
 
 HANDOFF_KINDS = ("pdf", "xlsx", "csv", "plan", "ics")
 DEFAULT_KINDS = ("pdf", "xlsx", "plan")
@@ -164,7 +165,7 @@ def handoff_summary(
     encrypted: bool = False,
 ) -> tuple[str, str]:
     """(subject, body) of the hand-off for ``package`` and the ``files`` (kind, file name)."""
-    day = today or datetime.now(UTC).date()
+    day = today or local_today()
     subject = f"Joint account plans: {package.us} and {package.partner} ({_day(day)})"
     lines = [f"Hello {package.partner} team,", ""]
     lines.append(f"Attached ({len(files)} file{'s' if len(files) != 1 else ''}):")
@@ -284,11 +285,9 @@ def prepare_handoff(
     if to:
         mailto_url("", "", to=to)  # a clear error for a bad address, before anything is written
     target = Path(folder)
-    if not target.is_dir():
-        if not target.parent.is_dir():
-            raise OverlapError("the folder does not exist", where=str(target))
-        target.mkdir()
-    day = today or datetime.now(UTC).date()
+    if not target.is_dir() and not target.parent.is_dir():
+        raise OverlapError("the folder does not exist", where=str(target))
+    day = today or local_today()
     since = _last_sent(ws, record)
     package = share_preview(
         ws,
@@ -303,6 +302,14 @@ def prepare_handoff(
             raise OverlapError(
                 f"no plan {', '.join(map(str, missing))} in the partnership with {record.name}"
             )
+    plan_files = [k for k in chosen if k != "ics"]
+    if plan_files and not package.counts_only and not package.plan_ids:
+        raise OverlapError(
+            f"there are no plans to send to {record.name} yet: create them on the Plans step "
+            "first (the calendar alone can go without them)"
+        )
+    if not target.is_dir():
+        target.mkdir()
     stem = safe_file_name(f"{package.us} - {record.name} plans {day.isoformat()}")
     files: list[tuple[str, str]] = []
     written: list[Path] = []

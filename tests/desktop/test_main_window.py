@@ -138,3 +138,53 @@ def test_uncaught_exception_shows_the_log_path(dialogs, monkeypatch) -> None:
     kind, details = dialogs.calls.pop()  # shown on purpose: not a failure of this test
     assert kind == "crash" and "RuntimeError: boom" in details
     assert "boom" in Path(app.log_path()).read_text()
+
+
+def test_every_page_has_a_working_view_shortcut_that_help_names(
+    qtbot, window, tmp_path: Path, monkeypatch
+) -> None:
+    """Eleven pages: Ctrl+10 and Ctrl+11 are no keys, so the pages after the five steps take
+    Ctrl+Shift+initial; each key reaches its page and the help text says which key does."""
+    from PySide6.QtGui import QKeySequence
+
+    from desktop import dialogs as dialogs_module
+    from desktop.main_window import STEPS
+
+    keys = [action.shortcut() for action in window.step_actions]
+    assert len(keys) == len(STEPS)
+    assert all(k.count() == 1 and k.toString() for k in keys), [k.toString() for k in keys]
+    assert len({k.toString() for k in keys}) == len(keys)
+    assert [k.toString() for k in keys[:5]] == [f"Ctrl+{n}" for n in range(1, 6)]
+    reserved = {QKeySequence(QKeySequence.StandardKey.Redo).toString(), "Ctrl+Shift+Z"}
+    assert not {k.toString() for k in keys} & reserved
+
+    create(qtbot, window, tmp_path)
+    for (key, *_rest), sequence in zip(STEPS, keys, strict=True):
+        qtbot.keyClick(window, sequence[0].key(), sequence[0].keyboardModifiers())
+        wait_idle(qtbot, window)
+        assert window.current_page() is window.pages[key], sequence.toString()
+
+    shown: list[str] = []
+    monkeypatch.setattr(dialogs_module, "show_info", lambda _p, _t, text: shown.append(text))
+    window.show_help()
+    for sequence in keys[5:]:
+        assert sequence.toString() in shown[0]
+    assert "Ctrl+1…5" in shown[0] and "Ctrl+1…11" not in shown[0]
+
+
+def test_every_page_opens_with_no_partner_and_with_an_empty_one(
+    qtbot, window, dialogs, tmp_path: Path
+) -> None:
+    """A new workspace: every page, the new ones included, opens without an error before a
+    partner is added, and once one is added with nothing imported yet."""
+    from desktop.main_window import STEPS
+    from tests.desktop.steps import add_partner, go
+
+    create(qtbot, window, tmp_path)
+    for key, *_rest in STEPS:
+        go(qtbot, window, key)
+    add_partner(qtbot, window)
+    for key, *_rest in STEPS:
+        go(qtbot, window, key)
+    assert not dialogs.errors()
+    assert window.pages["partners"].comparison_model.rowCount() == 1

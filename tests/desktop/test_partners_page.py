@@ -182,3 +182,35 @@ def test_the_dashboard_shows_the_partner_among_the_others(qtbot, window, page) -
     qtbot.mouseClick(panel.compare_button, LEFT)
     wait_idle(qtbot, window)
     assert window.current_page() is page
+
+
+def test_a_new_partner_and_a_logged_sync_show_when_the_page_is_shown_again(
+    qtbot, window, page
+) -> None:
+    """The page loads once and keeps its view while nothing it shows changed: a partner added
+    from the bar, or a sync logged on the Agenda page (engagement), is such a change."""
+    from tests.desktop.steps import add_partner
+
+    def compared() -> dict[str, str]:
+        model = page.comparison_model
+        column = model.column_index("engagement")
+        return {
+            model.data(model.index(r, 1)): model.data(model.index(r, column))
+            for r in range(model.rowCount())
+        }
+
+    assert set(compared()) == {"Globex", "Tyrell", "Wonka"}
+    before = compared()["Globex"]
+    add_partner(qtbot, window, "Initrode")
+    go(qtbot, window, "partners")
+    until(qtbot, lambda: set(compared()) == {"Globex", "Tyrell", "Wonka", "Initrode"})
+    assert page.tabs.tabText(1) == "Partnerships compared (4)"
+
+    window.partner_combo.setCurrentIndex(window.partner_combo.findText("Globex"))
+    wait_idle(qtbot, window)
+    agenda = go(qtbot, window, "agenda")
+    until(qtbot, lambda: agenda.view is not None)
+    qtbot.mouseClick(agenda.attended_button, LEFT)
+    wait_idle(qtbot, window)
+    go(qtbot, window, "partners")
+    until(qtbot, lambda: compared()["Globex"] != before)

@@ -54,6 +54,33 @@ def test_demo_opens_with_every_step_and_state(qtbot, demo) -> None:
         assert page.accessibleName()
 
 
+def test_the_demo_has_something_on_every_page_of_the_partnership(qtbot, demo) -> None:
+    """A new user opening the demo sees territories, a sync rhythm with its agenda,
+    registrations, and a second partner to compare with and share accounts with."""
+    assert [demo.partner_combo.itemText(i) for i in range(demo.partner_combo.count())] == [
+        "Globex",
+        "Northwind",
+    ]
+    territories = go(qtbot, demo, "territories")
+    until(qtbot, lambda: territories.view is not None)
+    names = territories.model.frame["territory"].tolist()
+    assert names[:2] == ["North America", "EMEA"]
+    agenda = go(qtbot, demo, "agenda")
+    until(qtbot, lambda: agenda.view is not None)
+    assert agenda.view.schedule is not None and "every 2 weeks" in agenda.schedule_label.text()
+    assert agenda.view.agenda.section("registrations").items
+    registrations = go(qtbot, demo, "registrations")
+    until(qtbot, lambda: registrations.view is not None)
+    assert registrations.model.rowCount() == 8
+    partners = go(qtbot, demo, "partners")
+    until(qtbot, lambda: partners.view is not None)
+    assert partners.comparison_model.rowCount() == 2
+    assert partners.view.counts["several"] > 0 and partners.view.counts["contested"] > 0
+    assert "flagged" in partners.tabs.tabText(0)
+    for key in ("territories", "agenda", "registrations"):
+        assert demo.summary.states[key][0] in ("done", "attention"), key
+
+
 def test_overlaps_lists_and_exports(qtbot, demo, dialogs, tmp_path: Path) -> None:
     page = go(qtbot, demo, "overlaps")
     until(qtbot, lambda: page.view is not None)
@@ -268,3 +295,20 @@ def test_dashboard_adds_a_deal_and_changes_the_cadence(qtbot, demo, dialogs) -> 
     with contextlib.closing(sqlite3.connect(demo.workspace.path)) as con:
         stored = con.execute("SELECT cadence FROM partner WHERE name = 'Globex'").fetchall()
     assert stored == [(target,)]
+
+
+def test_dashboard_chart_titles_fit_a_small_window(qtbot, demo) -> None:
+    """At 1024x640 each chart's title is written whole, not cut off at the chart's edge."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from desktop.widgets.charts import BarChart
+
+    demo.resize(1024, 640)
+    page = go(qtbot, demo, "dashboard")
+    until(qtbot, lambda: page.view is not None)
+    charts = [c for c in page.findChildren(BarChart) if c.isVisible()]
+    assert len(charts) >= 3
+    for chart in charts:
+        bold = QFont(chart.font())
+        bold.setBold(True)
+        assert QFontMetrics(bold).horizontalAdvance(chart.title) <= chart.width() - 16, chart.title

@@ -15,9 +15,13 @@ from tests.desktop.steps import LEFT, go
 
 @pytest.fixture
 def demo(qtbot, window):
-    """The window on the demo workspace, built through the app as a new user gets it."""
+    """The window on the demo workspace, built through the app as a new user gets it, on its
+    second partnership (Northwind), which has no territories yet (Globex's has two)."""
     window.open_demo()
     until(qtbot, lambda: window.workspace is not None, timeout=120_000)
+    wait_idle(qtbot, window)
+    window.partner_combo.setCurrentIndex(window.partner_combo.findText("Northwind"))
+    until(qtbot, lambda: window.partner is not None and window.partner.name == "Northwind")
     wait_idle(qtbot, window)
     return window
 

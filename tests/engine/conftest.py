@@ -21,9 +21,10 @@ Rejected   (Wayne)                Rejected Co (customer) rejected  partner only,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
@@ -266,3 +267,17 @@ def mapped(workspace: Workspace) -> Mapped:
     theirs = add_snapshot(workspace, partner_id, THEIRS)
     add_matches(workspace, partner_id, ours, theirs, PAIRS)
     return Mapped(workspace, partner_id, ours, theirs)
+
+
+@pytest.fixture
+def day_apart_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[date]:
+    """This machine's clock in a zone whose calendar day differs from UTC's right now (a day
+    ahead in the Pacific when UTC is past 10:00, else a day behind); the local day."""
+    zone = "Etc/GMT-14" if datetime.now(UTC).hour >= 10 else "Etc/GMT+12"
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    local = date.today()
+    assert local != datetime.now(UTC).date()
+    yield local
+    monkeypatch.undo()
+    time.tzset()

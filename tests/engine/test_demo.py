@@ -12,10 +12,16 @@ from engine import (
     Cancelled,
     Workspace,
     build_demo,
+    compare_partners,
+    cross_partner,
     list_matches,
     ownership,
     registration_conflicts,
     registrations,
+    sync_agenda,
+    sync_schedule,
+    territories,
+    territory_summary,
 )
 
 
@@ -25,7 +31,7 @@ def test_build_demo_imports_matches_assigns_and_tracks(tmp_path: Path) -> None:
     assert seen[-1] == 1.0 and seen == sorted(seen)
     with Workspace.open(path) as ws:
         assert ws.company().name == "Acme Corp"
-        assert [p.name for p in ws.partners()] == ["Globex"]
+        assert [p.name for p in ws.partners()] == ["Globex", "Northwind"]
         links = list_matches(ws, "Globex")
         assert (links["status"].isin(["auto", "accepted", "manual"])).sum() > 250
         leads = ownership(ws, "Globex")
@@ -37,6 +43,19 @@ def test_build_demo_imports_matches_assigns_and_tracks(tmp_path: Path) -> None:
         assert set(registrations(ws, "Globex")["status"]) == {
             "approved", "submitted", "rejected", "expired", "won",
         }  # fmt: skip
+        # Every page has something to show: territories, sync meetings, a second partner.
+        assert [t.name for t in territories(ws, "Globex")] == ["North America", "EMEA"]
+        summary = territory_summary(ws, "Globex").set_index("territory")
+        assert (summary.loc[["North America", "EMEA"], "shared"] > 0).all()
+        assert sync_schedule(ws, "Globex").rhythm == "bi-weekly"  # type: ignore[union-attr]
+        assert sync_schedule(ws, "Northwind").rhythm == "monthly"  # type: ignore[union-attr]
+        assert sync_agenda(ws, "Globex").section("registrations").items
+        view = cross_partner(ws, reasons=False)
+        assert view.counts["several"] > 0 and view.counts["contested"] > 0
+        assert ownership(ws, "Northwind")["lead"].isin(["us", "partner"]).all()
+        compared = compare_partners(ws)
+        assert compared.table["partner"].tolist() == ["Globex", "Northwind"]
+        assert compared.table["co_sold_deals"].min() > 0
     # An existing file is left as it is.
     assert build_demo(path) == path
 

@@ -116,6 +116,8 @@ def test_committed_demo_matches_the_generator(tmp_path: Path) -> None:
     stale = "resources/demo is stale: run bench/generate.py --demo --out resources/demo"
     assert paths["ours"].read_bytes() == (demo / "acme_salesforce.csv").read_bytes(), stale
     assert paths["partner"].read_bytes() == (demo / "globex_hubspot.csv").read_bytes(), stale
+    second = (demo / "northwind_pipedrive.csv").read_bytes()
+    assert paths["second"].read_bytes() == second, stale
     truth = _PATH.parent / "data" / "demo_truth.csv"
     assert paths["truth"].read_bytes() == truth.read_bytes(), stale
     assert paths["partner"].read_bytes().startswith(b"\xef\xbb\xbf")

@@ -499,3 +499,36 @@ def test_more_than_64_partnerships_are_told_apart() -> None:
         "no lead yet with P68",
         "P1 and P69 both expect to lead",
     ]
+
+
+def test_a_registration_that_introduces_first_settles_a_contested_account(ws: Workspace) -> None:
+    """The four parts together: a deal registration decides "introduced first" for Globex, the
+    rules applied again make us the lead of Hooli there, the cross-partner view no longer
+    flags Hooli, and the agenda of the next sync with Globex lists the lead that changed."""
+    from datetime import timedelta
+
+    from engine import add_registration, assign, log_sync, set_sync_schedule, sync_agenda
+
+    def hooli() -> pd.Series:
+        accounts = cross_partner(ws, reasons=False).accounts
+        return accounts[accounts["name"] == "Hooli"].iloc[0]
+
+    assert bool(hooli()["contested"]) and hooli()["leading_partners"] == "Globex, Tyrell"
+    today = date.today()
+    set_sync_schedule(ws, "Globex", rhythm="weekly", next_date=today, time_zone="UTC")
+    log_sync(ws, "Globex", today=today)
+    set_rules(ws, "Globex", order=["first_touch", "relationship", "deal_stage", "product_fit"])
+    ours = today - timedelta(days=200)
+    add_registration(ws, "Globex", "Hooli", side="us", opportunity="Hooli rollout",
+                     registered_on=ours, status="won", today=today)  # fmt: skip
+    add_registration(ws, "Globex", "Hooli", side="partner", opportunity="Hooli data",
+                     registered_on=today - timedelta(days=10), status="approved",
+                     today=today)  # fmt: skip
+    assign(ws, "Globex", today=today)
+
+    assert not bool(hooli()["contested"]) and hooli()["leading_partners"] == "Tyrell"
+    leads = sync_agenda(ws, "Globex", today=today).section("leads_changed").items
+    assert [(i.title, i.detail) for i in leads] == [("Hooli", "lead Globex → Acme Corp")]
+    lead = ownership(ws, "Globex").set_index("name").loc["Hooli"]
+    assert lead["lead"] == "us"
+    assert f"we registered a deal for Hooli on {ours.isoformat()}" in lead["rationale"]

@@ -98,3 +98,29 @@ def test_each_bench_script_starts(script: str) -> None:
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_readme_command_table_lists_every_command() -> None:
+    """Each subcommand, and each action of one (``territory add``), has its row in the table."""
+    import argparse
+
+    from engine.cli import build_parser
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in readme.splitlines() if line.startswith("| "))
+
+    def actions(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return dict(action.choices)
+        return {}
+
+    missing = []
+    for name, command in actions(build_parser()).items():
+        verbs = actions(command)
+        if not verbs and not re.search(rf"`{re.escape(name)}[ `\\]", table):
+            missing.append(name)
+        for verb in verbs:  # "`plan create\|list`": the verb among others joined by \|
+            if not re.search(rf"`{re.escape(name)} (?:[\w-]+\\\|)*{re.escape(verb)}[ `\\]", table):
+                missing.append(f"{name} {verb}")
+    assert not missing, f"commands missing from the README's table: {missing}"

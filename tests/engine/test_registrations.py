@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 from engine.errors import OverlapError
-from engine.models import SCHEMA_VERSION
 from engine.ownership import assign, set_rules
 from engine.registrations import (
     DEFAULT_PROTECTION_DAYS,
@@ -33,7 +32,7 @@ from engine.registrations import (
     restore_registration,
     set_registration_settings,
 )
-from engine.workspace import Workspace, create_schema
+from engine.workspace import Workspace
 from tests.engine.conftest import Mapped
 
 TODAY = date(2026, 3, 15)
@@ -614,39 +613,6 @@ def test_agenda_lists_expiring_registrations_and_conflicts(mapped: Mapped) -> No
 # ---------------------------------------------------------------------- the workspace file
 
 
-def test_a_version_5_workspace_gains_the_registration_tables(tmp_path: Path) -> None:
-    path = tmp_path / "old.overlap"
-    with Workspace.create(path, "Acme Corp") as ws:
-        ws.add_partner("Globex")
-    with contextlib.closing(sqlite3.connect(path)) as con:
-        con.execute("DROP TABLE registration")
-        con.execute("DROP TABLE registrationsetting")
-        con.execute("PRAGMA user_version=5")
-        con.commit()
-    with Workspace.open(path) as ws:
-        assert registrations(ws, "Globex").empty
-        assert registration_settings(ws, "Globex").protection_days == DEFAULT_PROTECTION_DAYS
-    with contextlib.closing(sqlite3.connect(path)) as con:
-        assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"registration", "registrationsetting"} <= tables
-    assert list(tmp_path.glob("old.v5-backup-*.overlap"))
-
-
-def test_create_schema_up_to_5_has_no_registrations(tmp_path: Path) -> None:
-    from sqlalchemy import create_engine
-
-    engine = create_engine(f"sqlite:///{tmp_path / 'five.db'}")
-    with engine.begin() as connection:
-        create_schema(connection, up_to=5)
-        names = {
-            r[0]
-            for r in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
-        }
-    engine.dispose()
-    assert "registration" not in names and "match" in names
-
-
 def test_a_v4_workspace_migrates_through_to_registrations(tmp_path: Path) -> None:
     path = tmp_path / "acme.overlap"
     shutil.copy(DATA / "workspace_v4.overlap", path)
@@ -707,3 +673,17 @@ def test_command_line(mapped: Mapped, tmp_path: Path, capsys) -> None:
     assert main(["registration", "remove", path, "6"]) == 0
     with Workspace.open(path) as ws:
         assert _count(ws) == 5
+
+
+def test_today_is_the_users_calendar_day_not_utcs(mapped: Mapped, day_apart_from_utc) -> None:
+    """A deal registered today, in the user's time zone, is accepted and dated that day: in
+    Tokyo before 09:00 UTC is still yesterday, and a date-only field means the local day."""
+    local = day_apart_from_utc
+    made = add_registration(
+        mapped.ws, "Globex", "Initech", side="us", opportunity="Dated today", registered_on=local
+    ).registration
+    assert made.registered_on == local.isoformat() and made.days_left == DEFAULT_PROTECTION_DAYS
+    default = add_registration(
+        mapped.ws, "Globex", "Hooli", side="us", opportunity="Not dated"
+    ).registration
+    assert default.registered_on == local.isoformat()

@@ -209,3 +209,19 @@ def test_encrypted_plan_file_and_the_cli(acme, tmp_path: Path, monkeypatch) -> N
         code = cli(["handoff", path, "--partner", "Globex", "--out", str(tmp_path / "x"),
                     "--plans", "one"])  # fmt: skip
     assert code == 2 and "is not a list of plan numbers" in err.getvalue()
+
+
+def test_a_partnership_without_plans_has_no_plan_files_to_send(tmp_path: Path) -> None:
+    """Empty plan files and "these are the first plans we send you" would mislead the partner:
+    a clear error instead, and nothing written; the calendar alone can still go."""
+    ws, _partner_id, _ours, _theirs = mapped_workspace(tmp_path / "acme")
+    try:
+        with pytest.raises(OverlapError, match="no plans to send to Globex yet"):
+            prepare_handoff(ws, "Globex", tmp_path / "out", today=TODAY)
+        assert not (tmp_path / "out").exists()
+        assert egress_ledger(ws, "Globex").empty
+        set_sync_schedule(ws, "Globex", rhythm="weekly", next_date=TODAY, time_zone="UTC")
+        result = prepare_handoff(ws, "Globex", tmp_path / "out", kinds=["ics"], today=TODAY)
+        assert [p.suffix for p in result.files] == [".ics"]
+    finally:
+        ws.close()

@@ -7,7 +7,6 @@ import contextlib
 import io
 import json
 import shutil
-import sqlite3
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -38,7 +37,7 @@ from engine.sync import (
     undo_sync_log,
     week_of_month,
 )
-from engine.workspace import Workspace, create_schema
+from engine.workspace import Workspace
 from tests.engine.conftest import PAIRS, Mapped, add_matches
 from tests.engine.ics_reader import ZoneReader, local_time, parse
 
@@ -292,10 +291,11 @@ def test_agenda_lists_registrations_expiring_and_in_conflict(prepared: Prepared)
     assert "in 10 days" in expiring
     assert conflict.startswith("in conflict: Acme Corp registered 'Umbrella security' on ")
     assert "Globex 'Umbrella cloud' on " in conflict
-    assert (
-        "4. Registrations expiring or in conflict (2)\n"
-        in sync_agenda(ws, "Globex", today=TODAY).to_text()
-    )
+    text = sync_agenda(ws, "Globex", today=TODAY).to_text()
+    assert "4. Registrations expiring or in conflict (2)\n" in text
+    # The item is the account: named once, not again in brackets after itself.
+    assert "   - Initech: Globex's registration 'Initech ERP'" in text
+    assert "   - Umbrella: in conflict:" in text
 
 
 def test_every_empty_section_says_nothing(workspace: Workspace) -> None:
@@ -431,35 +431,6 @@ def test_calendar_without_anything_to_put_in_it(workspace: Workspace, tmp_path: 
 # ---------------------------------------------------------------------- workspace and CLI
 
 
-def test_a_version_5_workspace_gains_the_sync_tables(tmp_path: Path) -> None:
-    path = tmp_path / "old.overlap"
-    ws = Workspace.create(path, "Acme Corp")
-    ws.close()
-    with contextlib.closing(sqlite3.connect(path)) as con:
-        con.execute("DROP TABLE syncschedule")
-        con.execute("DROP TABLE syncmeeting")
-        con.execute("PRAGMA user_version=5")
-        con.commit()
-    with Workspace.open(path) as ws:
-        ws.add_partner("Globex")
-        set_sync_schedule(ws, "Globex", rhythm="weekly", next_date="2026-03-10", time_zone="UTC")
-        assert sync_schedule(ws, "Globex") is not None
-    with contextlib.closing(sqlite3.connect(path)) as con:
-        assert con.execute("PRAGMA user_version").fetchone()[0] >= 6
-    assert list(tmp_path.glob("old.v5-backup-*.overlap"))
-
-
-def test_create_schema_up_to_5_has_no_sync_tables(tmp_path: Path) -> None:
-    from sqlalchemy import create_engine
-
-    engine = create_engine(f"sqlite:///{tmp_path / 'v5.sqlite'}")
-    with engine.begin() as connection:
-        create_schema(connection, up_to=5)
-        names = {r[0] for r in connection.exec_driver_sql("SELECT name FROM sqlite_master")}
-    engine.dispose()
-    assert "syncschedule" not in names and "syncmeeting" not in names
-
-
 def _run(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -516,3 +487,11 @@ def test_plan_updates_do_not_disturb_the_sync_schedule(prepared: Prepared) -> No
     before = sync_schedule(prepared.ws, "Globex")
     update_plan(prepared.ws, prepared.plans["Stark"], objective="Land Stark")
     assert sync_schedule(prepared.ws, "Globex") == before
+
+
+def test_a_sync_logged_today_is_dated_the_users_day(mapped: Mapped, day_apart_from_utc) -> None:
+    """The sync held today is dated by the user's calendar, not by UTC's (a day apart for
+    hours each day east and west of Greenwich)."""
+    logged = log_sync(mapped.ws, "Globex")
+    assert logged.held_on == day_apart_from_utc
+    assert last_sync(mapped.ws, "Globex") == day_apart_from_utc

@@ -36,7 +36,6 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine
 
 from engine import (
     NO_TERRITORY,
@@ -65,7 +64,6 @@ from engine import (
 from engine.cli import main as cli
 from engine.geography import country_code, region_countries, state_key, state_keys
 from engine.models import Snapshot
-from engine.workspace import create_schema
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 OURS = DATA / "territories_acme_salesforce.csv"
@@ -554,26 +552,6 @@ def test_a_partnership_with_nothing_imported_has_empty_territories(tmp_path: Pat
         summary = territory_summary(ws, "Globex")
         assert summary[["ours_only", "shared", "partner_only"]].to_numpy().sum() == 0
         assert overlaps(ws, "Globex", territory="EMEA").counts["shared"] == 0
-
-
-def test_a_version_5_workspace_gains_the_territory_table(tmp_path: Path) -> None:
-    path = tmp_path / "v5.overlap"
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        create_schema(connection, up_to=5)
-        connection.exec_driver_sql(
-            "INSERT INTO company (name, domains_json, created_at) "
-            "VALUES ('Acme', '[]', '2025-01-01')"
-        )
-        connection.exec_driver_sql(
-            "INSERT INTO partner (name, model, cadence, auto_threshold, review_threshold, "
-            "created_at) VALUES ('Globex', 'co-sell', 'quarterly', 92, 75, '2025-01-01')"
-        )
-    engine.dispose()
-    with Workspace.open(path) as ws:
-        add_territory(ws, "Globex", "EMEA", regions="EMEA", our_rep="Ann")
-        assert territory(ws, "Globex", "emea").our_rep == "Ann"
-    assert len(list(tmp_path.glob("v5.v5-backup-*.overlap"))) == 1
 
 
 # ---------------------------------------------------------------------- command line

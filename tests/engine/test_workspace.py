@@ -326,3 +326,62 @@ def test_a_version_4_workspace_with_interleaved_account_ids_keeps_its_pairs(
         ("Velmira Foods", "Velmira Foods Ltd"),
     ]
     assert pairs == expected * 2
+
+
+def test_a_version_5_workspace_gains_every_table_of_version_6(tmp_path: Path) -> None:
+    """Sync meetings, territories and deal registrations all arrive in one migration, with
+    their columns and indexes as a new workspace has them, and each feature works on the file."""
+    from engine import (
+        add_territory,
+        registration_settings,
+        set_registration_settings,
+        set_sync_schedule,
+        sync_schedule,
+        territories,
+    )
+    from engine.models import SCHEMA_GROUPS
+
+    path = tmp_path / "five.overlap"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        create_schema(connection, up_to=5)
+        connection.exec_driver_sql(
+            "INSERT INTO company (name, domains_json, created_at) "
+            "VALUES ('Acme', '[]', '2025-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO partner (name, model, cadence, auto_threshold, review_threshold, "
+            "created_at) VALUES ('Globex', 'co-sell', 'quarterly', 92, 75, '2025-01-01')"
+        )
+    engine.dispose()
+    new = {model.__tablename__ for model in SCHEMA_GROUPS[6]}  # type: ignore[attr-defined]
+    assert new == {
+        "syncschedule", "syncmeeting", "territory", "registration", "registrationsetting",
+    }  # fmt: skip
+    assert not new & _tables(path)
+
+    fresh = tmp_path / "fresh.overlap"
+    Workspace.create(fresh, "Acme").close()
+
+    def shape(file: Path) -> dict[str, tuple[list[tuple[str, str]], set[str]]]:
+        with contextlib.closing(sqlite3.connect(file)) as con:
+            return {
+                table: (
+                    [(r[1], r[2]) for r in con.execute(f"PRAGMA table_info({table})")],
+                    {r[1] for r in con.execute(f"PRAGMA index_list({table})")},
+                )
+                for table in sorted(new)
+            }
+
+    with Workspace.open(path) as ws:
+        set_sync_schedule(ws, "Globex", rhythm="monthly", next_date="2026-03-10", time_zone="UTC")
+        add_territory(ws, "Globex", "DACH", regions="DACH", our_rep="Ann")
+        set_registration_settings(ws, "Globex", protection_days=60)
+        assert sync_schedule(ws, "Globex").rhythm == "monthly"  # type: ignore[union-attr]
+        assert [t.name for t in territories(ws, "Globex")] == ["DACH"]
+        assert registration_settings(ws, "Globex").protection_days == 60
+    assert _user_version(path) == SCHEMA_VERSION
+    assert shape(path) == shape(fresh)
+    assert "ix_registration_partner_account" in shape(path)["registration"][1]
+    (backup,) = tmp_path.glob("five.v5-backup-*.overlap")
+    assert not new & _tables(backup)
