@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 
 import pandas as pd
 
 from engine import (
     COMPARISON_MEASURES,
-    OverlapError,
     Workspace,
     compare_partners,
     cross_partner,
     settle_lead,
 )
+from engine.cli.dates import parse_day
 from engine.cli.output import add_format_option, emit_frame, emit_json
 
 _ACCOUNT_SHOWN = [
@@ -108,17 +107,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     settle.set_defaults(run=_settle)
 
 
-def _today(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise OverlapError(f"--today '{value}' is not a date (YYYY-MM-DD)") from None
-
-
 def _compare(args: argparse.Namespace) -> int:
-    today = _today(args.today)
+    today = parse_day(args.today)
     with Workspace.open(args.workspace) as ws:
         result = compare_partners(ws, rank_by=args.rank_by, today=today)
     if args.format == "json":

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 
 from engine import (
     PLAN_STATUSES,
     SHORTLIST_DEFAULT,
-    OverlapError,
     Workspace,
     add_metric,
     add_role,
@@ -26,6 +24,7 @@ from engine import (
     stalled_plans,
     update_plan,
 )
+from engine.cli.dates import parse_day
 from engine.cli.output import add_format_option, emit_frame, emit_json
 
 
@@ -249,12 +248,7 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _stalled(args: argparse.Namespace) -> int:
-    today = None
-    if args.today:
-        try:
-            today = date.fromisoformat(args.today)
-        except ValueError:
-            raise OverlapError(f"--today '{args.today}' is not a date (YYYY-MM-DD)") from None
+    today = parse_day(args.today)
     with Workspace.open(args.workspace) as ws:
         frame = stalled_plans(ws, args.partner, today=today)
     if args.format == "json":

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from engine import (
     REGISTRATION_STATUSES,
-    OverlapError,
     Workspace,
     add_registration,
     decide_registration,
@@ -23,6 +21,7 @@ from engine import (
     registrations_by_account,
     set_registration_settings,
 )
+from engine.cli.dates import parse_day
 from engine.cli.output import add_format_option, emit_frame
 
 LIST_COLUMNS = [
@@ -164,15 +163,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     settings.set_defaults(run=_settings)
 
 
-def _today(args: argparse.Namespace) -> date | None:
-    if not getattr(args, "today", None):
-        return None
-    try:
-        return date.fromisoformat(args.today)
-    except ValueError:
-        raise OverlapError(f"--today '{args.today}' is not a date (YYYY-MM-DD)") from None
-
-
 def _money(value: Any) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "-"
@@ -195,7 +185,7 @@ def _add(args: argparse.Namespace) -> int:
             reason=args.reason,
             external_id=args.external_id,
             protection_days=args.protection_days,
-            today=_today(args),
+            today=parse_day(args.today),
             by=args.by,
         )
     info = made.registration
@@ -215,7 +205,11 @@ def _add(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         frame = registrations(
-            ws, args.partner, today=_today(args), status=args.status, account=args.account
+            ws,
+            args.partner,
+            today=parse_day(args.today),
+            status=args.status,
+            account=args.account,
         )
     emit_frame(frame if args.format != "table" else frame[LIST_COLUMNS], args.format)
     return 0
@@ -223,7 +217,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _accounts(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        frame = registrations_by_account(ws, args.partner, today=_today(args))
+        frame = registrations_by_account(ws, args.partner, today=parse_day(args.today))
     if args.format == "table":
         frame = frame.drop(columns=["our_key", "partner_key"])
     emit_frame(frame, args.format)
@@ -232,7 +226,7 @@ def _accounts(args: argparse.Namespace) -> int:
 
 def _conflicts(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        frame = registration_conflicts(ws, args.partner, today=_today(args))
+        frame = registration_conflicts(ws, args.partner, today=parse_day(args.today))
     if args.format != "table":
         emit_frame(frame, args.format)
         return 0
@@ -275,7 +269,7 @@ def _decide(args: argparse.Namespace) -> int:
             reason=args.reason,
             on=args.on,
             by=args.by,
-            today=_today(args),
+            today=parse_day(args.today),
         )
     print(f"registration {args.id} is {args.decision}")
     return 0
@@ -291,7 +285,12 @@ def _remove(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         result = import_registrations(
-            ws, args.partner, args.file, side=args.side, today=_today(args), by=args.by
+            ws,
+            args.partner,
+            args.file,
+            side=args.side,
+            today=parse_day(args.today),
+            by=args.by,
         )
     print("\n".join(result.lines()))
     return 0
@@ -300,7 +299,11 @@ def _import(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         path = export_registrations(
-            ws, args.partner, args.file, today=_today(args), status=args.status
+            ws,
+            args.partner,
+            args.file,
+            today=parse_day(args.today),
+            status=args.status,
         )
     print(f"wrote {path} (recorded in the egress ledger)")
     return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 
 from engine import (
@@ -29,6 +28,7 @@ from engine import (
     sync_agenda,
     sync_schedule,
 )
+from engine.cli.dates import parse_day
 from engine.cli.output import emit_json
 from engine.cli.sharing import _add_passphrase, _passphrase
 
@@ -36,15 +36,6 @@ from engine.cli.sharing import _add_passphrase, _passphrase
 def _partner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("workspace", metavar="WS")
     parser.add_argument("--partner", required=True, metavar="P")
-
-
-def _day(value: str | None, option: str = "--today") -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise OverlapError(f"{option} '{value}' is not a date (YYYY-MM-DD)") from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -143,7 +134,7 @@ def _log(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    today = _day(args.today)
+    today = parse_day(args.today)
     with Workspace.open(args.workspace) as ws:
         settings = sync_schedule(ws, args.partner)
         last = last_sync(ws, args.partner)
@@ -171,7 +162,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _agenda(args: argparse.Namespace) -> int:
-    today = _day(args.today)
+    today = parse_day(args.today)
     if args.format == "pdf" and not args.out:
         raise OverlapError("a PDF agenda needs --out FILE.pdf")
     with Workspace.open(args.workspace) as ws:

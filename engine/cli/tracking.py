@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -31,21 +30,13 @@ from engine import (
     refresh_schedule,
     set_cadence,
 )
+from engine.cli.dates import parse_day
 from engine.cli.output import add_format_option, emit_frame, emit_json
 
 
 def _partner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("workspace", metavar="WS")
     parser.add_argument("--partner", required=True, metavar="P")
-
-
-def _today(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise OverlapError(f"--today '{value}' is not a date (YYYY-MM-DD)") from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -157,7 +148,7 @@ def _opps_list(args: argparse.Namespace) -> int:
 def _metrics(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         deals = partner_metrics(ws, args.partner)
-        score = engagement_score(ws, args.partner, today=_today(args.today))
+        score = engagement_score(ws, args.partner, today=parse_day(args.today))
     if args.format == "json":
         emit_json(
             {
@@ -198,7 +189,7 @@ def _engagement_log(args: argparse.Namespace) -> int:
 def _engagement_show(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         log = engagement_log(ws, args.partner)
-        score = engagement_score(ws, args.partner, today=_today(args.today))
+        score = engagement_score(ws, args.partner, today=parse_day(args.today))
     if args.format == "json":
         emit_json({"score": score.__dict__, "log": log.to_dict(orient="records")})
         return 0
@@ -244,7 +235,7 @@ def _schedule(args: argparse.Namespace) -> int:
             if not args.partner:
                 raise OverlapError("--cadence needs --partner P")
             set_cadence(ws, args.partner, args.cadence)
-        frame = refresh_schedule(ws, today=_today(args.today))
+        frame = refresh_schedule(ws, today=parse_day(args.today))
     if args.overdue:
         frame = frame[frame["overdue"]]
     emit_frame(frame, args.format)
