@@ -495,3 +495,31 @@ def test_a_sync_logged_today_is_dated_the_users_day(mapped: Mapped, day_apart_fr
     logged = log_sync(mapped.ws, "Globex")
     assert logged.held_on == day_apart_from_utc
     assert last_sync(mapped.ws, "Globex") == day_apart_from_utc
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["stalled", "--partner", "Globex"],
+        ["metrics", "--partner", "Globex"],
+        ["partners", "compare"],
+        ["registration", "list", "--partner", "Globex"],
+        ["sync", "agenda", "--partner", "Globex"],
+    ],
+)
+def test_a_day_that_is_no_date_is_one_line_of_error(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "acme.overlap"
+    assert cli(["init", str(path), "--us", "Acme Corp"]) == 0
+    assert cli(["partner", "add", str(path), "Globex"]) == 0
+    capsys.readouterr()
+    args = (
+        [*command[:2], str(path), *command[2:]]
+        if command[0] in ("partners", "registration", "sync")
+        else [command[0], str(path), *command[1:]]
+    )
+    assert cli([*args, "--today", "2026-02-30"]) == 2
+    assert (
+        capsys.readouterr().err.strip() == "error: --today '2026-02-30' is not a date (YYYY-MM-DD)"
+    )
