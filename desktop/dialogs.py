@@ -69,6 +69,17 @@ def show_crash(parent: QWidget | None, text: str, details: str) -> None:
     box.exec()
 
 
+def amount_spin(parent: QWidget) -> QDoubleSpinBox:
+    """A whole-currency amount field where 0 reads "unknown" (deals and registrations)."""
+    spin = QDoubleSpinBox(parent)
+    spin.setRange(0, 1e12)
+    spin.setDecimals(0)
+    spin.setGroupSeparatorShown(True)
+    spin.setSpecialValueText("unknown")
+    spin.setAccessibleName("Amount (0 if unknown)")
+    return spin
+
+
 class DealDialog(QDialog):
     """One opportunity entered by hand: account, amount, dates, outcome, partner involvement."""
 
@@ -80,12 +91,7 @@ class DealDialog(QDialog):
         self.account_edit = QLineEdit(self)
         self.account_edit.setAccessibleName("Account name")
         self.account_edit.setPlaceholderText("e.g. Initech")
-        self.amount_spin = QDoubleSpinBox(self)
-        self.amount_spin.setRange(0, 1e12)
-        self.amount_spin.setDecimals(0)
-        self.amount_spin.setGroupSeparatorShown(True)
-        self.amount_spin.setSpecialValueText("unknown")
-        self.amount_spin.setAccessibleName("Amount (0 if unknown)")
+        self.amount_spin = amount_spin(self)
         self.opened_edit = self._date_edit("Opened on")
         self.outcome_combo = QComboBox(self)
         self.outcome_combo.addItems(["open", "won", "lost"])

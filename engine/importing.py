@@ -101,7 +101,7 @@ _FOOTER = re.compile(
     r"salesforce\.com)",
     re.IGNORECASE,
 )
-_EMPTY_WORDS = frozenset(
+BLANK_WORDS = frozenset(
     {"", "n/a", "na", "n.a.", "none", "null", "nil", "-", "--", "—", "?", "tbd", "unknown", "#n/a"}
 )
 
@@ -1208,13 +1208,13 @@ def standardize(
             if series is None:
                 out[name] = out[f"{name}_raw"] = None
                 continue
-            values, bad = _money(series, decimal_comma=raw.decimal_comma)
+            values, bad = clean_amounts(series, decimal_comma=raw.decimal_comma)
             out[name] = values
             out[f"{name}_raw"] = _text(series)
             _warn(warnings, name, bad)
         series = col("employees")
         if series is not None:
-            values, bad = _money(series, decimal_comma=raw.decimal_comma, ranges=True)
+            values, bad = clean_amounts(series, decimal_comma=raw.decimal_comma, ranges=True)
             out["employees"] = values
             _warn(warnings, "employees", bad)
         else:
@@ -1238,7 +1238,7 @@ def standardize(
             if series is None:
                 out[name] = None
                 continue
-            out[name], bad = _dates(series, dayfirst_hint=raw.decimal_comma)
+            out[name], bad = clean_dates(series, dayfirst_hint=raw.decimal_comma)
             _warn(warnings, name, bad)
         series = col("priority")
         if series is not None:
@@ -1346,7 +1346,7 @@ def _text(series: pd.Series) -> pd.Series:
 def _empty_mask(values: pa.Array) -> np.ndarray:
     """Cells that say "no value" (empty, n/a, -, none...)."""
     lowered = pc.utf8_lower(values)
-    empty = pc.is_in(lowered, value_set=pa.array(sorted(_EMPTY_WORDS), type=values.type))
+    empty = pc.is_in(lowered, value_set=pa.array(sorted(BLANK_WORDS), type=values.type))
     return pc.fill_null(empty, True).to_numpy(zero_copy_only=False)
 
 
@@ -1381,7 +1381,7 @@ def _multiplier(suffix: str) -> float:
     return _MULTIPLIERS.get(core, float("nan"))
 
 
-def _money(
+def clean_amounts(
     series: pd.Series, *, decimal_comma: bool = False, ranges: bool = False
 ) -> tuple[np.ndarray, list[str]]:
     """Amounts as floats: "$1.2M", "1,200,000", "1.200.000,00 €", "12k", "(500)", "n/a".
@@ -1566,7 +1566,7 @@ def _priorities(series: pd.Series) -> tuple[np.ndarray, list[str]]:
                 if word in text:
                     level = word
                     break
-        if level is None and text not in _EMPTY_WORDS:
+        if level is None and text not in BLANK_WORDS:
             bad.append(str(value))
         mapped.append(level)
     table = np.array([*mapped, None], dtype=object)
@@ -1577,7 +1577,7 @@ _ISO = r"^(\d{4})-(\d{1,2})-(\d{1,2})"
 _NUMERIC_DATE = r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})"
 
 
-def _dates(series: pd.Series, *, dayfirst_hint: bool = False) -> tuple[pd.Series, list[str]]:
+def clean_dates(series: pd.Series, *, dayfirst_hint: bool = False) -> tuple[pd.Series, list[str]]:
     """Dates to ISO (YYYY-MM-DD), deciding day-first vs month-first once per column.
 
     Times are cut off first, then only the distinct days are parsed: a column of a million
@@ -1617,7 +1617,7 @@ def _dates(series: pd.Series, *, dayfirst_hint: bool = False) -> tuple[pd.Series
         days = pd.to_numeric(values[serial], errors="coerce")
         days = days.where((days > 20000) & (days < 80000))
         result[serial] = pd.to_datetime(days, unit="D", origin="1899-12-30").dt.floor("D")
-    meaningful = (values.str.len() > 0) & ~values.str.lower().isin(_EMPTY_WORDS)
+    meaningful = (values.str.len() > 0) & ~values.str.lower().isin(BLANK_WORDS)
     rest = result.isna() & meaningful
     if rest.any():  # "5 Mar 2024", "March 5, 2024"
         with contextlib.suppress(Exception):

@@ -51,10 +51,7 @@ from engine.errors import ImportFileError, OverlapError
 
 # The account import's column cleaners: dates decided day-first or month-first per column,
 # amounts in every currency and locale an export writes them in.
-from engine.importing import _EMPTY_WORDS as BLANK_WORDS
-from engine.importing import _dates as clean_dates
-from engine.importing import _money as clean_amounts
-from engine.importing import read_export
+from engine.importing import BLANK_WORDS, clean_amounts, clean_dates, read_export
 from engine.models import Partner, Registration, RegistrationSetting
 from engine.overlaps import build_mapping, resolve_partner, shared_rows
 from engine.paths import resource

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -123,12 +122,7 @@ class RegistrationDialog(QDialog):
         self.opportunity_edit = QLineEdit(self)
         self.opportunity_edit.setPlaceholderText("e.g. Initech ERP rollout")
         self.opportunity_edit.setAccessibleName("Opportunity name")
-        self.amount_spin = QDoubleSpinBox(self)
-        self.amount_spin.setRange(0, 1e12)
-        self.amount_spin.setDecimals(0)
-        self.amount_spin.setGroupSeparatorShown(True)
-        self.amount_spin.setSpecialValueText("unknown")
-        self.amount_spin.setAccessibleName("Amount (0 if unknown)")
+        self.amount_spin = dialogs.amount_spin(self)
         self.product_edit = QLineEdit(self)
         self.product_edit.setAccessibleName("Product")
         self.close_check = QCheckBox("Expected close:", self)

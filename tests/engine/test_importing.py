@@ -28,7 +28,7 @@ from engine import (
 )
 from engine.cli import main as cli
 from engine.errors import Cancelled
-from engine.importing import _dates, _money, classify_stage
+from engine.importing import classify_stage, clean_amounts, clean_dates
 
 
 def _accounts(ws: Workspace, side: str = "us") -> pd.DataFrame:
@@ -668,7 +668,7 @@ def test_template_round_trip(workspace: Workspace, tmp_path: Path) -> None:
     ],
 )
 def test_money(raw: str, expected: float | None) -> None:
-    values, _bad = _money(pd.Series([raw], dtype="str"))
+    values, _bad = clean_amounts(pd.Series([raw], dtype="str"))
     if expected is None:
         assert pd.isna(values[0])
     else:
@@ -676,12 +676,12 @@ def test_money(raw: str, expected: float | None) -> None:
 
 
 def test_money_reports_what_it_cannot_read() -> None:
-    _values, bad = _money(pd.Series(["1", "call me", "n/a", "call me"], dtype="str"))
+    _values, bad = clean_amounts(pd.Series(["1", "call me", "n/a", "call me"], dtype="str"))
     assert bad == ["call me"]
 
 
 def test_employee_ranges() -> None:
-    values, _ = _money(pd.Series(["51-200", "10,001+", "1,000"], dtype="str"), ranges=True)
+    values, _ = clean_amounts(pd.Series(["51-200", "10,001+", "1,000"], dtype="str"), ranges=True)
     assert values.tolist() == [51, 10_001, 1_000]
 
 
@@ -699,7 +699,7 @@ def test_employee_ranges() -> None:
     ],
 )
 def test_dates(values: list[str], expected: list[str | None]) -> None:
-    result, _bad = _dates(pd.Series(values, dtype="str"))
+    result, _bad = clean_dates(pd.Series(values, dtype="str"))
     assert [v if isinstance(v, str) else None for v in result.tolist()] == expected
 
 
