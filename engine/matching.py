@@ -28,7 +28,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
 from sqlalchemy import text
 
 from engine.errors import Cancelled, OverlapError
@@ -89,6 +90,10 @@ EXPAND_CHUNK = 4_000_000  # pairs per step when a join's blocks are expanded int
 # most ``BLOCK_CELL_BUDGET`` pairs: over it, the biggest blocks are left out first.
 BLOCK_CELLS = 250_000
 BLOCK_CELL_BUDGET = 20_000_000
+# Names alike by this much or more share every word but a few letters: the blocks of the rest
+# of a name and the blocking keys find them, and whole blocks of one shared word are not
+# compared (they hold mostly unrelated names that merely share "international").
+WORD_BLOCK_CUTOFF = 90
 # Blocks this small are expanded into pairs and scored with the others (one call for all).
 SMALL_BLOCK = 64
 # The rarest words of a name that also get one-letter-left-out blocking keys (typos). Such a
@@ -337,7 +342,7 @@ def _expand_blocks(
     ``count_b`` is the number of b entries of each usable code."""
     pos_a = np.flatnonzero(usable[code_a])
     keep_b = np.flatnonzero(usable[code_b])
-    sorted_b = keep_b[np.argsort(code_b[keep_b], kind="stable")]
+    sorted_b = keep_b[_stable_order(code_b[keep_b])]
     start_b = np.r_[0, np.cumsum(count_b)[:-1]]
     codes = code_a[pos_a]
     reps = count_b[codes]
@@ -357,6 +362,15 @@ def _expand_blocks(
         out_b[done : done + n] = sorted_b[np.repeat(start_b[codes[lo:hi]], r) + offsets]
         done += n
     return out_a, out_b
+
+
+def _stable_order(codes: np.ndarray) -> np.ndarray:
+    """``np.argsort(codes, kind="stable")`` of non-negative integers below 2**63 / len(codes),
+    several times faster: each code is made unique by its position and sorted by value."""
+    count = len(codes)
+    if count == 0:
+        return np.empty(0, np.int64)
+    return np.sort(codes.astype(np.int64) * count + np.arange(count)) % count
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -635,17 +649,27 @@ def _ranks(rows: np.ndarray) -> np.ndarray:
     return np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
 
 
-def _by_length(words: np.ndarray, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _by_length(words: pa.Array, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Words of one length at a time (at most ``HASH_CHUNK``): their positions in ``words`` and
-    a matrix of their code points."""
-    order = np.argsort(lengths, kind="stable")
-    for group in np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1):
-        for start in range(0, len(group), HASH_CHUNK):
+    a matrix of their code points. ASCII words are read straight from Arrow's UTF-8 bytes,
+    the others through Python strings."""
+    words = pa.concat_arrays([words]) if words.offset else words
+    ascii_ = pc.binary_length(words).to_numpy(zero_copy_only=False) == lengths
+    offsets = np.frombuffer(words.buffers()[1], dtype=np.int32)[: len(words)]
+    data = words.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
+    order = _stable_order(lengths * 2 + ~ascii_)
+    keys = (lengths * 2 + ~ascii_)[order]
+    for group in np.split(order, np.flatnonzero(np.diff(keys)) + 1):
+        width = int(lengths[group[0]]) if len(group) else 0
+        for start in range(0, len(group) if width else 0, HASH_CHUNK):
             part = group[start : start + HASH_CHUNK]
-            fixed = np.asarray(words[part], dtype=str)
-            width = fixed.dtype.itemsize // 4
-            if len(part) and width:
-                yield part, fixed.view(np.uint32).reshape(len(part), width).astype(np.uint64)
+            if ascii_[part[0]]:
+                codes = data[offsets[part][:, None] + np.arange(width)]
+            else:
+                fixed = np.asarray(words.take(pa.array(part)).to_pylist(), dtype=f"<U{width}")
+                codes = fixed.view(np.uint32).reshape(len(part), width)
+            yield part, codes.astype(np.uint64)
 
 
 def _powers(count: int) -> np.ndarray:
@@ -655,7 +679,7 @@ def _powers(count: int) -> np.ndarray:
     return np.cumprod(factors)
 
 
-def _word_hashes(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def _word_hashes(words: pa.Array, lengths: np.ndarray) -> np.ndarray:
     """Hash of each word: the sum of its code points times ``HASH_BASE`` to their position."""
     out = np.zeros(len(words), dtype=np.uint64)
     for part, codes in _by_length(words, lengths):
@@ -663,37 +687,43 @@ def _word_hashes(words: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out
 
 
-def _deletion_hashes(words: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _deletion_hashes(
+    words: pa.Array, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hashes of the distinct one-letter-left-out variants of each word: (position in
-    ``words``, hash). Leaving out letter i keeps the hash of the letters before it and moves
-    the letters after it down one power (a multiplication by the base's inverse)."""
+    ``words``, hash), and the hash of each word. Leaving out letter i keeps the hash of the
+    letters before it and moves the letters after it down one power (a multiplication by the
+    base's inverse)."""
     owners, hashes = [np.empty(0, np.int64)], [np.empty(0, np.uint64)]
+    whole = np.zeros(len(words), dtype=np.uint64)
     for part, codes in _by_length(words, lengths):
         n, width = codes.shape
         # from_here[:, i] is the hash of letters i.. in place, after[:, i] of letters i + 1..
         from_here = np.cumsum((codes * _powers(width))[:, ::-1], axis=1)[:, ::-1]
         after = np.concatenate([from_here[:, 1:], np.zeros((n, 1), np.uint64)], axis=1)
+        whole[part] = from_here[:, 0]
         variants = (from_here[:, :1] - from_here) + after * np.uint64(HASH_INVERSE)
         # Leaving out any letter of a run ("ll") gives the same variant: the first one stands.
         first = np.ones(codes.shape, dtype=bool)
         first[:, 1:] = codes[:, 1:] != codes[:, :-1]
         owners.append(np.broadcast_to(part[:, None], codes.shape)[first])
         hashes.append(variants[first])
-    return np.concatenate(owners), np.concatenate(hashes)
+    return np.concatenate(owners), np.concatenate(hashes), whole
 
 
-def _deletion_pairs(
-    table_a: _TokenTable, table_b: _TokenTable, lengths: np.ndarray, hashes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _deletion_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of rows whose rarest words (of four letters or more) are one typo apart: they are
     equal once one letter is left out of either or both. Variants held by more than
     ``DELETION_CAP`` rows on a side are skipped."""
+    lengths = _word_lengths(table_a)
     da = (table_a.rank < DELETION_WORDS) & (lengths[table_a.ids] >= 4)
     db = (table_b.rank < DELETION_WORDS) & (lengths[table_b.ids] >= 4)
     rare_ids = _distinct(np.concatenate([table_a.ids[da], table_b.ids[db]]))
-    positions, variants = _deletion_hashes(table_a.words[rare_ids], lengths[rare_ids])
+    positions, variants, whole = _deletion_hashes(
+        table_a.vocabulary.take(pa.array(rare_ids)), lengths[rare_ids]
+    )
     positions = np.r_[np.arange(len(rare_ids)), positions]
-    variants = np.r_[hashes[rare_ids], variants]
+    variants = np.r_[whole, variants]
     # A word's variants are all different: besides the word itself (rows with the same rarest
     # word), only a variant that two different words have links anything.
     order = np.argsort(variants)
@@ -706,7 +736,7 @@ def _deletion_pairs(
     # the rows are expanded.
     del positions, variants, order, ordered, new, shared
     # In token order, the sorts in ``_expand_blocks`` find them sorted already.
-    by_owner = np.argsort(owners, kind="stable")
+    by_owner = _stable_order(owners)
     owners, codes = owners[by_owner], codes[by_owner]
     per_token = np.bincount(owners, minlength=len(lengths))
     sides = []
@@ -726,21 +756,16 @@ def _join_codes(
     return a, b
 
 
-def _blocking_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs from blocking keys: a name's rarest word with each letter left out (one
-    typo apart; keys held by more than ``DELETION_CAP`` rows on a side are skipped), neighbouring
-    words joined ("face book" meets "facebook"), and its two rarest words together (keys held by
-    more than ``BLOCK_CAP`` rows on a side are too common to say anything and are skipped).
-    Words shared as written are ``_word_blocks``'s."""
-    vocabulary = table_a.vocabulary
-    size = len(vocabulary)
-    found_a: list[np.ndarray] = []
-    found_b: list[np.ndarray] = []
-    lengths = pc.utf8_length(vocabulary).to_numpy(zero_copy_only=False).astype(np.int64)
-    hashes = _word_hashes(table_a.words, lengths)
-    a, b = _deletion_pairs(table_a, table_b, lengths, hashes)
-    found_a.append(a)
-    found_b.append(b)
+def _word_lengths(table: _TokenTable) -> np.ndarray:
+    """Length in characters of each word of the vocabulary."""
+    return pc.utf8_length(table.vocabulary).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _joined_word_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows where two neighbouring words of one are a word of the other ("face book"
+    meets "facebook"; keys held by more than ``BLOCK_CAP`` rows on a side are skipped)."""
+    lengths = _word_lengths(table_a)
+    hashes = _word_hashes(table_a.vocabulary, lengths)
     # Neighbouring words joined, looked up among the other side's words by hash: the hash of
     # "face" + "book" is hash("face") + hash("book") * base ** len("face").
     index = pd.Index(hashes)
@@ -757,14 +782,15 @@ def _blocking_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndar
         hit = at >= 0
         squashed.append((distinct[at[hit]], rows[first[hit]]))
     # A squashed pair of one side meets a word of the other, both ways.
-    for (sq_codes, sq_rows), table, flip in (
-        (squashed[0], table_b, False),
-        (squashed[1], table_a, True),
-    ):
-        a, b = _join_codes(sq_codes, sq_rows, table.ids, table.rows, BLOCK_CAP)
-        found_a.append(b if flip else a)
-        found_b.append(a if flip else b)
-    # The two rarest words together.
+    a_to_b = _join_codes(*squashed[0], table_b.ids, table_b.rows, BLOCK_CAP)
+    b_to_a = _join_codes(*squashed[1], table_a.ids, table_a.rows, BLOCK_CAP)
+    return np.r_[a_to_b[0], b_to_a[1]], np.r_[a_to_b[1], b_to_a[0]]
+
+
+def _two_rarest_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows with the same two rarest words (keys held by more than ``BLOCK_CAP`` rows
+    on a side are too common to say anything and are skipped)."""
+    size = len(table_a.vocabulary)
     pair_codes = []
     for table in (table_a, table_b):
         first = np.flatnonzero(table.rank == 0)
@@ -776,28 +802,25 @@ def _blocking_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndar
         pair_codes.append((lo * size + hi, table.rows[first]))
     inverse = pd.factorize(np.concatenate([pair_codes[0][0], pair_codes[1][0]]))[0]
     n0 = len(pair_codes[0][0])
-    a, b = _join_codes(inverse[:n0], pair_codes[0][1], inverse[n0:], pair_codes[1][1], BLOCK_CAP)
-    found_a.append(a)
-    found_b.append(b)
-    return np.concatenate(found_a), np.concatenate(found_b)
+    return _join_codes(inverse[:n0], pair_codes[0][1], inverse[n0:], pair_codes[1][1], BLOCK_CAP)
 
 
-def _sorted_words(keys: np.ndarray) -> pa.Array:
-    """Each key with its words in alphabetical order (what ``token_sort_ratio`` compares), as
-    Arrow strings: at a million names, a fraction of the memory of Python strings."""
-    values = pa.array(keys, type=pa.string())
-    split = pc.split_pattern(values, " ")
-    words = pc.list_flatten(split)
-    rows = pc.list_parent_indices(split)
-    keep = pc.not_equal(words, "")
-    words, rows = pc.filter(words, keep), pc.filter(rows, keep)
-    table = pa.table({"row": rows, "word": words})
-    order = pc.sort_indices(table, sort_keys=[("row", "ascending"), ("word", "ascending")])
-    counts = np.bincount(rows.to_numpy(), minlength=len(keys))
-    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
+def _sorted_words(table: _TokenTable, n: int) -> pa.Array:
+    """Each of the ``n`` rows' words (repeats kept) in alphabetical order, joined by spaces:
+    what ``token_sort_ratio`` compares. As Arrow strings: at a million names, a fraction of the
+    memory of Python strings."""
+    vocabulary = table.vocabulary
+    size = max(len(vocabulary), 1)
     # UTF-8 byte order is code point order, so this is Python's ``sorted`` of each key's words.
-    rebuilt = pa.ListArray.from_arrays(offsets, words.take(order))
-    return pc.binary_join(rebuilt, " ")
+    alphabetical = pc.sort_indices(vocabulary).to_numpy().astype(np.int64)
+    place = np.empty(len(vocabulary), dtype=np.int64)
+    place[alphabetical] = np.arange(len(vocabulary))
+    rows = table.written_rows
+    key = np.sort(rows * size + place[table.written_ids])
+    ids = alphabetical[key % size]
+    offsets = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))].astype(np.int32)
+    words = vocabulary.take(pa.array(ids, type=pa.int64()))
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), words), " ")
 
 
 def candidate_pairs(
@@ -823,7 +846,7 @@ def candidate_pairs(
     # The squashed keys are made beside the token tables (Arrow releases the GIL).
     with ThreadPoolExecutor(max_workers=1) as pool:
         squashed = pool.submit(_squashed_sides, keys_a, keys_b)
-        tables = None if brute_force else _token_tables(keys_a, keys_b)
+        tables = _token_tables(keys_a, keys_b)
         compact = squashed.result()
     return _candidates(keys_a, keys_b, compact, tables, cutoff, brute_force, cancel, progress)
 
@@ -856,29 +879,42 @@ def _candidates(
         return pd.DataFrame(
             {"a": np.empty(0, np.int64), "b": np.empty(0, np.int64), "score": np.empty(0)}
         )
+    if tables is None:
+        tables = _token_tables(keys_a, keys_b)
     if brute_force:
         sorted_a, sorted_b = (
-            _sorted_words(k).to_numpy(zero_copy_only=False) for k in (keys_a, keys_b)
+            _sorted_words(table, len(keys)).to_numpy(zero_copy_only=False)
+            for table, keys in zip(tables, (keys_a, keys_b), strict=True)
         )
         by_words = _cdist_pairs(sorted_a, sorted_b, cutoff, cancel, progress)
         squashed = _cdist_pairs(compact[0], compact[1], cutoff, cancel, progress)
         both = pd.concat([by_words, squashed], ignore_index=True)
         both = both.sort_values(["a", "b", "score"], ascending=[True, True, False])
         return both.drop_duplicates(["a", "b"]).reset_index(drop=True)
-    if tables is None:
-        tables = _token_tables(keys_a, keys_b)
     _check(cancel)
-    # Every word shared by the two sides is a block: small blocks become pairs scored below,
-    # bigger ones are compared whole, by words and squashed, in a second thread (Arrow and
-    # rapidfuzz release the GIL) while the blocking keys are worked out here.
-    small_a, small_b, blocks = _word_blocks(tables)
+    # Small blocks become pairs scored below, bigger ones are compared whole in a second
+    # thread (Arrow and rapidfuzz release the GIL) while the blocking keys are worked out here.
+    small_a, small_b, blocks, by_rest = _whole_blocks(tables, cutoff)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        words = pool.submit(lambda: (_sorted_words(keys_a), _sorted_words(keys_b)))
-        whole = [
-            pool.submit(lambda: _compare_blocks(blocks, *words.result(), cutoff, cancel)),
-            pool.submit(_compare_blocks, blocks, *compact, cutoff, cancel),
+        words = pool.submit(
+            lambda: (_sorted_words(tables[0], len(keys_a)), _sorted_words(tables[1], len(keys_b)))
+        )
+        others = [
+            pool.submit(_end_pairs, compact),
+            pool.submit(_joined_word_pairs, *tables),
+            pool.submit(_two_rarest_pairs, *tables),
         ]
-        a, b = _keyed_pairs(tables, compact, small_a, small_b, cancel)
+        whole = []
+        if by_rest:
+            others.append(
+                pool.submit(lambda: _compare_rests(blocks, tables, *words.result(), cutoff, cancel))
+            )
+        else:
+            whole = [
+                pool.submit(lambda: _compare_blocks(blocks, *words.result(), cutoff, cancel)),
+                pool.submit(_compare_blocks, blocks, *compact, cutoff, cancel),
+            ]
+        a, b = _keyed_pairs(tables, others, small_a, small_b, len(keys_b), cancel)
         sorted_a, sorted_b = words.result()
         # Only pairs whose lengths allow the cutoff by words or squashed are scored.
         fits = _lengths_fit(sorted_a, sorted_b, a, b, cutoff)
@@ -916,61 +952,107 @@ def _lengths_fit(
 
 def _keyed_pairs(
     tables: tuple[_TokenTable, _TokenTable],
-    compact: tuple[np.ndarray, np.ndarray],
+    others: list[Future[tuple[np.ndarray, np.ndarray]]],
     small_a: np.ndarray,
     small_b: np.ndarray,
+    n_b: int,
     cancel: Cancel | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct pairs of small word blocks and blocking keys, to be scored."""
-    a, b = _blocking_pairs(tables[0], tables[1])
+    """Distinct pairs of small blocks, of the typo keys (``_deletion_pairs``) and of the other
+    keys, worked out in another thread (``_end_pairs``, ``_joined_word_pairs``...), to be
+    scored."""
+    found = [(small_a, small_b), _deletion_pairs(*tables)]
     _check(cancel)
-    # Squashed names ("ZairzitronAdvAutomotiveCorp") meet their spaced spelling by the first
-    # or the last seven letters without spaces.
-    ends_a, ends_b = _end_pairs(compact)
-    a, b = _unique_pairs(
-        np.concatenate([a, small_a, ends_a]), np.concatenate([b, small_b, ends_b]), len(compact[1])
-    )
-    _check(cancel)
-    return a, b
+    found += [job.result() for job in others]
+    a, b = (np.concatenate(side) for side in zip(*found, strict=True))
+    return _unique_pairs(a, b, n_b)
 
 
-def _word_blocks(
-    tables: tuple[_TokenTable, _TokenTable],
-) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-    """Blocks of rows sharing a word. Returns the pairs of small blocks (to be scored) and the
-    rows (a, b) of each bigger block, to be compared whole (``_compare_blocks``).
+def _whole_blocks(
+    tables: tuple[_TokenTable, _TokenTable], cutoff: float
+) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]], bool]:
+    """Blocks of rows compared whole. Below ``WORD_BLOCK_CUTOFF``, rows sharing a word ("zeria
+    pharmaceuticals" meets "seloria pharmaceuticals"); from it, rows whose words but the rarest
+    are the same (the same pair, without "zeria international" meeting it). Returns the pairs
+    of small blocks (to be scored; blocks of a word always), the rows (a, b) of each bigger
+    block, the smallest first, at most ``BLOCK_CELL_BUDGET`` pairs in all, and whether they are
+    blocks of the rest of a name (``_compare_rests``) or of a word (``_compare_blocks``).
     """
     ta, tb = tables
-    size = len(ta.vocabulary)
-    count_a = np.bincount(ta.ids, minlength=size)
-    count_b = np.bincount(tb.ids, minlength=size)
-    cells = count_a * count_b
-    cap = BLOCK_CELLS
-    big = (cells > SMALL_BLOCK) & (cells <= cap)
-    total = int(cells[big].sum())
-    if total > BLOCK_CELL_BUDGET:
+    words = _Grouping(ta.ids, ta.rows, tb.ids, tb.rows, len(ta.vocabulary))
+    groupings = [words]
+    if cutoff >= WORD_BLOCK_CUTOFF:
+        (rows_a, rest_a), (rows_b, rest_b) = _rest_codes(ta), _rest_codes(tb)
+        codes = pd.factorize(np.concatenate([rest_a, rest_b]))[0]
+        groupings.append(_Grouping(codes[: len(rest_a)], rows_a, codes[len(rest_a) :], rows_b))
+    pairs = [grouping.small_pairs() for grouping in groupings]
+    compared = groupings[-1]
+    cells = compared.cells
+    big = (cells > SMALL_BLOCK) & (cells <= BLOCK_CELLS)
+    if int(cells[big].sum()) > BLOCK_CELL_BUDGET:
         # Leave out the biggest blocks until the rest fit the budget.
         sizes = np.sort(cells[big])
         cap = int(sizes[max(int(np.searchsorted(np.cumsum(sizes), BLOCK_CELL_BUDGET)) - 1, 0)])
-        big = (cells > SMALL_BLOCK) & (cells <= cap)
-    small = (cells > 0) & (cells <= SMALL_BLOCK)
-    order_a = np.argsort(ta.ids, kind="stable")
-    order_b = np.argsort(tb.ids, kind="stable")
-    ids_a, rows_a = ta.ids[order_a], ta.rows[order_a]
-    ids_b, rows_b = tb.ids[order_b], tb.rows[order_b]
-    start_a = np.r_[0, np.cumsum(count_a)[:-1]]
-    start_b = np.r_[0, np.cumsum(count_b)[:-1]]
-    # Small blocks: each entry of a meets every entry of b with its word.
-    pos_a, pos_b = _expand_blocks(ids_a, ids_b, small, np.where(small, count_b, 0))
-    small_a, small_b = rows_a[pos_a], rows_b[pos_b]
-    blocks = [
-        (
-            rows_a[start_a[word] : start_a[word] + count_a[word]],
-            rows_b[start_b[word] : start_b[word] + count_b[word]],
+        big &= cells <= cap
+    blocks = [compared.block(code) for code in np.flatnonzero(big).tolist()]
+    small_a, small_b = (np.concatenate(side) for side in zip(*pairs, strict=True))
+    return small_a, small_b, blocks, compared is not words
+
+
+def _rest_codes(table: _TokenTable) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of two words or more, and a code of each one's words but its rarest: the sum of a
+    random number per word (modulo 2**64; two different rests with the same code only make a
+    bigger block)."""
+    salt = np.random.default_rng(len(table.vocabulary)).integers(
+        0, 2**63, len(table.vocabulary), dtype=np.uint64
+    )
+    rest = table.rank > 0
+    rows = table.rows[rest]
+    starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1] if len(rows) else np.empty(0, np.int64)
+    return rows[starts], np.add.reduceat(salt[table.ids[rest]], starts) if len(rows) else salt[:0]
+
+
+class _Grouping:
+    """Rows of both sides grouped by an integer code (0 .. size - 1)."""
+
+    def __init__(
+        self,
+        code_a: np.ndarray,
+        rows_a: np.ndarray,
+        code_b: np.ndarray,
+        rows_b: np.ndarray,
+        size: int | None = None,
+    ) -> None:
+        size = (
+            size
+            if size is not None
+            else int(max(code_a.max(initial=-1), code_b.max(initial=-1))) + 1
         )
-        for word in np.flatnonzero(big).tolist()
-    ]
-    return small_a, small_b, blocks
+        self.code_a, self.code_b = code_a, code_b
+        self.rows_a, self.rows_b = rows_a, rows_b
+        self.count_a = np.bincount(code_a, minlength=size)
+        self.count_b = np.bincount(code_b, minlength=size)
+        self.cells = self.count_a * self.count_b
+        self.sorted_a = rows_a[_stable_order(code_a)]
+        self.sorted_b = rows_b[_stable_order(code_b)]
+        self.start_a = np.cumsum(self.count_a) - self.count_a
+        self.start_b = np.cumsum(self.count_b) - self.count_b
+
+    def small_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows (a, b) of every pair in blocks of at most ``SMALL_BLOCK`` pairs."""
+        small = (self.cells > 0) & (self.cells <= SMALL_BLOCK)
+        pos_a, pos_b = _expand_blocks(
+            self.code_a, self.code_b, small, np.where(small, self.count_b, 0)
+        )
+        return self.rows_a[pos_a], self.rows_b[pos_b]
+
+    def block(self, code: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows (a, b) with the code."""
+        a, b = self.start_a[code], self.start_b[code]
+        return (
+            self.sorted_a[a : a + self.count_a[code]],
+            self.sorted_b[b : b + self.count_b[code]],
+        )
 
 
 def _compare_blocks(
@@ -1005,9 +1087,52 @@ def _compare_blocks(
     )
 
 
+def _compare_rests(
+    blocks: list[tuple[np.ndarray, np.ndarray]],
+    tables: tuple[_TokenTable, _TokenTable],
+    sorted_a: pa.Array,
+    sorted_b: pa.Array,
+    cutoff: float,
+    cancel: Cancel | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows of each block of names the same but for their rarest word that may be
+    alike by ``cutoff``: their rarest words are at most as many insertions and deletions apart
+    as ``ratio`` allows for the whole names (one comparison of short words in place of two
+    of whole names; the pairs are then scored)."""
+    rarest = []
+    for table, words in ((tables[0], sorted_a), (tables[1], sorted_b)):
+        first = table.rank == 0
+        ids = np.zeros(len(words), dtype=np.int64)
+        ids[table.rows[first]] = table.ids[first]
+        rarest.append(ids)
+    lengths_a, lengths_b = _lengths(sorted_a), _lengths(sorted_b)
+    slack = (100 - cutoff) / 100
+    found_a, found_b = [], []
+    for ra, rb in blocks:
+        _check(cancel)
+        allowed = slack * (lengths_a[ra][:, None] + lengths_b[rb][None, :])
+        apart = process.cdist(
+            tables[0].words[rarest[0][ra]].tolist(),
+            tables[1].words[rarest[1][rb]].tolist(),
+            scorer=Indel.distance,
+            dtype=np.int32,
+            workers=1,
+            score_cutoff=int(allowed.max()),
+        )
+        ia, ib = np.nonzero(apart <= allowed + 1e-6)
+        found_a.append(ra[ia])
+        found_b.append(rb[ib])
+    empty = np.empty(0, np.int64)
+    return (
+        np.concatenate(found_a) if found_a else empty,
+        np.concatenate(found_b) if found_b else empty,
+    )
+
+
 def _end_pairs(compact: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of names of eight letters or more (without spaces) with the same first or the
-    same last seven letters (keys held by more than ``BLOCK_CAP`` rows on a side skipped)."""
+    """Squashed names ("ZairzitronAdvAutomotiveCorp") meet their spaced spelling: pairs of
+    names of eight letters or more (without spaces) with the same first or the same last seven
+    letters (keys held by more than ``BLOCK_CAP`` rows on a side skipped)."""
     sides = [pa.array(values, type=pa.string()) for values in compact]
     rows = [
         np.flatnonzero(pc.utf8_length(values).to_numpy(zero_copy_only=False) >= 8)
