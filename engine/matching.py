@@ -14,8 +14,9 @@ through blocks with capped sizes: every word both sides share (a block of a comm
 "pharmaceuticals" compared whole with ``cdist`` while the sides are small enough, within a budget
 of pairs), one-letter-left-out variants of the rarest word, neighbouring words joined, the two
 rarest words together, and the first and last letters of names without spaces; pairs are
-rescored with ``cpdist``. Scores weigh words by IDF, so a rare brand counts far more than
-"Holdings".
+rescored with ``cpdist``. When only names alike by 90 or more are wanted, whole blocks of a
+common word give way to blocks of names the same but for their rarest word. Scores weigh words
+by IDF, so a rare brand counts far more than "Holdings".
 
 The workspace functions store links for a partnership and keep user decisions (accept, reject,
 link, unlink) keyed by ``account_key``, so decisions survive re-matching and refreshed imports.
@@ -27,7 +28,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,10 +105,10 @@ DELETION_CAP = 6
 MAX_TOKENS = 6
 # Words are found by polynomial hashes modulo 2**64 (numpy's wrapping uint64 arithmetic). The
 # base is odd, so it has an inverse modulo 2**64. Two words with the same hash only add a pair
-# that scoring then drops. Words are hashed this many at a time (a matrix of their letters).
+# that scoring then drops.
 HASH_BASE = 0x100000001B3
 HASH_INVERSE = pow(HASH_BASE, -1, 2**64)
-HASH_CHUNK = 65_536
+MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it spreads low bits into the high ones
 
 
 # ---------------------------------------------------------------------------- preparation
@@ -649,27 +650,36 @@ def _ranks(rows: np.ndarray) -> np.ndarray:
     return np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
 
 
-def _by_length(words: pa.Array, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Words of one length at a time (at most ``HASH_CHUNK``): their positions in ``words`` and
-    a matrix of their code points. ASCII words are read straight from Arrow's UTF-8 bytes,
-    the others through Python strings."""
+def _letters(words: pa.Array, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every letter of every word, each word's letters together and in order: (the word's
+    position in ``words``, the letter's position in its word, its code point). ASCII words
+    are read straight from Arrow's UTF-8 bytes, the others through Python strings."""
     words = pa.concat_arrays([words]) if words.offset else words
     ascii_ = pc.binary_length(words).to_numpy(zero_copy_only=False) == lengths
-    offsets = np.frombuffer(words.buffers()[1], dtype=np.int32)[: len(words)]
+    offsets = np.frombuffer(words.buffers()[1], dtype=np.int32)[: len(words) + 1]
     data = words.buffers()[2]
     data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, np.uint8)
-    order = _stable_order(lengths * 2 + ~ascii_)
-    keys = (lengths * 2 + ~ascii_)[order]
-    for group in np.split(order, np.flatnonzero(np.diff(keys)) + 1):
-        width = int(lengths[group[0]]) if len(group) else 0
-        for start in range(0, len(group) if width else 0, HASH_CHUNK):
-            part = group[start : start + HASH_CHUNK]
-            if ascii_[part[0]]:
-                codes = data[offsets[part][:, None] + np.arange(width)]
+    owners, codes = [], []
+    if ascii_.all():
+        owners.append(np.arange(len(words)))
+        codes.append(data[offsets[0] : offsets[-1]])
+    else:
+        for index in np.flatnonzero(ascii_), np.flatnonzero(~ascii_):
+            if ascii_[index[:1]].all():
+                starts, counts = offsets[index], lengths[index]
+                at = np.repeat(starts - np.cumsum(counts) + counts, counts)
+                codes.append(data[at + np.arange(len(at))])
             else:
-                fixed = np.asarray(words.take(pa.array(part)).to_pylist(), dtype=f"<U{width}")
-                codes = fixed.view(np.uint32).reshape(len(part), width)
-            yield part, codes.astype(np.uint64)
+                width = int(lengths[index].max(initial=0))
+                fixed = np.asarray(words.take(pa.array(index)).to_pylist(), dtype=f"<U{width}")
+                matrix = fixed.view(np.uint32).reshape(len(index), width)
+                codes.append(matrix[np.arange(width) < lengths[index][:, None]])
+            owners.append(index)
+    owner = np.concatenate(owners)
+    counts = lengths[owner]
+    word = np.repeat(owner, counts)
+    position = np.arange(len(word)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return word, position, np.concatenate(codes).astype(np.uint64)
 
 
 def _powers(count: int) -> np.ndarray:
@@ -679,12 +689,20 @@ def _powers(count: int) -> np.ndarray:
     return np.cumprod(factors)
 
 
-def _word_hashes(words: pa.Array, lengths: np.ndarray) -> np.ndarray:
-    """Hash of each word: the sum of its code points times ``HASH_BASE`` to their position."""
-    out = np.zeros(len(words), dtype=np.uint64)
-    for part, codes in _by_length(words, lengths):
-        out[part] = (codes * _powers(codes.shape[1])).sum(axis=1)
-    return out
+def _hash_sums(words: pa.Array, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``_letters`` of the words, with each letter's code point times ``HASH_BASE`` to its
+    position, summed over the word's letters up to it (modulo 2**64, as numpy's uint64
+    wraps), and the hash of each word: the sum over all its letters."""
+    word, position, codes = _letters(words, lengths)
+    running = np.cumsum(codes * _powers(int(position.max(initial=0)) + 1)[position])
+    last = np.r_[word[1:] != word[:-1], True] if len(word) else np.empty(0, bool)
+    ends = running[last]
+    before = np.r_[np.uint64(0), ends[:-1]]
+    hashes = np.zeros(len(words), dtype=np.uint64)
+    hashes[word[last]] = ends - before
+    # ``running`` from each word's own start.
+    running -= np.repeat(before, lengths[word[last]])
+    return word, position, codes, running, hashes
 
 
 def _deletion_hashes(
@@ -694,30 +712,28 @@ def _deletion_hashes(
     ``words``, hash), and the hash of each word. Leaving out letter i keeps the hash of the
     letters before it and moves the letters after it down one power (a multiplication by the
     base's inverse)."""
-    owners, hashes = [np.empty(0, np.int64)], [np.empty(0, np.uint64)]
-    whole = np.zeros(len(words), dtype=np.uint64)
-    for part, codes in _by_length(words, lengths):
-        n, width = codes.shape
-        # from_here[:, i] is the hash of letters i.. in place, after[:, i] of letters i + 1..
-        from_here = np.cumsum((codes * _powers(width))[:, ::-1], axis=1)[:, ::-1]
-        after = np.concatenate([from_here[:, 1:], np.zeros((n, 1), np.uint64)], axis=1)
-        whole[part] = from_here[:, 0]
-        variants = (from_here[:, :1] - from_here) + after * np.uint64(HASH_INVERSE)
-        # Leaving out any letter of a run ("ll") gives the same variant: the first one stands.
-        first = np.ones(codes.shape, dtype=bool)
-        first[:, 1:] = codes[:, 1:] != codes[:, :-1]
-        owners.append(np.broadcast_to(part[:, None], codes.shape)[first])
-        hashes.append(variants[first])
-    return np.concatenate(owners), np.concatenate(hashes), whole
+    word, position, codes, running, hashes = _hash_sums(words, lengths)
+    through = running
+    before = through - codes * _powers(int(position.max(initial=0)) + 1)[position]
+    after = hashes[word] - through
+    variants = before + after * np.uint64(HASH_INVERSE)
+    # Leaving out any letter of a run ("ll") gives the same variant: the first one stands.
+    first = np.r_[True, (codes[1:] != codes[:-1]) | (position[1:] == 0)] if len(word) else []
+    return word[first], variants[first], hashes
 
 
-def _deletion_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndarray, np.ndarray]:
+def _deletion_pairs(
+    table_a: _TokenTable, table_b: _TokenTable, one_word: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of rows whose rarest words (of four letters or more) are one typo apart: they are
     equal once one letter is left out of either or both. Variants held by more than
-    ``DELETION_CAP`` rows on a side are skipped."""
+    ``DELETION_CAP`` rows on a side are skipped. With ``one_word``, only names of one word."""
     lengths = _word_lengths(table_a)
     da = (table_a.rank < DELETION_WORDS) & (lengths[table_a.ids] >= 4)
     db = (table_b.rank < DELETION_WORDS) & (lengths[table_b.ids] >= 4)
+    if one_word:
+        da &= _one_word(table_a)[table_a.rows]
+        db &= _one_word(table_b)[table_b.rows]
     rare_ids = _distinct(np.concatenate([table_a.ids[da], table_b.ids[db]]))
     positions, variants, whole = _deletion_hashes(
         table_a.vocabulary.take(pa.array(rare_ids)), lengths[rare_ids]
@@ -726,12 +742,18 @@ def _deletion_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndar
     variants = np.r_[whole, variants]
     # A word's variants are all different: besides the word itself (rows with the same rarest
     # word), only a variant that two different words have links anything.
-    order = np.argsort(variants)
-    ordered = variants[order]
+    # One plain sort: the hashes are mixed (their high bits vary little) and their low bits
+    # give way to each entry's position (a collision of the shortened hashes only adds a pair
+    # that scoring then drops).
+    bits = np.uint64(max((len(variants) - 1).bit_length(), 1))
+    mixed = variants * np.uint64(MIX) >> bits << bits
+    packed = np.sort(mixed | np.arange(len(variants), dtype=np.uint64))
+    order = (packed & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+    ordered = packed >> bits
     new = np.r_[True, ordered[1:] != ordered[:-1]]
     shared = ~new | np.r_[~new[1:], False] | (order < len(rare_ids))
     owners = rare_ids[positions[order[shared]]]
-    codes = (np.cumsum(new) - 1)[shared]
+    codes = (np.cumsum(new.view(np.uint8), dtype=np.int64) - 1)[shared]
     # The variants are the biggest arrays of the fuzzy tier at a million names: freed before
     # the rows are expanded.
     del positions, variants, order, ordered, new, shared
@@ -744,6 +766,11 @@ def _deletion_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndar
         at, av = _expand_blocks(table.ids[sel], owners, per_token > 0, per_token)
         sides.append((codes[av], table.rows[sel][at]))
     return _join_codes(sides[0][0], sides[0][1], sides[1][0], sides[1][1], DELETION_CAP)
+
+
+def _one_word(table: _TokenTable) -> np.ndarray:
+    """Whether each row (up to the last with words) has one word."""
+    return np.bincount(table.rows) == 1
 
 
 def _join_codes(
@@ -764,26 +791,21 @@ def _word_lengths(table: _TokenTable) -> np.ndarray:
 def _joined_word_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of rows where two neighbouring words of one are a word of the other ("face book"
     meets "facebook"; keys held by more than ``BLOCK_CAP`` rows on a side are skipped)."""
-    lengths = _word_lengths(table_a)
-    hashes = _word_hashes(table_a.vocabulary, lengths)
-    # Neighbouring words joined, looked up among the other side's words by hash: the hash of
-    # "face" + "book" is hash("face") + hash("book") * base ** len("face").
-    index = pd.Index(hashes)
-    distinct = np.flatnonzero(~index.duplicated())
-    index = index[distinct]
-    powers = _powers(int(lengths.max()) + 1 if len(lengths) else 1)
-    squashed = []
+    vocabulary = table_a.vocabulary
+    joined = []
     for table in (table_a, table_b):
         rows, ids = table.written_rows, table.written_ids
         first = np.flatnonzero(rows[1:] == rows[:-1])
         first = first[_ranks(rows)[first] < MAX_TOKENS]
-        joined = hashes[ids[first]] + hashes[ids[first + 1]] * powers[lengths[ids[first]]]
-        at = index.get_indexer(joined)
-        hit = at >= 0
-        squashed.append((distinct[at[hit]], rows[first[hit]]))
-    # A squashed pair of one side meets a word of the other, both ways.
-    a_to_b = _join_codes(*squashed[0], table_b.ids, table_b.rows, BLOCK_CAP)
-    b_to_a = _join_codes(*squashed[1], table_a.ids, table_a.rows, BLOCK_CAP)
+        words = pc.binary_join_element_wise(
+            vocabulary.take(pa.array(ids[first])), vocabulary.take(pa.array(ids[first + 1])), ""
+        )
+        found = pc.fill_null(pc.index_in(words, value_set=vocabulary), -1)
+        at = found.to_numpy(zero_copy_only=False).astype(np.int64)
+        joined.append((at[at >= 0], rows[first[at >= 0]]))
+    # Two words joined on one side meet a word of the other, both ways.
+    a_to_b = _join_codes(*joined[0], table_b.ids, table_b.rows, BLOCK_CAP)
+    b_to_a = _join_codes(*joined[1], table_a.ids, table_a.rows, BLOCK_CAP)
     return np.r_[a_to_b[0], b_to_a[1]], np.r_[a_to_b[1], b_to_a[0]]
 
 
@@ -805,22 +827,26 @@ def _two_rarest_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.nd
     return _join_codes(inverse[:n0], pair_codes[0][1], inverse[n0:], pair_codes[1][1], BLOCK_CAP)
 
 
-def _sorted_words(table: _TokenTable, n: int) -> pa.Array:
-    """Each of the ``n`` rows' words (repeats kept) in alphabetical order, joined by spaces:
-    what ``token_sort_ratio`` compares. As Arrow strings: at a million names, a fraction of the
+def _sorted_words(
+    tables: tuple[_TokenTable, _TokenTable], keys_a: np.ndarray, keys_b: np.ndarray
+) -> tuple[pa.Array, pa.Array]:
+    """Each key's words (repeats kept) in alphabetical order, joined by spaces: what
+    ``token_sort_ratio`` compares. As Arrow strings: at a million names, a fraction of the
     memory of Python strings."""
-    vocabulary = table.vocabulary
+    vocabulary = tables[0].vocabulary
     size = max(len(vocabulary), 1)
     # UTF-8 byte order is code point order, so this is Python's ``sorted`` of each key's words.
     alphabetical = pc.sort_indices(vocabulary).to_numpy().astype(np.int64)
     place = np.empty(len(vocabulary), dtype=np.int64)
     place[alphabetical] = np.arange(len(vocabulary))
-    rows = table.written_rows
-    key = np.sort(rows * size + place[table.written_ids])
-    ids = alphabetical[key % size]
-    offsets = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))].astype(np.int32)
-    words = vocabulary.take(pa.array(ids, type=pa.int64()))
-    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), words), " ")
+    out = []
+    for table, keys in zip(tables, (keys_a, keys_b), strict=True):
+        rows = table.written_rows
+        ids = alphabetical[np.sort(rows * size + place[table.written_ids]) % size]
+        offsets = np.r_[0, np.cumsum(np.bincount(rows, minlength=len(keys)))].astype(np.int32)
+        words = vocabulary.take(pa.array(ids, type=pa.int64()))
+        out.append(pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), words), " "))
+    return out[0], out[1]
 
 
 def candidate_pairs(
@@ -842,13 +868,7 @@ def candidate_pairs(
     """
     keys_a = np.asarray(keys_a, dtype=object)
     keys_b = np.asarray(keys_b, dtype=object)
-    brute_force = _is_brute_force(len(keys_a), len(keys_b), brute_force)
-    # The squashed keys are made beside the token tables (Arrow releases the GIL).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        squashed = pool.submit(_squashed_sides, keys_a, keys_b)
-        tables = _token_tables(keys_a, keys_b)
-        compact = squashed.result()
-    return _candidates(keys_a, keys_b, compact, tables, cutoff, brute_force, cancel, progress)
+    return _candidates(keys_a, keys_b, None, None, cutoff, brute_force, cancel, progress)
 
 
 def _squashed_sides(keys_a: np.ndarray, keys_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -867,43 +887,41 @@ def _is_brute_force(n_a: int, n_b: int, brute_force: bool | None) -> bool:
 def _candidates(
     keys_a: np.ndarray,
     keys_b: np.ndarray,
-    compact: tuple[np.ndarray, np.ndarray],
+    compact: tuple[np.ndarray, np.ndarray] | None,
     tables: tuple[_TokenTable, _TokenTable] | None,
     cutoff: float,
     brute_force: bool | None,
     cancel: Cancel | None,
     progress: Progress | None,
 ) -> pd.DataFrame:
-    brute_force = _is_brute_force(len(keys_a), len(keys_b), brute_force)
+    """``candidate_pairs`` of keys whose squashed keys (``compact``) and token tables may be
+    made already."""
     if len(keys_a) == 0 or len(keys_b) == 0:
         return pd.DataFrame(
             {"a": np.empty(0, np.int64), "b": np.empty(0, np.int64), "score": np.empty(0)}
         )
-    if tables is None:
-        tables = _token_tables(keys_a, keys_b)
-    if brute_force:
+    if _is_brute_force(len(keys_a), len(keys_b), brute_force):
+        compact = compact or _squashed_sides(keys_a, keys_b)
+        tables = tables or _token_tables(keys_a, keys_b)
         sorted_a, sorted_b = (
-            _sorted_words(table, len(keys)).to_numpy(zero_copy_only=False)
-            for table, keys in zip(tables, (keys_a, keys_b), strict=True)
+            words.to_numpy(zero_copy_only=False) for words in _sorted_words(tables, keys_a, keys_b)
         )
         by_words = _cdist_pairs(sorted_a, sorted_b, cutoff, cancel, progress)
         squashed = _cdist_pairs(compact[0], compact[1], cutoff, cancel, progress)
         both = pd.concat([by_words, squashed], ignore_index=True)
         both = both.sort_values(["a", "b", "score"], ascending=[True, True, False])
         return both.drop_duplicates(["a", "b"]).reset_index(drop=True)
-    _check(cancel)
-    # Small blocks become pairs scored below, bigger ones are compared whole in a second
-    # thread (Arrow and rapidfuzz release the GIL) while the blocking keys are worked out here.
-    small_a, small_b, blocks, by_rest = _whole_blocks(tables, cutoff)
+    # A second thread (Arrow and rapidfuzz release the GIL) makes the squashed keys, the
+    # sorted words and the pairs of ends, and compares the bigger blocks whole, while the
+    # token tables, the blocks and the other blocking keys are worked out here.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        words = pool.submit(
-            lambda: (_sorted_words(tables[0], len(keys_a)), _sorted_words(tables[1], len(keys_b)))
-        )
-        others = [
-            pool.submit(_end_pairs, compact),
-            pool.submit(_joined_word_pairs, *tables),
-            pool.submit(_two_rarest_pairs, *tables),
-        ]
+        known = compact
+        squashed_job = pool.submit(lambda: known or _squashed_sides(keys_a, keys_b))
+        others = [pool.submit(lambda: _end_pairs(squashed_job.result()))]
+        tables = tables or _token_tables(keys_a, keys_b)
+        _check(cancel)
+        small_a, small_b, blocks, by_rest = _whole_blocks(tables, cutoff)
+        words = pool.submit(_sorted_words, tables, keys_a, keys_b)
         whole = []
         if by_rest:
             others.append(
@@ -912,18 +930,22 @@ def _candidates(
         else:
             whole = [
                 pool.submit(lambda: _compare_blocks(blocks, *words.result(), cutoff, cancel)),
-                pool.submit(_compare_blocks, blocks, *compact, cutoff, cancel),
+                pool.submit(
+                    lambda: _compare_blocks(blocks, *squashed_job.result(), cutoff, cancel)
+                ),
             ]
-        a, b = _keyed_pairs(tables, others, small_a, small_b, len(keys_b), cancel)
+        a, b = _keyed_pairs(tables, others, small_a, small_b, len(keys_b), by_rest, cancel)
         sorted_a, sorted_b = words.result()
+        compact = squashed_job.result()
         # Only pairs whose lengths allow the cutoff by words or squashed are scored.
         fits = _lengths_fit(sorted_a, sorted_b, a, b, cutoff)
         fits |= _lengths_fit(compact[0], compact[1], a, b, cutoff)
         a, b = a[fits], b[fits]
         # ratio on words in alphabetical order is token_sort_ratio, without re-sorting each pair.
+        by_squashed = pool.submit(_chunked_cpdist, compact[0], compact[1], a, b, cutoff, cancel)
         scores = np.maximum(
             _chunked_cpdist(sorted_a, sorted_b, a, b, cutoff, cancel, progress),
-            _chunked_cpdist(compact[0], compact[1], a, b, cutoff, cancel, None),
+            by_squashed.result(),
         )
         keep = scores > 0 if cutoff > 0 else scores >= 0
         found = [(a[keep], b[keep], scores[keep].astype(float))]
@@ -956,12 +978,19 @@ def _keyed_pairs(
     small_a: np.ndarray,
     small_b: np.ndarray,
     n_b: int,
+    by_rest: bool,
     cancel: Cancel | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct pairs of small blocks, of the typo keys (``_deletion_pairs``) and of the other
-    keys, worked out in another thread (``_end_pairs``, ``_joined_word_pairs``...), to be
-    scored."""
-    found = [(small_a, small_b), _deletion_pairs(*tables)]
+    """Distinct pairs of small blocks, of blocking keys and of ``others`` (worked out in another
+    thread: ``_end_pairs``, ``_compare_rests``), to be scored. Names of several words one typo
+    apart and alike enough to be compared by the rest of the name (``by_rest``) have the same
+    rest: then the typo keys are left to names of one word."""
+    found = [
+        (small_a, small_b),
+        _deletion_pairs(*tables, one_word=by_rest),
+        _joined_word_pairs(*tables),
+        _two_rarest_pairs(*tables),
+    ]
     _check(cancel)
     found += [job.result() for job in others]
     a, b = (np.concatenate(side) for side in zip(*found, strict=True))

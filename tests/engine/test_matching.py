@@ -387,6 +387,71 @@ def test_blocking_finds_what_brute_force_finds() -> None:
     assert {(i, j) for i, j in wanted if i == j} <= found
 
 
+def test_blocking_at_a_high_cutoff_finds_names_alike_but_for_their_rarest_word() -> None:
+    """From ``WORD_BLOCK_CUTOFF`` names are blocked by all their words but the rarest: pairs
+    whose brands differ by more than a typo are found there, one-word names by their typo
+    keys, squashed and glued spellings by their ends."""
+    ours, theirs = _universe(11, 400)
+    from engine.names import name_keys
+
+    special_a = [
+        "choraron financial",
+        "tinnix",
+        "face book",
+        "delta covitaro mining",
+        "blorkal communications",
+    ]
+    special_b = [
+        "coraro financial",
+        "tinix",
+        "facebook",
+        "deltacovitarominingcompany",
+        "brekalo communications",
+    ]
+    keys_a = np.r_[name_keys(ours["name"]).to_numpy(), np.array(special_a, dtype=object)]
+    keys_b = np.r_[name_keys(theirs["name"]).to_numpy(), np.array(special_b, dtype=object)]
+    brute = candidate_pairs(keys_a, keys_b, cutoff=90, brute_force=True)
+    blocked = candidate_pairs(keys_a, keys_b, cutoff=90, brute_force=False)
+    found = set(zip(blocked["a"], blocked["b"], strict=True))
+    wanted = set(zip(brute["a"], brute["b"], strict=True))
+    assert found <= wanted
+    assert len(found) >= 0.97 * len(wanted)
+    # The brute force score of each pair found is the one reported.
+    scores = brute.set_index(["a", "b"])["score"]
+    assert all(scores[(a, b)] == s for a, b, s in blocked.itertuples(index=False))
+    start = len(ours)
+    assert {(start + i, start + i) for i in range(len(special_a))} <= found
+
+
+def test_stable_order_is_a_stable_argsort() -> None:
+    from engine.matching import _stable_order
+
+    codes = np.random.default_rng(3).integers(0, 50, 5_000)
+    assert (_stable_order(codes) == np.argsort(codes, kind="stable")).all()
+    assert len(_stable_order(np.empty(0, np.int64))) == 0
+
+
+def test_word_hashes_and_typo_variants_follow_code_points() -> None:
+    """ASCII words are hashed from Arrow's bytes, the others from their code points: a typo
+    variant is a word with one character (not one byte) left out, in every script."""
+    import pyarrow as pa
+
+    from engine.matching import HASH_BASE, _deletion_hashes
+
+    def hashed(word: str) -> int:
+        return sum(ord(c) * pow(HASH_BASE, i, 2**64) for i, c in enumerate(word)) % 2**64
+
+    words = ["acme", "zürich", "東京電力", "", "ll", "straße", "x" * 70, "acme"]
+    array = pa.array(["skip", *words]).slice(1)
+    lengths = np.array([len(w) for w in words])
+    owners, variants, whole = _deletion_hashes(array, lengths)
+    assert [int(h) for h in whole] == [hashed(w) for w in words]
+    expected = {(i, hashed(w[:j] + w[j + 1 :])) for i, w in enumerate(words) for j in range(len(w))}
+    got = list(zip(owners.tolist(), (int(v) for v in variants), strict=True))
+    assert set(got) == expected
+    assert len(got) == len(set(got))  # "ll" less one letter is one variant
+
+
 # ------------------------------------------------------------------------------------ workspace
 
 
