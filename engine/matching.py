@@ -694,11 +694,13 @@ def _hash_sums(words: pa.Array, lengths: np.ndarray) -> tuple[np.ndarray, ...]:
     position, summed over the word's letters up to it (modulo 2**64, as numpy's uint64
     wraps), and the hash of each word: the sum over all its letters."""
     word, position, codes = _letters(words, lengths)
+    hashes = np.zeros(len(words), dtype=np.uint64)
+    if len(word) == 0:
+        return word, position, codes, codes, hashes
     running = np.cumsum(codes * _powers(int(position.max(initial=0)) + 1)[position])
-    last = np.r_[word[1:] != word[:-1], True] if len(word) else np.empty(0, bool)
+    last = np.r_[word[1:] != word[:-1], True]
     ends = running[last]
     before = np.r_[np.uint64(0), ends[:-1]]
-    hashes = np.zeros(len(words), dtype=np.uint64)
     hashes[word[last]] = ends - before
     # ``running`` from each word's own start.
     running -= np.repeat(before, lengths[word[last]])
@@ -718,7 +720,7 @@ def _deletion_hashes(
     after = hashes[word] - through
     variants = before + after * np.uint64(HASH_INVERSE)
     # Leaving out any letter of a run ("ll") gives the same variant: the first one stands.
-    first = np.r_[True, (codes[1:] != codes[:-1]) | (position[1:] == 0)] if len(word) else []
+    first = np.r_[True, (codes[1:] != codes[:-1]) | (position[1:] == 0)][: len(word)]
     return word[first], variants[first], hashes
 
 
@@ -1010,11 +1012,19 @@ def _whole_blocks(
     ta, tb = tables
     words = _Grouping(ta.ids, ta.rows, tb.ids, tb.rows, len(ta.vocabulary))
     groupings = [words]
+    pairs = [words.small_pairs()]
     if cutoff >= WORD_BLOCK_CUTOFF:
-        (rows_a, rest_a), (rows_b, rest_b) = _rest_codes(ta), _rest_codes(tb)
-        codes = pd.factorize(np.concatenate([rest_a, rest_b]))[0]
-        groupings.append(_Grouping(codes[: len(rest_a)], rows_a, codes[len(rest_a) :], rows_b))
-    pairs = [grouping.small_pairs() for grouping in groupings]
+        (rows_a, rest_a, whole_a), (rows_b, rest_b, whole_b) = _rest_codes(ta), _rest_codes(tb)
+        # Names of one word have no rest.
+        many_a, many_b = rest_a != 0, rest_b != 0
+        code_a, code_b = _coded(rest_a[many_a], rest_b[many_b])
+        groupings.append(_Grouping(code_a, rows_a[many_a], code_b, rows_b[many_b]))
+        pairs.append(groupings[-1].small_pairs())
+        # A name with one word more than the other, its rarest, meets it.
+        code_a, code_b = _coded(rest_a[many_a], whole_b)
+        pairs.append(_join_codes(code_a, rows_a[many_a], code_b, rows_b, BLOCK_CAP))
+        code_a, code_b = _coded(whole_a, rest_b[many_b])
+        pairs.append(_join_codes(code_a, rows_a, code_b, rows_b[many_b], BLOCK_CAP))
     compared = groupings[-1]
     cells = compared.cells
     big = (cells > SMALL_BLOCK) & (cells <= BLOCK_CELLS)
@@ -1028,17 +1038,26 @@ def _whole_blocks(
     return small_a, small_b, blocks, compared is not words
 
 
-def _rest_codes(table: _TokenTable) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of two words or more, and a code of each one's words but its rarest: the sum of a
-    random number per word (modulo 2**64; two different rests with the same code only make a
-    bigger block)."""
+def _rest_codes(table: _TokenTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row with words, a code of its words but the rarest (0 for a name of one word)
+    and a code of all its words: the sum of a random number per word (modulo 2**64; two
+    different sets of words with the same code only make a bigger block)."""
     salt = np.random.default_rng(len(table.vocabulary)).integers(
-        0, 2**63, len(table.vocabulary), dtype=np.uint64
+        1, 2**63, len(table.vocabulary), dtype=np.uint64
     )
-    rest = table.rank > 0
-    rows = table.rows[rest]
-    starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1] if len(rows) else np.empty(0, np.int64)
-    return rows[starts], np.add.reduceat(salt[table.ids[rest]], starts) if len(rows) else salt[:0]
+    rows = table.rows
+    if len(rows) == 0:
+        return rows, salt[:0], salt[:0]
+    starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+    whole = np.add.reduceat(salt[table.ids], starts)
+    return rows[starts], whole - salt[table.ids[starts]], whole
+
+
+def _coded(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (0, 1...) of the values of ``left`` and ``right``, the same for the same
+    value."""
+    codes = pd.factorize(np.concatenate([left, right]))[0]
+    return codes[: len(left)], codes[len(left) :]
 
 
 class _Grouping:
@@ -1160,21 +1179,25 @@ def _compare_rests(
 
 def _end_pairs(compact: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Squashed names ("ZairzitronAdvAutomotiveCorp") meet their spaced spelling: pairs of
-    names of eight letters or more (without spaces) with the same first or the same last seven
-    letters (keys held by more than ``BLOCK_CAP`` rows on a side skipped)."""
+    names the same without spaces, and of names of eight letters or more (without spaces)
+    with the same first or the same last seven letters (keys held by more than ``BLOCK_CAP``
+    rows on a side skipped)."""
     sides = [pa.array(values, type=pa.string()) for values in compact]
-    rows = [
-        np.flatnonzero(pc.utf8_length(values).to_numpy(zero_copy_only=False) >= 8)
-        for values in sides
-    ]
-    sides = [
-        values.take(pa.array(r, type=pa.int64())) for values, r in zip(sides, rows, strict=True)
-    ]
     found_a, found_b = [], []
-    for bounds in ((0, 7), (-7,)):
-        ends = pa.chunked_array([pc.utf8_slice_codeunits(values, *bounds) for values in sides])
-        codes = ends.combine_chunks().dictionary_encode().indices.to_numpy(zero_copy_only=False)
-        codes = codes.astype(np.int64)
+    for bounds in (None, (0, 7), (-7,)):
+        rows = [np.arange(len(values)) for values in sides]
+        ends = sides
+        if bounds is not None:
+            rows = [
+                np.flatnonzero(pc.utf8_length(values).to_numpy(zero_copy_only=False) >= 8)
+                for values in sides
+            ]
+            ends = [
+                pc.utf8_slice_codeunits(values.take(pa.array(r, type=pa.int64())), *bounds)
+                for values, r in zip(sides, rows, strict=True)
+            ]
+        encoded = pa.chunked_array(ends).combine_chunks().dictionary_encode()
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         a, b = _join_codes(
             codes[: len(rows[0])], rows[0], codes[len(rows[0]) :], rows[1], BLOCK_CAP
         )

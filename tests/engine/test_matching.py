@@ -423,6 +423,48 @@ def test_blocking_at_a_high_cutoff_finds_names_alike_but_for_their_rarest_word()
     assert {(start + i, start + i) for i in range(len(special_a))} <= found
 
 
+@pytest.mark.parametrize("cutoff", [70, 90])
+def test_blocking_finds_names_the_same_without_spaces_behind_a_common_start(cutoff: int) -> None:
+    """ "libertyfortekshipping" meets "liberty fortek shipping" though a crowd of names begins
+    with "liberty" and ends with "shipping" (too many to pair by their ends)."""
+    crowd_a = [f"liberty {w}shipping" for w in ("alpha", "beta", "gamma", "delta", "omega")]
+    crowd_b = [f"liberty {w} shipping" for w in ("north", "south", "east", "west", "upper")]
+    keys_a = np.array(["libertyfortekshipping", *crowd_a * 6], dtype=object)
+    keys_b = np.array(["liberty fortek shipping", *crowd_b * 6], dtype=object)
+    blocked = candidate_pairs(keys_a, keys_b, cutoff=cutoff, brute_force=False)
+    assert (0, 0, 100.0) in set(blocked.itertuples(index=False, name=None))
+
+
+def test_blocking_at_a_high_cutoff_finds_a_name_with_one_word_more() -> None:
+    """ "capital rux logistics" meets "capital logistics" at 90 though both words are common and
+    crowds of names begin with "capital" or end with "logistics"."""
+    made_up = [
+        f"{a}{b}"
+        for a in ("zor", "vel", "quin", "dra", "plo")
+        for b in ("ix", "an", "ova", "eta", "um")
+    ]
+    keys_a = np.array(
+        [
+            "capital rux logistics",
+            *(f"capital {w} holdings" for w in made_up),
+            *(f"{w} logistics" for w in made_up),
+        ],
+        dtype=object,
+    )
+    keys_b = np.array(
+        [
+            "capital logistics",
+            *(f"capital {w} partners" for w in made_up[:5]),
+            *(f"{w}s logistics group" for w in made_up[:5]),
+        ],
+        dtype=object,
+    )
+    brute = candidate_pairs(keys_a, keys_b, cutoff=90, brute_force=True)
+    blocked = candidate_pairs(keys_a, keys_b, cutoff=90, brute_force=False)
+    assert (0, 0) in set(zip(brute["a"], brute["b"], strict=True))
+    assert (0, 0) in set(zip(blocked["a"], blocked["b"], strict=True))
+
+
 def test_stable_order_is_a_stable_argsort() -> None:
     from engine.matching import _stable_order
 
