@@ -714,8 +714,7 @@ def _deletion_hashes(
     ``words``, hash), and the hash of each word. Leaving out letter i keeps the hash of the
     letters before it and moves the letters after it down one power (a multiplication by the
     base's inverse)."""
-    word, position, codes, running, hashes = _hash_sums(words, lengths)
-    through = running
+    word, position, codes, through, hashes = _hash_sums(words, lengths)
     before = through - codes * _powers(int(position.max(initial=0)) + 1)[position]
     after = hashes[word] - through
     variants = before + after * np.uint64(HASH_INVERSE)
@@ -830,11 +829,11 @@ def _two_rarest_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.nd
 
 
 def _sorted_words(
-    tables: tuple[_TokenTable, _TokenTable], keys_a: np.ndarray, keys_b: np.ndarray
+    tables: tuple[_TokenTable, _TokenTable], n_a: int, n_b: int
 ) -> tuple[pa.Array, pa.Array]:
-    """Each key's words (repeats kept) in alphabetical order, joined by spaces: what
-    ``token_sort_ratio`` compares. As Arrow strings: at a million names, a fraction of the
-    memory of Python strings."""
+    """Each of the ``n_a`` and ``n_b`` keys' words (repeats kept) in alphabetical order, joined
+    by spaces: what ``token_sort_ratio`` compares. As Arrow strings: at a million names, a
+    fraction of the memory of Python strings."""
     vocabulary = tables[0].vocabulary
     size = max(len(vocabulary), 1)
     # UTF-8 byte order is code point order, so this is Python's ``sorted`` of each key's words.
@@ -842,10 +841,10 @@ def _sorted_words(
     place = np.empty(len(vocabulary), dtype=np.int64)
     place[alphabetical] = np.arange(len(vocabulary))
     out = []
-    for table, keys in zip(tables, (keys_a, keys_b), strict=True):
+    for table, n in zip(tables, (n_a, n_b), strict=True):
         rows = table.written_rows
         ids = alphabetical[np.sort(rows * size + place[table.written_ids]) % size]
-        offsets = np.r_[0, np.cumsum(np.bincount(rows, minlength=len(keys)))].astype(np.int32)
+        offsets = np.r_[0, np.cumsum(np.bincount(rows, minlength=n))].astype(np.int32)
         words = vocabulary.take(pa.array(ids, type=pa.int64()))
         out.append(pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), words), " "))
     return out[0], out[1]
@@ -906,7 +905,8 @@ def _candidates(
         compact = compact or _squashed_sides(keys_a, keys_b)
         tables = tables or _token_tables(keys_a, keys_b)
         sorted_a, sorted_b = (
-            words.to_numpy(zero_copy_only=False) for words in _sorted_words(tables, keys_a, keys_b)
+            words.to_numpy(zero_copy_only=False)
+            for words in _sorted_words(tables, len(keys_a), len(keys_b))
         )
         by_words = _cdist_pairs(sorted_a, sorted_b, cutoff, cancel, progress)
         squashed = _cdist_pairs(compact[0], compact[1], cutoff, cancel, progress)
@@ -923,7 +923,7 @@ def _candidates(
         tables = tables or _token_tables(keys_a, keys_b)
         _check(cancel)
         small_a, small_b, blocks, by_rest = _whole_blocks(tables, cutoff)
-        words = pool.submit(_sorted_words, tables, keys_a, keys_b)
+        words = pool.submit(_sorted_words, tables, len(keys_a), len(keys_b))
         whole = []
         if by_rest:
             others.append(
@@ -1183,19 +1183,18 @@ def _end_pairs(compact: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.n
     with the same first or the same last seven letters (keys held by more than ``BLOCK_CAP``
     rows on a side skipped)."""
     sides = [pa.array(values, type=pa.string()) for values in compact]
+    everyone = [np.arange(len(values)) for values in sides]
+    long = [
+        np.flatnonzero(pc.utf8_length(values).to_numpy(zero_copy_only=False) >= 8)
+        for values in sides
+    ]
     found_a, found_b = [], []
     for bounds in (None, (0, 7), (-7,)):
-        rows = [np.arange(len(values)) for values in sides]
-        ends = sides
-        if bounds is not None:
-            rows = [
-                np.flatnonzero(pc.utf8_length(values).to_numpy(zero_copy_only=False) >= 8)
-                for values in sides
-            ]
-            ends = [
-                pc.utf8_slice_codeunits(values.take(pa.array(r, type=pa.int64())), *bounds)
-                for values, r in zip(sides, rows, strict=True)
-            ]
+        rows = everyone if bounds is None else long
+        ends = [
+            values if bounds is None else pc.utf8_slice_codeunits(values.take(r), *bounds)
+            for values, r in zip(sides, rows, strict=True)
+        ]
         encoded = pa.chunked_array(ends).combine_chunks().dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         a, b = _join_codes(
