@@ -371,15 +371,23 @@ def test_matching_is_symmetric(rows_a: list, rows_b: list) -> None:
     assert there == back
 
 
+def _blocked_and_brute(
+    keys_a: np.ndarray, keys_b: np.ndarray, cutoff: int
+) -> tuple[pd.DataFrame, pd.DataFrame, set, set]:
+    """Candidate pairs by blocking and by brute force, as frames and as sets of (a, b)."""
+    brute = candidate_pairs(keys_a, keys_b, cutoff=cutoff, brute_force=True)
+    blocked = candidate_pairs(keys_a, keys_b, cutoff=cutoff, brute_force=False)
+    found = set(zip(blocked["a"], blocked["b"], strict=True))
+    wanted = set(zip(brute["a"], brute["b"], strict=True))
+    return blocked, brute, found, wanted
+
+
 def test_blocking_finds_what_brute_force_finds() -> None:
     ours, theirs = _universe(7, 400)
     from engine.names import name_keys
 
     keys_a, keys_b = name_keys(ours["name"]).to_numpy(), name_keys(theirs["name"]).to_numpy()
-    brute = candidate_pairs(keys_a, keys_b, cutoff=85, brute_force=True)
-    blocked = candidate_pairs(keys_a, keys_b, cutoff=85, brute_force=False)
-    found = set(zip(blocked["a"], blocked["b"], strict=True))
-    wanted = set(zip(brute["a"], brute["b"], strict=True))
+    _blocked, _brute, found, wanted = _blocked_and_brute(keys_a, keys_b, 85)
     assert found <= wanted
     # Brute force also finds different brands that share a long common word; blocking skips
     # some of those, never a true pair (row i of one side is row i of the other).
@@ -410,10 +418,7 @@ def test_blocking_at_a_high_cutoff_finds_names_alike_but_for_their_rarest_word()
     ]
     keys_a = np.r_[name_keys(ours["name"]).to_numpy(), np.array(special_a, dtype=object)]
     keys_b = np.r_[name_keys(theirs["name"]).to_numpy(), np.array(special_b, dtype=object)]
-    brute = candidate_pairs(keys_a, keys_b, cutoff=90, brute_force=True)
-    blocked = candidate_pairs(keys_a, keys_b, cutoff=90, brute_force=False)
-    found = set(zip(blocked["a"], blocked["b"], strict=True))
-    wanted = set(zip(brute["a"], brute["b"], strict=True))
+    blocked, brute, found, wanted = _blocked_and_brute(keys_a, keys_b, 90)
     assert found <= wanted
     assert len(found) >= 0.97 * len(wanted)
     # The brute force score of each pair found is the one reported.
@@ -459,10 +464,9 @@ def test_blocking_at_a_high_cutoff_finds_a_name_with_one_word_more() -> None:
         ],
         dtype=object,
     )
-    brute = candidate_pairs(keys_a, keys_b, cutoff=90, brute_force=True)
-    blocked = candidate_pairs(keys_a, keys_b, cutoff=90, brute_force=False)
-    assert (0, 0) in set(zip(brute["a"], brute["b"], strict=True))
-    assert (0, 0) in set(zip(blocked["a"], blocked["b"], strict=True))
+    _blocked, _brute, found, wanted = _blocked_and_brute(keys_a, keys_b, 90)
+    assert (0, 0) in wanted
+    assert (0, 0) in found
 
 
 def test_stable_order_is_a_stable_argsort() -> None:
