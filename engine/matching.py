@@ -863,7 +863,8 @@ def candidate_pairs(
     ``ratio`` of the keys without spaces (squashed words).
 
     Brute force (all pairs, ``cdist`` in chunks) when the sides are small or ``brute_force`` is
-    True; otherwise blocks of shared words (compared whole with ``cdist`` when not too big)
+    True; otherwise blocks of shared words (compared whole with ``cdist`` when not too big;
+    from ``WORD_BLOCK_CUTOFF``, blocks of names the same but for their rarest word instead)
     and blocking keys with capped blocks, rescored with ``cpdist``. Returns columns a, b
     (positions) and score.
     """
