@@ -469,6 +469,26 @@ def test_blocking_at_a_high_cutoff_finds_a_name_with_one_word_more() -> None:
     assert (0, 0) in found
 
 
+KEY_WORDS = st.sampled_from(
+    ["acme", "acne", "zeria", "seloria", "intl", "holdings", "東京", "zürich", "ab", "l", ""]
+)
+KEYS = st.lists(st.lists(KEY_WORDS, max_size=4).map(" ".join), max_size=12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(KEYS, KEYS, st.sampled_from([70, 90]))
+def test_blocking_never_fails_and_never_invents_a_pair(
+    keys_a: list[str], keys_b: list[str], cutoff: int
+) -> None:
+    """Any names (empty, one word, repeated, in any script): blocking finds only pairs brute
+    force finds, with brute force's scores."""
+    a, b = np.array(keys_a, dtype=object), np.array(keys_b, dtype=object)
+    blocked, brute, found, wanted = _blocked_and_brute(a, b, cutoff)
+    assert found <= wanted
+    scores = brute.set_index(["a", "b"])["score"]
+    assert all(scores[(i, j)] == s for i, j, s in blocked.itertuples(index=False))
+
+
 def test_stable_order_is_a_stable_argsort() -> None:
     from engine.matching import _stable_order
 
