@@ -1260,22 +1260,18 @@ def standardize(
     extra_columns = [h for h in raw.headers if h not in used]
     out["extra_json"] = _json_rows(frame[extra_columns]) if extra_columns else None
 
-    accounts = pd.DataFrame(
-        {c: _column(out.get(c), c, n) for c in ACCOUNT_COLUMNS}, index=frame.index
-    )
-
     step(0.85, "Checking rows")
-    named = pc.greater(pc.binary_length(_arrow(accounts["name"])), 0).to_numpy(zero_copy_only=False)
-    named = np.asarray(named, dtype=bool)
+    has_name = pc.fill_null(pc.greater(pc.binary_length(_arrow(out["name"])), 0), False)
+    named = np.asarray(has_name.to_numpy(zero_copy_only=False), dtype=bool)
     rejected = _rejected(
         frame.iloc[:0] if named.all() else frame[~named],
         "no usable web domain (the file has no name column; gmail.com and the like do not count)"
         if by_domain
         else "no account name",
     )
-    if not named.all():  # copying a million rows only when some go
-        accounts = accounts[named]
-    accounts = accounts.reset_index(drop=True)
+    if not named.all():  # copying a million rows only when some go, and only mapped fields
+        out = {c: _kept(values, has_name, named) for c, values in out.items()}
+    accounts = pd.DataFrame({c: _column(out.get(c), c, int(named.sum())) for c in ACCOUNT_COLUMNS})
     duplicates = _duplicates(accounts)
 
     mapped = [f for f in STANDARD_FIELDS if columns.get(f)]
@@ -1299,6 +1295,18 @@ def standardize(
     }
     step(1.0, "Cleaned")
     return Standardized(accounts, rejected, duplicates, extra_columns, mapping_dict, summary)
+
+
+def _kept(values: Any, mask: pa.Array, rows: np.ndarray) -> Any:
+    """The values of the rows ``mask`` (Arrow) and ``rows`` (numpy) keep, of one cleaned field:
+    Arrow strings filtered in Arrow, other columns with numpy."""
+    if values is None:
+        return None
+    if isinstance(values, pd.Series) and values.dtype == "str":
+        return _series(pc.filter(_arrow(values), mask))
+    if isinstance(values, pd.Series):
+        return pd.Series(values.to_numpy()[rows])
+    return np.asarray(values)[rows]
 
 
 def _column(values: Any, column: str, n: int) -> Any:
