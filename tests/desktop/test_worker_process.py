@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,42 @@ def test_big_text_columns_cross_as_arrow_strings() -> None:
     shown = view.shared["name"].to_numpy(dtype=object, na_value=None).tolist()
     assert shown == names
     assert compact([big])[0]["name"].dtype == view.shared["name"].dtype
+
+
+def test_messages_cross_with_their_big_buffers_apart() -> None:
+    """A view's columns cross the pipe as buffers of their own, the rest as one pickle; the
+    message comes back equal, and reading it holds the GIL only to put it together."""
+    import pickle
+
+    import numpy as np
+    import pandas as pd
+
+    from desktop.worker_process import COMPACT_ROWS, compact, receive_message, send_message
+
+    rows = COMPACT_ROWS * 3
+    frame = compact(
+        pd.DataFrame(
+            {
+                "name": pd.Series([f"Company {i}" for i in range(rows)], dtype=object),
+                "revenue": np.arange(rows, dtype=float),
+            }
+        )
+    )
+    message = ("done", {"shared": frame, "counts": {"shared": rows}, "label": "ü"})
+    parent, child = multiprocessing.Pipe(duplex=False)
+    buffers: list[pickle.PickleBuffer] = []
+    pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
+    assert len(buffers) >= 3  # the numbers and the strings' offsets and bytes
+    # The pipe holds little: the sender runs beside the reader, as the child process does.
+    sender = threading.Thread(
+        target=lambda: [send_message(child, m) for m in (message, ("progress", 0.5, "Counting"))]
+    )
+    sender.start()
+    kind, payload = receive_message(parent)
+    assert kind == "done" and payload["counts"] == {"shared": rows} and payload["label"] == "ü"
+    pd.testing.assert_frame_equal(payload["shared"], frame)
+    assert receive_message(parent) == ("progress", 0.5, "Counting")
+    sender.join()
 
 
 def test_the_worker_process_honours_the_network_guard(
