@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from desktop import system_libraries
 from desktop.settings import engine_paths
 
 log = logging.getLogger("desktop")
@@ -102,6 +103,10 @@ def main(
     ``quit_when_shown`` opens no workspace: once the window is shown and the event loop has
     run, it prints ``window shown at <seconds since the epoch>`` and quits (start-up timing).
     """
+    missing = system_libraries.missing_packages()
+    if missing:
+        print(f"error: {system_libraries.missing_message(missing)}", file=sys.stderr)
+        return 2
     setup_logging()
     app = create_app(argv)
     sys.excepthook = excepthook

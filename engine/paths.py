@@ -15,11 +15,17 @@ import platformdirs
 APP_NAME = "Overlap"
 
 
+def bundle_dir() -> Path | None:
+    """The folder of a standalone (frozen) app, which holds its libraries; None from source."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    return Path(frozen_root) if frozen_root else None
+
+
 def resources_dir() -> Path:
     """The ``resources/`` folder, from a source checkout, an installed wheel or a frozen app."""
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "resources"
+    bundle = bundle_dir()
+    if bundle:
+        return bundle / "resources"
     return Path(__file__).resolve().parent.parent / "resources"
 
 

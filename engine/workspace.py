@@ -9,12 +9,15 @@ clear "open elsewhere" message instead of a "database is locked" half-way throug
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -50,6 +53,9 @@ BLOCK_ROWS = 200_000  # accounts per AccountBlock: some 15 MB, far below SQLite'
 _IPC_WRITE = pa.ipc.IpcWriteOptions(compression="zstd")
 _DEFAULTS = {"domains": "", "stage": "other"}  # an account's values when its export has none
 PAGE_SIZE = 16_384  # bytes; see _set_pragmas
+APPLICATION_ID = 0x4F564C50  # "OVLP" in the file header: how a workspace is known as ours
+SIDECARS = ("-wal", "-shm", "-journal")
+QUICK_CHECK_SECONDS = 2.0  # the integrity check on open stops here (see _quick_check)
 
 
 def now() -> datetime:
@@ -150,13 +156,55 @@ def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _migrate(connection: Connection, from_version: int) -> None:
-    """Bring a file from ``from_version`` to ``SCHEMA_VERSION``, one version at a time."""
+    """Bring a file from ``from_version`` to ``SCHEMA_VERSION``, one version at a time.
+
+    Runs inside one transaction that covers the schema changes too (``_upgrade``): a crash
+    at any point leaves the file as it was, and the next open starts the upgrade afresh.
+    """
+    carried = _carried_rows(connection)
     for version in range(from_version + 1, SCHEMA_VERSION + 1):
         tables = [model.__table__ for model in SCHEMA_GROUPS[version]]  # type: ignore[attr-defined]
         SQLModel.metadata.create_all(connection, tables=tables)
         if version == 5:
             _accounts_to_blocks(connection)
         connection.exec_driver_sql(f"PRAGMA user_version={version}")
+    lost = {table: (before, after) for table, before in carried.items()
+            if (after := _carried_rows(connection)[table]) != before}  # fmt: skip
+    if lost:
+        # Never commit an upgrade that dropped rows: the transaction rolls back whole.
+        raise WorkspaceError(
+            "the upgrade of this workspace would lose rows "
+            + ", ".join(f"{t} {b:,} -> {a:,}" for t, (b, a) in lost.items())
+            + "; nothing was changed",
+        )
+    connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+
+
+def _carried_rows(connection: Connection) -> dict[str, int]:
+    """Row counts of what an upgrade carries over: accounts, their links and the decisions."""
+    tables = _table_names(connection)
+    counts: dict[str, int] = {}
+    for table in ("match", "assignment", "matchdecision", "ownershipoverride", "plan"):
+        if table in tables:
+            counts[table] = int(
+                connection.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar_one()
+            )
+    if "account" in tables:
+        counts["accounts"] = int(
+            connection.exec_driver_sql("SELECT count(*) FROM account").scalar_one()
+        )
+    else:
+        counts["accounts"] = int(
+            connection.exec_driver_sql(
+                "SELECT coalesce(sum(account_count), 0) FROM snapshot"
+            ).scalar_one()
+        )
+    return counts
+
+
+def _table_names(connection: Connection) -> set[str]:
+    rows = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
+    return {row[0] for row in rows}
 
 
 def _accounts_to_blocks(connection: Connection) -> None:
@@ -172,11 +220,7 @@ def _accounts_to_blocks(connection: Connection) -> None:
             connection.exec_driver_sql(
                 f"ALTER TABLE snapshot ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"
             )
-    tables = {
-        row[0]
-        for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
-    }
-    if "account" not in tables:
+    if "account" not in _table_names(connection):
         return
     foreign = connection.exec_driver_sql("PRAGMA foreign_key_list(match)").fetchall()
     if any(row[2] == "account" for row in foreign):
@@ -231,14 +275,194 @@ def create_schema(connection: Connection, up_to: int = SCHEMA_VERSION) -> None:
         tables = [model.__table__ for model in SCHEMA_GROUPS[version]]  # type: ignore[attr-defined]
         SQLModel.metadata.create_all(connection, tables=tables)
     connection.exec_driver_sql(f"PRAGMA user_version={up_to}")
+    connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
 
 
-def _user_version(path: Path) -> int:
+@dataclass(frozen=True)
+class _FileFacts:
+    """What a read-only look at an SQLite file tells before anything is changed in it."""
+
+    version: int
+    application_id: int
+    tables: frozenset[str]
+
+
+def _inspect(path: Path) -> _FileFacts:
+    """Read a file's version, application id and table names without changing anything.
+
+    Even a read-only connection to a WAL file leaves ``-wal`` and ``-shm`` files beside it;
+    those that were not there before are removed again, so a refused file is left exactly
+    as it was found.
+    """
+    found = {suffix for suffix in SIDECARS if _sidecar(path, suffix).exists()}
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
-            return int(con.execute("PRAGMA user_version").fetchone()[0])
+        uri = f"{path.absolute().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as con:
+            version = int(con.execute("PRAGMA user_version").fetchone()[0])
+            application_id = int(con.execute("PRAGMA application_id").fetchone()[0])
+            rows = con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
     except sqlite3.DatabaseError as error:
         raise WorkspaceError(_sqlite_message(error), where=str(path)) from error
+    finally:
+        for suffix in set(SIDECARS) - found:
+            with contextlib.suppress(OSError):
+                _sidecar(path, suffix).unlink()
+    return _FileFacts(version, application_id, frozenset(row[0] for row in rows))
+
+
+def _sidecar(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _recognise(path: Path, facts: _FileFacts) -> None:
+    """Refuse anything that is not positively an Overlap workspace of a version we read.
+
+    Files written since the application id was introduced carry it; older ones are known by
+    the tables their version had. Another program's database that happens to have a
+    ``user_version`` Overlap also used is refused before anything is written to it.
+    """
+    ours = facts.application_id == APPLICATION_ID or (
+        facts.application_id == 0
+        and 1 <= facts.version <= SCHEMA_VERSION
+        and _tables_of(facts.version) <= facts.tables
+    )
+    if not ours:
+        raise WorkspaceError(
+            "this file is not an Overlap workspace (it is another program's database); "
+            "it was left unchanged",
+            where=str(path),
+        )
+    if facts.version > SCHEMA_VERSION:
+        raise WorkspaceError(
+            f"this workspace was saved by a newer Overlap (format {facts.version}; this "
+            f"version reads up to {SCHEMA_VERSION}); update Overlap to open it",
+            where=str(path),
+        )
+
+
+def _tables_of(version: int) -> frozenset[str]:
+    """The tables every workspace of ``version`` has."""
+    return frozenset(
+        str(model.__tablename__)
+        for group in range(1, version + 1)
+        for model in SCHEMA_GROUPS[group]
+    )
+
+
+def _quick_check(path: Path, seconds: float = QUICK_CHECK_SECONDS) -> str | None:
+    """The first problem ``PRAGMA quick_check`` finds in the file, or None.
+
+    The check reads every page, about a second for a million accounts a side; past
+    ``seconds`` it stops and the file counts as sound, so that a huge workspace still opens
+    promptly (SQLite reports a damaged page it meets later as an error, and nothing is
+    written past it).
+    """
+    deadline = time.monotonic() + seconds
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as con:
+            con.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+            rows = con.execute("PRAGMA quick_check(3)").fetchall()
+    except sqlite3.OperationalError as error:
+        if "interrupted" in str(error):
+            return None
+        return str(error)
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    # Each problem may start with "*** in database main ***" on a line of its own.
+    lines = [line for row in rows for line in str(row[0]).splitlines()]
+    problems = [line for line in lines if line != "ok" and not line.startswith("***")]
+    return "; ".join(problems) or None
+
+
+def backups(path: str | Path) -> list[Path]:
+    """The backups of a workspace kept beside it, newest first."""
+    path = Path(path)
+    found = path.parent.glob(f"{glob.escape(path.stem)}.*backup-*{SUFFIX}")
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
+
+
+def _damaged(path: Path, problem: str) -> WorkspaceError:
+    kept = backups(path)
+    if kept:
+        advice = f"restore its newest backup with: overlap restore {path.name} {kept[0].name}"
+    else:
+        advice = "no backup of it was found beside it; open it in a backup of this folder instead"
+    return WorkspaceError(
+        f"the workspace file is damaged ({problem}); nothing was written to it. {advice}",
+        where=str(path),
+    )
+
+
+def _begin_exclusive(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN EXCLUSIVE")
+
+
+def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+    # Python's sqlite3 opens a transaction only before INSERT / UPDATE / DELETE and runs
+    # CREATE, ALTER and DROP in autocommit: transactions are then begun by _begin_exclusive.
+    dbapi_connection.isolation_level = None
+
+
+def _upgrade(path: Path, version: int) -> None:
+    """Migrate ``path`` from ``version`` in one transaction, schema changes included.
+
+    A kill or power cut at any moment leaves the file at its old version with every row,
+    and the next open starts over; it never finds half an upgrade to finish.
+    """
+    engine = create_engine(f"sqlite:///{path}")
+    event.listen(engine, "connect", _set_pragmas)
+    event.listen(engine, "connect", _no_driver_transactions)
+    event.listen(engine, "begin", _begin_exclusive)
+    try:
+        with sqlite_errors(path), engine.begin() as connection:
+            _migrate(connection, version)
+    finally:
+        engine.dispose()
+
+
+def restore_backup(path: str | Path, backup: str | Path) -> Path | None:
+    """Put ``backup`` in the place of the workspace at ``path``; return where the replaced
+    file was kept (``<name>.replaced-<time>.overlap``, with its WAL), so nothing is lost, or
+    None when there was no file to replace.
+
+    The backup must be a sound Overlap workspace; the workspace must not be open elsewhere.
+    """
+    path, backup = Path(path), Path(backup)
+    if not backup.is_file():
+        raise WorkspaceError("no backup at this path", where=str(backup))
+    _recognise(backup, _inspect(backup))
+    problem = _quick_check(backup, seconds=float("inf"))
+    if problem:
+        raise WorkspaceError(f"this backup is damaged too ({problem})", where=str(backup))
+    lock = _Lock(path)
+    lock.acquire(path)
+    try:
+        staged = path.with_name(f".{path.name}.restoring")
+        with contextlib.closing(sqlite3.connect(backup)) as source:
+            _copy_database(source, staged)
+        kept = path.with_name(f"{path.stem}.replaced-{now().strftime('%Y%m%d-%H%M%S')}{SUFFIX}")
+        replaced = path.exists()
+        # The WAL goes with its file: left beside the restored one, SQLite would replay it.
+        for suffix in ("", *SIDECARS):
+            if _sidecar(path, suffix).exists():
+                os.replace(_sidecar(path, suffix), _sidecar(kept, suffix))
+        os.replace(staged, path)
+    finally:
+        lock.release()
+    return kept if replaced else None
+
+
+def write_backup(path: str | Path, out: str | Path | None = None) -> Path:
+    """A consistent copy of the workspace at ``path`` (default: beside it, stamped)."""
+    path = Path(path)
+    target = (
+        Path(out)
+        if out
+        else path.with_name(f"{path.stem}.backup-{now().strftime('%Y%m%d-%H%M%S')}{SUFFIX}")
+    )
+    with Workspace.open(path) as ws:
+        ws.backup_to(target)
+    return target
 
 
 class Workspace:
@@ -310,24 +534,23 @@ class Workspace:
         if lock:
             holder.acquire(path)
         try:
-            version = _user_version(path)
-            if version > SCHEMA_VERSION:
-                raise WorkspaceError(
-                    f"this workspace was saved by a newer Overlap (format {version}; this version "
-                    f"reads up to {SCHEMA_VERSION}); update Overlap to open it",
-                    where=str(path),
-                )
-            if version < 1:
-                raise WorkspaceError("this file is not an Overlap workspace", where=str(path))
-            if version < SCHEMA_VERSION and not lock:
+            facts = _inspect(path)
+            _recognise(path, facts)
+            if facts.version < SCHEMA_VERSION and not lock:
                 raise WorkspaceError(
                     "this workspace needs an upgrade; open it normally first", where=str(path)
                 )
+            if lock:  # a helper process opens a file its parent has just checked
+                problem = _quick_check(path)
+                if problem:
+                    raise _damaged(path, problem)
+            if facts.version < SCHEMA_VERSION:
+                cls._backup(path, facts.version)
+                _upgrade(path, facts.version)
             engine = cls._engine(path)
-            if version < SCHEMA_VERSION:
-                cls._backup(path, version)
+            if lock and facts.application_id != APPLICATION_ID and facts.version == SCHEMA_VERSION:
                 with sqlite_errors(path), engine.begin() as connection:
-                    _migrate(connection, version)
+                    connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
         except BaseException:
             holder.release()
             raise
@@ -344,13 +567,16 @@ class Workspace:
         """Copy the file (with its WAL content) before a migration changes it."""
         stamp = now().strftime("%Y%m%d-%H%M%S")
         backup = path.with_name(f"{path.stem}.v{version}-backup-{stamp}{SUFFIX}")
-        with (
-            contextlib.closing(sqlite3.connect(path)) as source,
-            contextlib.closing(sqlite3.connect(backup)) as target,
-        ):
-            source.backup(target)
-        os.chmod(backup, 0o600)
+        with contextlib.closing(sqlite3.connect(path)) as source:
+            _copy_database(source, backup)
         return backup
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of this workspace at ``target``, written whole or not at all."""
+        with sqlite_errors(self.path), self.engine.connect() as connection:
+            _copy_database(
+                cast(sqlite3.Connection, connection.connection.driver_connection), target
+            )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -543,7 +769,13 @@ class Workspace:
                 "SELECT data FROM accountblock WHERE snapshot_id = ? ORDER BY part", (snapshot_id,)
             ).fetchall()
         schema = pa.schema([ACCOUNT_SCHEMA.field(c) for c in wanted if c != "id"])
-        parts = [pa.ipc.open_file(pa.py_buffer(b[0]), options=options).read_all() for b in blocks]
+        try:
+            parts = [
+                pa.ipc.open_file(pa.py_buffer(b[0]), options=options).read_all() for b in blocks
+            ]
+        except (pa.ArrowInvalid, OSError) as error:
+            # A damaged page inside a block's data: SQLite's page checks cannot see it.
+            raise _damaged(self.path, f"the accounts of import {snapshot_id}: {error}") from None
         table = pa.concat_tables(parts) if parts else schema.empty_table()
         table = table.select([c for c in wanted if c != "id"])
         ids = pa.array(np.arange(len(table), dtype=np.int64) + (int(first[0]) if first else 0))
@@ -637,6 +869,19 @@ def _write_blocks(
         "UPDATE snapshot SET first_account_id = ?, account_count = ? WHERE id = ?",
         (first, total, snapshot_id),
     )
+
+
+def _copy_database(source: sqlite3.Connection, target: Path) -> None:
+    """SQLite's online backup of ``source`` into a new private file at ``target``."""
+    staged = target.with_name(f".{target.name}.part")
+    try:
+        with contextlib.closing(sqlite3.connect(staged)) as copy:
+            source.backup(copy)
+        os.chmod(staged, 0o600)
+        os.replace(staged, target)
+    finally:
+        with contextlib.suppress(OSError):
+            staged.unlink()
 
 
 def _bind_columns(chunk: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:

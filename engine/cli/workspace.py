@@ -1,4 +1,4 @@
-"""``overlap init`` and ``overlap partner``: create a workspace and its partnerships."""
+"""``overlap init``, ``partner``, ``backup`` and ``restore``: a workspace and its partnerships."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import argparse
 import pandas as pd
 
 from engine.cli.output import add_format_option, emit_frame
-from engine.workspace import CADENCES, PARTNER_MODELS, Workspace
+from engine.workspace import (
+    CADENCES,
+    PARTNER_MODELS,
+    Workspace,
+    backups,
+    restore_backup,
+    write_backup,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +48,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_format_option(listing)
     listing.set_defaults(run=_partner_list)
 
+    backup = subparsers.add_parser(
+        "backup", help="write a copy of a workspace (beside it, unless --out names the file)"
+    )
+    backup.add_argument("workspace", metavar="WS")
+    backup.add_argument("--out", metavar="FILE", help="the copy to write (*.overlap)")
+    backup.set_defaults(run=_backup)
+    restore = subparsers.add_parser(
+        "restore",
+        help="put a backup in the place of a workspace (the replaced file is kept); "
+        "without BACKUP, list the backups beside it",
+    )
+    restore.add_argument("workspace", metavar="WS")
+    restore.add_argument("backup", metavar="BACKUP", nargs="?", help="the backup to restore")
+    restore.set_defaults(run=_restore)
+
 
 def _init(args: argparse.Namespace) -> int:
     with Workspace.create(args.workspace, args.us, args.domain) as ws:
@@ -62,4 +84,27 @@ def _partner_list(args: argparse.Namespace) -> int:
             columns=["name", "model", "cadence"],
         )
     emit_frame(frame, args.format)
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    print(f"wrote {write_backup(args.workspace, args.out)}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    if args.backup is None:
+        found = backups(args.workspace)
+        for backup in found:
+            print(backup.name)
+        print(
+            f"{len(found)} backups beside {args.workspace}, newest first"
+            if found
+            else f"no backups beside {args.workspace}"
+        )
+        return 0
+    kept = restore_backup(args.workspace, args.backup)
+    print(f"restored {args.workspace} from {args.backup}")
+    if kept:
+        print(f"the file it replaced is kept as {kept}")
     return 0

@@ -48,3 +48,21 @@ def test_the_standalone_entry_shows_the_window_before_loading_the_engine() -> No
     ).stdout
     assert out.splitlines()[-1] == "0 []"
     assert "window shown at" in out
+
+
+def test_missing_x11_libraries_are_named_instead_of_qt_aborting() -> None:
+    """On a Linux desktop without one of the xcb libraries, Qt would abort with a paragraph
+    about its plugin; the app names the packages to install and exits with status 2."""
+    code = (
+        "import sys; from desktop import system_libraries as s;"
+        "s.XCB_LIBRARIES['libovl-absent.so.0'] = 'libovl-absent0';"
+        "from engine.cli import main; sys.exit(main([]))"
+    )
+    env = {**os.environ, "DISPLAY": ":99", "QT_QPA_PLATFORM": ""}
+    env.pop("WAYLAND_DISPLAY", None)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert "sudo apt-get install" in result.stderr and "libovl-absent0" in result.stderr

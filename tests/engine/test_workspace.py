@@ -17,7 +17,16 @@ from sqlalchemy import create_engine
 
 from engine.errors import Cancelled, WorkspaceError
 from engine.models import SCHEMA_VERSION, Snapshot
-from engine.workspace import Workspace, account_key, create_schema, now
+from engine.workspace import (
+    APPLICATION_ID,
+    PAGE_SIZE,
+    Workspace,
+    account_key,
+    backups,
+    create_schema,
+    now,
+    restore_backup,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -385,3 +394,134 @@ def test_a_version_5_workspace_gains_every_table_of_version_6(tmp_path: Path) ->
     assert "ix_registration_partner_account" in shape(path)["registration"][1]
     (backup,) = tmp_path.glob("five.v5-backup-*.overlap")
     assert not new & _tables(backup)
+
+
+def _beside(path: Path) -> set[str]:
+    return {p.name for p in path.parent.iterdir()}
+
+
+@pytest.mark.parametrize("version", [3, 6])
+@pytest.mark.parametrize("journal", ["delete", "wal"])
+def test_another_programs_database_is_refused_and_left_byte_identical(
+    tmp_path: Path, version: int, journal: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database of another program, whatever its user_version, is never changed."""
+    path = tmp_path / "notes.overlap"
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        con.execute(f"PRAGMA journal_mode={journal}")
+        con.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
+        con.execute("INSERT INTO note (body) VALUES ('buy milk')")
+        con.execute(f"PRAGMA user_version={version}")
+        con.commit()
+    before, files = path.read_bytes(), _beside(path)
+    with pytest.raises(WorkspaceError, match=r"not an Overlap workspace.*left unchanged"):
+        Workspace.open(path)
+    from engine.cli import main
+
+    assert main(["import", str(path), "--side", "us", str(REPO / "tests/data/Account.csv")]) == 2
+    assert main(["partner", "add", str(path), "Globex"]) == 2
+    assert capsys.readouterr().err.count("not an Overlap workspace") == 2
+    assert path.read_bytes() == before
+    assert _beside(path) == files  # no backup, no -wal, -shm or lock file
+
+
+def test_a_workspace_of_the_release_before_the_application_id_is_recognised(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "six.overlap"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        create_schema(connection)
+        connection.exec_driver_sql("PRAGMA application_id=0")
+        connection.exec_driver_sql(
+            "INSERT INTO company (name, domains_json, created_at) "
+            "VALUES ('Acme', '[]', '2025-01-01')"
+        )
+    engine.dispose()
+    with Workspace.open(path) as ws:
+        assert ws.company().name == "Acme"
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        assert con.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+
+
+def _damage_partner_page(path: Path) -> None:
+    """Overwrite the cells of the page holding the partner table (page 3 of a new file)."""
+    data = bytearray(path.read_bytes())
+    start = 2 * PAGE_SIZE
+    data[start + 8 : start + 400] = b"\x5a" * 392
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_workspace_is_refused_with_the_backup_to_restore(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.cli import main
+
+    path = tmp_path / "acme.overlap"
+    with Workspace.create(path, "Acme") as ws:
+        ws.add_partner("Globex")
+    assert main(["backup", str(path)]) == 0
+    (backup,) = backups(path)
+    _damage_partner_page(path)
+    damaged = path.read_bytes()
+    with pytest.raises(
+        WorkspaceError, match=rf"damaged .*overlap restore acme.overlap {backup.name}"
+    ):
+        Workspace.open(path)
+    capsys.readouterr()
+    for command in (
+        ["partner", "add", str(path), "Initech"],
+        ["import", str(path), "--side", "us", str(REPO / "tests/data/Account.csv")],
+        ["match", str(path), "--partner", "Globex"],
+    ):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "damaged" in err and "Traceback" not in err
+    assert path.read_bytes() == damaged
+
+    assert main(["restore", str(path), str(backup)]) == 0
+    assert "the file it replaced is kept as" in capsys.readouterr().out
+    with Workspace.open(path) as ws:
+        assert [p.name for p in ws.partners()] == ["Globex"]
+    (kept,) = tmp_path.glob("acme.replaced-*.overlap")
+    assert kept.read_bytes() == damaged
+
+
+def test_restore_refuses_a_damaged_backup_and_a_workspace_open_elsewhere(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.overlap"
+    workspace.backup_to(copy)
+    with pytest.raises(WorkspaceError, match="open elsewhere"):
+        restore_backup(workspace.path, copy)
+    _damage_partner_page(copy)
+    with pytest.raises(WorkspaceError, match="backup is damaged"):
+        restore_backup(tmp_path / "other.overlap", copy)
+
+
+def test_an_upgrade_is_one_transaction(tmp_path: Path) -> None:
+    """A failure half-way through an upgrade (here: the account table cannot be read into
+    blocks) leaves the file exactly at its old version, matches and all; the next open does
+    the whole upgrade again."""
+    path = tmp_path / "acme.overlap"
+    path.write_bytes((Path(__file__).parents[1] / "data" / "workspace_v4.overlap").read_bytes())
+    before = _tables(path)
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        matches = con.execute("SELECT * FROM match ORDER BY id").fetchall()
+    import engine.workspace as workspace_module
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    original = workspace_module._write_blocks
+    workspace_module._write_blocks = broken  # type: ignore[assignment]
+    try:
+        with pytest.raises(WorkspaceError):
+            Workspace.open(path)
+    finally:
+        workspace_module._write_blocks = original  # type: ignore[assignment]
+    assert _user_version(path) == 4 and _tables(path) == before
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        assert con.execute("SELECT * FROM match ORDER BY id").fetchall() == matches
+    with Workspace.open(path) as ws:
+        assert len(ws.read_frame("SELECT id FROM match")) == len(matches)
