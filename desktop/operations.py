@@ -896,22 +896,47 @@ def preview_import(
     )
 
 
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What ``run_import`` did: the report's lines, or the question to ask before importing
+    an export with under half the accounts of the side's list (nothing was imported)."""
+
+    lines: tuple[str, ...] = ()
+    confirm: str | None = None
+
+
 @in_worker_process
 def run_import(
-    context: JobContext, side: str, path: str, sheet: str | None, overrides: dict[str, Any] | None
-) -> Any:
-    from engine import import_file
+    context: JobContext,
+    side: str,
+    path: str,
+    sheet: str | None,
+    overrides: dict[str, Any] | None,
+    replace: bool = False,
+) -> ImportOutcome:
+    from engine import ShrinkingListError, import_file
 
-    report = import_file(
-        context.workspace,
-        side,
-        path,
-        sheet=sheet,
-        overrides=overrides or None,
-        progress=context.progress,
-        cancel=context.cancel,
-    )
-    return report.lines()
+    try:
+        report = import_file(
+            context.workspace,
+            side,
+            path,
+            sheet=sheet,
+            overrides=overrides or None,
+            replace=replace,
+            progress=context.progress,
+            cancel=context.cancel,
+        )
+    except ShrinkingListError as error:
+        label = "our" if side.strip().casefold() == "us" else f"{side}'s"
+        accounts = "account" if error.incoming == 1 else "accounts"
+        return ImportOutcome(
+            confirm=f"{Path(path).name} has {error.incoming:,} {accounts}, under half of the "
+            f"{error.current:,} in {label} current list. A filtered view or one page of a "
+            "report is the usual cause.\n\nImport it anyway, as the new list? The current "
+            "list stays in the workspace as an earlier import."
+        )
+    return ImportOutcome(lines=tuple(report.lines()))
 
 
 @in_worker_process

@@ -26,3 +26,16 @@ class ImportFileError(OverlapError):
 
 class Cancelled(Exception):
     """Raised inside the engine when the user cancelled a long call; nothing was written."""
+
+
+class ShrinkingListError(ImportFileError):
+    """A new export has under half the accounts of the side's current list.
+
+    Often a filtered view or one page of a report rather than the whole export, so nothing is
+    imported until the user confirms (``replace=True``; ``--replace`` on the command line).
+    """
+
+    def __init__(self, message: str, *, where: str | None, current: int, incoming: int) -> None:
+        super().__init__(message, where=where)
+        self.current = current
+        self.incoming = incoming

@@ -22,6 +22,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -39,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.domains import looks_like_domains, registrable_domains
-from engine.errors import Cancelled, ImportFileError, OverlapError
+from engine.errors import Cancelled, ImportFileError, OverlapError, ShrinkingListError
 from engine.models import ACCOUNT_COLUMNS
 from engine.paths import resource
 from engine.workspace import US, Progress, Workspace, now
@@ -93,6 +94,8 @@ MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_TOTAL = 1_500_000_000
 MAX_ZIP_RATIO = 250
 _SNIFF_LINES = 60
+# The header row must end within the file's first MiB (its first lines are read from there).
+MAX_HEADER_BYTES = 1 << 20
 _FOOTER_SCAN = 40
 
 _FOOTER = re.compile(
@@ -116,8 +119,8 @@ class RawExport:
     """An export as read: every cell a string, headers made unique, rows as the file has them.
 
     ``frame``'s index is each row's number as a spreadsheet shows it (the header is row 1).
-    Blank rows and report footers are not in ``frame``; ``blank_rows`` and ``footer_lines``
-    say how many there were.
+    Blank rows, report footers and rows repeating the header are not in ``frame``;
+    ``blank_rows``, ``footer_lines`` and ``repeated_header_rows`` say what there was.
     """
 
     frame: pd.DataFrame
@@ -132,6 +135,7 @@ class RawExport:
     header_row: int = 1
     blank_rows: int = 0
     footer_lines: tuple[str, ...] = ()
+    repeated_header_rows: tuple[int, ...] = ()  # rows that repeat the header: not in ``frame``
     renamed_headers: dict[str, str] = field(default_factory=dict)  # new name -> as in the file
     decimal_comma: bool = False  # the file's locale writes 1.234,56
     notes: tuple[str, ...] = ()
@@ -289,6 +293,8 @@ def _sniff_delimiter(lines: list[str]) -> str:
                 ]
             except csv.Error:
                 continue
+            # Title lines ("Report: Accounts") split into one cell by any delimiter.
+            rows = list(itertools.dropwhile(lambda r: len(r) < 2, rows))
             if not rows or len(rows[0]) < 2:
                 continue
             width = len(rows[0])
@@ -383,35 +389,55 @@ def _read_text(path: Path, data: bytes, sha: str, *, detect: bool = False) -> Ra
             "this is not a text export (CSV, TSV) or a spreadsheet: it holds binary data",
             where=where,
         )
-    if b"\n" not in utf8 and b"\r" in utf8:  # classic Mac OS line ends
-        utf8 = utf8.replace(b"\r", b"\n")
-    # Leading blank lines and one-cell title lines ("Report: Accounts") come before the header.
-    raw_lines = utf8[: 1 << 20].split(b"\n")[:_SNIFF_LINES]
-    head_lines = [ln.decode("utf-8", errors="replace").rstrip("\r") for ln in raw_lines]
-    non_blank = [ln for ln in head_lines if ln.strip()]
-    if not non_blank:
+    # Lines end in \n, \r\n or \r, mixed in one file when it was edited on several machines
+    # or joined from several exports, and a quoted cell may hold any of them. bytes.splitlines()
+    # splits on exactly those three; the csv module joins a quoted cell's lines back together.
+    window = utf8[:MAX_HEADER_BYTES]
+    raw_lines = window.splitlines(keepends=True)
+    cut = len(utf8) > len(window)
+    if cut and raw_lines:
+        raw_lines.pop()  # the window may end inside this line
+    raw_lines = raw_lines[:_SNIFF_LINES]
+    head_lines = [ln.decode("utf-8", errors="replace") for ln in raw_lines]
+    non_blank = [ln.rstrip("\r\n") for ln in head_lines if ln.strip()]
+    if not non_blank and not cut:
         raise ImportFileError("the file is empty", where=where)
-    delimiter = _sniff_delimiter(non_blank)
-    widths = [len(_fields(ln, delimiter)) if ln.strip() else 0 for ln in head_lines]
-    max_width = max(widths)
+    delimiter = _sniff_delimiter(non_blank) if non_blank else ","
+    # Leading blank lines and one-cell title lines ("Report: Accounts") come before the header.
+    records = _records(head_lines, delimiter)
+    widths = [len(cells) if "".join(cells).strip() else 0 for cells, _end in records]
+    max_width = max(widths, default=0)
+    if cut and len(raw_lines) < _SNIFF_LINES and max_width < 2:
+        # The first MiB ends inside one of the first lines, and no line before it has the
+        # columns of a header: that line is the header. Refused rather than read: a header
+        # this long is tens of thousands of columns or no table at all (a file without line
+        # ends), and no CRM writes either.
+        raise ImportFileError(
+            f"the header row does not end within the file's first 1 MiB "
+            f"({MAX_HEADER_BYTES:,} bytes), far longer than any CRM export's; Overlap reads "
+            "tables with one account per line and a header row of up to 1 MiB",
+            where=where,
+        )
+    if not max_width:
+        raise ImportFileError("the file holds no values, only delimiters", where=where)
     header_index = next(
         i for i, w in enumerate(widths) if w and (w >= max(2, max_width // 2) or max_width < 2)
     )
-    headers, renamed = _unique_headers(_fields(head_lines[header_index], delimiter))
-    body_start = sum(len(ln) + 1 for ln in raw_lines[: header_index + 1])
+    header_cells, header_end = records[header_index]
+    headers, renamed = _unique_headers(header_cells)
+    body_start = sum(map(len, raw_lines[:header_end]))
     # Report footers live in the last lines; look only there.
     tail_start = max(body_start, len(utf8) - 20_000)
-    tail = utf8[tail_start:].split(b"\n")
+    tail = utf8[tail_start:].splitlines(keepends=True)
     tail_rows = [
-        _fields(ln.decode("utf-8", errors="replace").rstrip("\r"), delimiter) for ln in tail
+        _fields(ln.decode("utf-8", errors="replace").rstrip("\r\n"), delimiter) for ln in tail
     ]
     footer_at = _footer_start(tail_rows)
     footer: tuple[str, ...] = ()
     body_end = len(utf8)
     if footer_at is not None:
-        footer = tuple(" ".join(c.strip() for c in r if c.strip()) for r in tail_rows[footer_at:])
-        footer = tuple(f for f in footer if f)
-        body_end = tail_start + sum(len(ln) + 1 for ln in tail[:footer_at])
+        footer = _footer_text(tail_rows[footer_at:])
+        body_end = tail_start + sum(map(len, tail[:footer_at]))
     body = memoryview(utf8)[body_start:body_end]  # no copy of a 200 MB export
     first_row = header_index + 2
     try:
@@ -427,6 +453,7 @@ def _read_text(path: Path, data: bytes, sha: str, *, detect: bool = False) -> Ra
         frame = _parse_with_pandas(text, headers, delimiter, where, first_row)
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     frame, blank = _drop_blank(frame)
+    frame, repeated, page_footers = _drop_repeated_headers(frame, header_cells)
     frame, notes = _drop_template_help(frame)
     return RawExport(
         frame=frame,
@@ -439,10 +466,86 @@ def _read_text(path: Path, data: bytes, sha: str, *, detect: bool = False) -> Ra
         delimiter=delimiter,
         header_row=header_index + 1,
         blank_rows=blank,
-        footer_lines=footer,
+        footer_lines=page_footers + footer,
+        repeated_header_rows=repeated,
         renamed_headers=renamed,
         decimal_comma=delimiter == ";",
     )
+
+
+def _records(lines: list[str], delimiter: str) -> list[tuple[list[str], int]]:
+    """The CSV records of the first lines (with their line ends), each with the number of
+    lines read up to its end: a quoted cell's line breaks stay inside its record."""
+    records: list[tuple[list[str], int]] = []
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        records.extend((cells, reader.line_num) for cells in reader)
+    except csv.Error:
+        pass  # a broken line among the first: the records before it decide, the parser reports it
+    finally:
+        csv.field_size_limit(limit)
+    return records
+
+
+def _footer_text(rows: list[list[str]]) -> tuple[str, ...]:
+    lines = (" ".join(c.strip() for c in r if c.strip()) for r in rows)
+    return tuple(line for line in lines if line)
+
+
+def _drop_repeated_headers(
+    frame: pd.DataFrame, header: Sequence[str]
+) -> tuple[pd.DataFrame, tuple[int, ...], tuple[str, ...]]:
+    """Rows that repeat the header row go, with the report footer just above each one.
+
+    Exports joined together (``cat``, or copied one under the other) and reports saved page
+    by page repeat their header mid-file, often after the previous part's footer ("Grand
+    Totals (512 records)"). Returns the frame without them, the row numbers of the repeated
+    headers and the footer lines dropped.
+    """
+    cells = [str(c) for c in header]
+    named = [j for j, c in enumerate(cells) if c.strip()]
+    if frame.empty or not named or len(cells) != frame.shape[1]:
+        return frame, (), ()
+    # A joined file's byte-order mark stays in its first cell, before the quote when the cells
+    # are quoted; the other cells of a repeated header are the header's exactly.
+    quoted = '"' + cells[0].replace('"', '""') + '"'
+    first_cell = pa.array([cells[0], "\ufeff" + cells[0], "\ufeff" + quoted], pa.large_string())
+
+    def same(j: int, values: pa.Array) -> pa.Array:
+        if j == 0:
+            return pc.is_in(values, value_set=first_cell)
+        return pc.equal(values, pa.scalar(cells[j], pa.large_string()))
+
+    # One comparison on the last named column (not the first, when there is another: its
+    # variants cost more) finds the candidates, usually none; only they are compared in full.
+    key = named[-1]
+    found = pc.fill_null(same(key, _arrow(frame.iloc[:, key])), False)
+    if not pc.any(found).as_py():
+        return frame, (), ()
+    candidates = pa.array(np.flatnonzero(found.to_numpy(zero_copy_only=False)))
+    repeated = np.ones(len(candidates), dtype=bool)
+    for j in range(len(cells)):
+        values = pc.take(_arrow(frame.iloc[:, j]), candidates)
+        repeated &= pc.fill_null(same(j, values), False).to_numpy(zero_copy_only=False)
+    at = candidates.to_numpy()[repeated]
+    if not len(at):
+        return frame, (), ()
+    drop = np.zeros(len(frame), dtype=bool)
+    drop[at] = True
+    footer: list[str] = []
+    previous = 0
+    for position in at:
+        start = max(previous, position - _FOOTER_SCAN)
+        above = [list(r) for r in frame.iloc[start:position].itertuples(index=False, name=None)]
+        footer_at = _footer_start(above)
+        if footer_at is not None:
+            drop[start + footer_at : position] = True
+            footer += _footer_text(above[footer_at:])
+        previous = position + 1
+    rows = tuple(int(r) for r in frame.index[at])
+    return frame[~drop], rows, tuple(footer)
 
 
 def _parse_with_pyarrow(body: memoryview, headers: list[str], delimiter: str) -> pd.DataFrame:
@@ -687,9 +790,9 @@ def _read_sheet(path: Path, sha: str, kind: str, sheet: str | None) -> RawExport
     header_index = next(
         i for i, c in enumerate(counts) if c >= max(1, min(2, max_count), max_count // 2)
     )
-    headers, renamed = _unique_headers(
-        [_cell_text(c) for c in rows[header_index]] + [""] * (width - len(rows[header_index]))
-    )
+    header_cells = [_cell_text(c) for c in rows[header_index]]
+    header_cells += [""] * (width - len(header_cells))
+    headers, renamed = _unique_headers(header_cells)
     body = rows[header_index + 1 :]
     if body and min(map(len, body)) != width:
         body = [list(r) + [""] * (width - len(r)) for r in body]
@@ -719,6 +822,7 @@ def _read_sheet(path: Path, sha: str, kind: str, sheet: str | None) -> RawExport
                 for r in dropped.itertuples(index=False, name=None)
             )
             frame = frame.drop(index=dropped.index)
+    frame, repeated, page_footers = _drop_repeated_headers(frame, header_cells)
     frame, notes = _drop_template_help(frame)
     return RawExport(
         frame=frame,
@@ -731,7 +835,8 @@ def _read_sheet(path: Path, sha: str, kind: str, sheet: str | None) -> RawExport
         sheets=sheets,
         header_row=header_index + 1,
         blank_rows=blank,
-        footer_lines=footer,
+        footer_lines=page_footers + footer,
+        repeated_header_rows=repeated,
         renamed_headers=renamed,
     )
 
@@ -1117,6 +1222,8 @@ class Standardized:
     summary: dict[str, Any]
 
 
+REPEATED_HEADER = "repeats the header row (exports joined together, or a report's next page)"
+
 # The columns a user sees for an account (CSV / JSON listings): standard fields and raw values.
 ACCOUNT_FIELDS: tuple[str, ...] = tuple(
     c for c in ACCOUNT_COLUMNS if c not in ("row_number", "extra_json")
@@ -1269,6 +1376,19 @@ def standardize(
         if by_domain
         else "no account name",
     )
+    repeated = raw.repeated_header_rows
+    if repeated:
+        header_row = [raw.renamed_headers.get(h, h) for h in raw.headers]
+        copies = pd.DataFrame(
+            [header_row] * len(repeated), index=list(repeated), columns=raw.headers
+        )
+        rejected = pd.concat([rejected, _rejected(copies, REPEATED_HEADER)], ignore_index=True)
+        rejected = rejected.sort_values("row_number", kind="stable", ignore_index=True)
+        shown = ", ".join(str(r) for r in repeated[:5]) + (", ..." if len(repeated) > 5 else "")
+        warnings.append(
+            f"{len(repeated)} row(s) repeat the header row (row {shown}), as when exports are "
+            "joined together or a report is saved page by page: they were skipped"
+        )
     if not named.all():  # copying a million rows only when some go, and only mapped fields
         out = {c: _kept(values, has_name, named) for c, values in out.items()}
     accounts = pd.DataFrame({c: _column(out.get(c), c, int(named.sum())) for c in ACCOUNT_COLUMNS})
@@ -1276,7 +1396,7 @@ def standardize(
 
     mapped = [f for f in STANDARD_FIELDS if columns.get(f)]
     summary = {
-        "rows": int(n),
+        "rows": int(n) + len(repeated),
         "imported": len(accounts),
         "rejected": len(rejected),
         "duplicates": len(duplicates),
@@ -1830,6 +1950,7 @@ def import_file(
     sheet: str | None = None,
     overrides: FieldMapping | None = None,
     profile: str | None = None,
+    replace: bool = False,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
 ) -> ImportReport:
@@ -1838,6 +1959,10 @@ def import_file(
     The previous snapshot stays. Everything is written in one transaction: an error, a cancel
     or a crash leaves the workspace as it was. With ``profile``, the mapping is taken from the
     saved profile of that name if there is one, and saved under that name afterwards.
+
+    An export with no accounts never replaces a side's list, and one with under half of its
+    accounts raises ``ShrinkingListError`` unless ``replace`` confirms it (see
+    ``_check_replacement``).
     """
     partner_id = ws.side_partner_id(side)
     side_name = US if partner_id is None else ws.side_name(partner_id)
@@ -1860,6 +1985,7 @@ def import_file(
     if write is not None:
         write(0.0, "Saving accounts")
     with ws.transaction() as connection:
+        _check_replacement(connection, partner_id, side_name, result, raw.file_name, replace)
         snapshot_id = _insert_snapshot(connection, partner_id, raw, result, profile, counts)
         Workspace.store_accounts(connection, snapshot_id, accounts, progress=write, cancel=cancel)
         from engine.models import RejectedRow
@@ -1886,6 +2012,50 @@ def import_file(
         rejected=result.rejected,
         raw=raw,
     )
+
+
+def _check_replacement(
+    connection: Any,
+    partner_id: int | None,
+    side_name: str,
+    result: Standardized,
+    file_name: str,
+    replace: bool,
+) -> None:
+    """Refuse an export that would silently empty or gut the side's current list.
+
+    A header-only file, a filtered view or one page of a report imports without an error,
+    and the overlap then drops to nothing: the user sees it only later, if at all.
+    """
+    current = connection.exec_driver_sql(
+        "SELECT account_count, file_name FROM snapshot WHERE partner_id IS ? "
+        "ORDER BY imported_at DESC, id DESC LIMIT 1",
+        (partner_id,),
+    ).first()
+    if current is None or not current[0]:
+        return
+    count, previous = int(current[0]), current[1]
+    incoming = len(result.accounts)
+    whose = "our" if partner_id is None else f"{side_name}'s"
+    if incoming == 0:
+        rows = result.summary["rows"]
+        found = "no rows under its header" if not rows else f"none of its {rows:,} rows is usable"
+        raise ImportFileError(
+            f"this export has no accounts ({found}); importing it would replace the {count:,} "
+            f"accounts of {whose} list (from {previous}) with none, so nothing was imported: "
+            "check that it is the right file, exported in full",
+            where=file_name,
+        )
+    if incoming * 2 < count and not replace:
+        accounts = "account" if incoming == 1 else "accounts"
+        raise ShrinkingListError(
+            f"this export has {incoming:,} {accounts}, under half of the {count:,} in {whose} "
+            f"list (from {previous}), as a filtered view or one page of a report would; "
+            "nothing was imported",
+            where=file_name,
+            current=count,
+            incoming=incoming,
+        )
 
 
 def _insert_snapshot(
@@ -2005,36 +2175,42 @@ def write_template(path: str | Path) -> Path:
     Row 1 has the standard field names, row 2 a line explaining each (it starts with "↑ ",
     and Overlap skips it when the file comes back).
     """
+    from engine.files import atomic_write
+
     path = Path(path)
     headers = list(STANDARD_FIELDS)
     help_row = [TEMPLATE_HELP_MARK + text for text in STANDARD_FIELDS.values()]
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise OverlapError("the template can be written as .xlsx or .csv", where=str(path))
-    if not path.parent.is_dir():
-        raise OverlapError("the folder does not exist", where=str(path.parent))
     if suffix == ".csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(headers)
         writer.writerow(help_row)
-        path.write_bytes(codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8"))
+        with atomic_write(path) as temporary:
+            temporary.write_bytes(codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8"))
         return path
     import xlsxwriter
+    from xlsxwriter.exceptions import FileCreateError
 
-    workbook = xlsxwriter.Workbook(str(path))
-    try:
-        sheet = workbook.add_worksheet("Accounts")
-        bold = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
-        note = workbook.add_format(
-            {"italic": True, "font_color": "#666666", "text_wrap": True, "valign": "top"}
-        )
-        for j, (header, text) in enumerate(zip(headers, help_row, strict=True)):
-            sheet.write_string(0, j, header, bold)
-            sheet.write_string(1, j, text, note)
-            sheet.set_column(j, j, max(14, min(40, len(header) + 6)))
-        sheet.set_row(1, 45)
-        sheet.freeze_panes(2, 0)
-    finally:
-        workbook.close()
+    with atomic_write(path) as temporary:
+        workbook = xlsxwriter.Workbook(str(temporary))
+        try:
+            sheet = workbook.add_worksheet("Accounts")
+            bold = workbook.add_format({"bold": True, "bg_color": "#E8EEF7", "border": 1})
+            note = workbook.add_format(
+                {"italic": True, "font_color": "#666666", "text_wrap": True, "valign": "top"}
+            )
+            for j, (header, text) in enumerate(zip(headers, help_row, strict=True)):
+                sheet.write_string(0, j, header, bold)
+                sheet.write_string(1, j, text, note)
+                sheet.set_column(j, j, max(14, min(40, len(header) + 6)))
+            sheet.set_row(1, 45)
+            sheet.freeze_panes(2, 0)
+        finally:
+            try:
+                workbook.close()
+            except FileCreateError as error:
+                raise error.args[0] from None  # the OSError, for atomic_write to explain
     return path

@@ -339,13 +339,15 @@ def refresh(
     *,
     sheet: str | None = None,
     profile: str | None = None,
+    replace: bool = False,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> RefreshResult:
     """Import the partner's new export, re-match, re-assign, and say what changed.
 
     The comparison is with the last recorded baseline; with none, with the mapping as it was
-    just before this import.
+    just before this import. The import obeys ``import_file``'s rule: an export with no
+    accounts is refused, one with under half of them needs ``replace``.
     """
     from engine.importing import import_file
     from engine.matching import match_partner
@@ -365,7 +367,14 @@ def refresh(
         mapping = build_mapping(ws, record)
         before = mapping_baseline(mapping, ownership(ws, record, mapping=mapping))
     imported = import_file(
-        ws, record.name, path, sheet=sheet, profile=profile, progress=part(0.0, 0.4), cancel=cancel
+        ws,
+        record.name,
+        path,
+        sheet=sheet,
+        profile=profile,
+        replace=replace,
+        progress=part(0.0, 0.4),
+        cancel=cancel,
     )
     matched = match_partner(ws, record.name, progress=part(0.4, 0.4), cancel=cancel)
     if cancel is not None and cancel():

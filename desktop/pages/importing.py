@@ -518,6 +518,9 @@ class ImportPage(Page):
 
     @Slot()
     def run_import(self) -> None:
+        self._import(replace=False)
+
+    def _import(self, *, replace: bool) -> None:
         from desktop.operations import run_import
 
         if not self.path or self.preview is None:
@@ -532,14 +535,26 @@ class ImportPage(Page):
                 path=self.path,
                 sheet=self.sheet,
                 overrides=self.mapping_model.overrides(),
+                replace=replace,
             ),
             on_success=self._on_imported,
             on_failure=self._on_import_failed,
             changes=("accounts",),
         )
 
-    def _on_imported(self, lines: list[str]) -> None:
-        self.validation_label.setText("<br>".join(["<b>Imported.</b>", *lines]))
+    def confirm_replace(self, question: str) -> bool:
+        """Whether to import an export with under half the accounts of the current list."""
+        return dialogs.confirm(self, "Replace the list?", question)
+
+    def _on_imported(self, outcome: Any) -> None:
+        if outcome.confirm is not None:
+            self._set_file_actions(True)
+            if self.confirm_replace(outcome.confirm):
+                self._import(replace=True)
+            else:
+                self.validation_label.setText("Not imported; the current list stays as it was.")
+            return
+        self.validation_label.setText("<br>".join(["<b>Imported.</b>", *outcome.lines]))
         self.path = None
         self.preview = None
         self.file_label.setText("Drop the next export here, or")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 
 import pandas as pd
 
 from engine import (
     ACCOUNT_FIELDS,
     OverlapError,
+    ShrinkingListError,
     Workspace,
     import_file,
     parse_overrides,
@@ -44,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument(
         "--profile", metavar="P", help="use the saved mapping profile P, and save this mapping as P"
     )
+    add_replace_option(imp)
     imp.set_defaults(run=_import)
 
     accounts = subparsers.add_parser(
@@ -62,11 +66,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     template.set_defaults(run=_template)
 
 
+def add_replace_option(parser: argparse.ArgumentParser) -> None:
+    """``--replace``: the confirmation an export with under half the side's accounts needs."""
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="import even when the export has under half the accounts of the side's current "
+        "list (an export with none is always refused)",
+    )
+
+
+@contextlib.contextmanager
+def replace_hint() -> Iterator[None]:
+    """A shrinking list is refused with what to type to import it anyway."""
+    try:
+        yield
+    except ShrinkingListError as error:
+        raise OverlapError(
+            f"{error.message}; if it is the whole list, run the same command with --replace",
+            where=error.where,
+        ) from None
+
+
 def _import(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.map)
-    with Workspace.open(args.workspace) as ws:
+    with Workspace.open(args.workspace) as ws, replace_hint():
         report = import_file(
-            ws, args.side, args.file, sheet=args.sheet, overrides=overrides, profile=args.profile
+            ws,
+            args.side,
+            args.file,
+            sheet=args.sheet,
+            overrides=overrides,
+            profile=args.profile,
+            replace=args.replace,
         )
     for line in report.lines():
         print(line)

@@ -31,6 +31,7 @@ from engine import (
     set_cadence,
 )
 from engine.cli.dates import parse_day
+from engine.cli.importing import add_replace_option, replace_hint
 from engine.cli.output import add_format_option, emit_frame, emit_json
 
 
@@ -89,6 +90,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ref.add_argument("file", type=Path, metavar="FILE")
     ref.add_argument("--sheet", metavar="NAME")
     ref.add_argument("--profile", metavar="NAME", help="a saved column mapping")
+    add_replace_option(ref)
     add_format_option(ref)
     ref.set_defaults(run=_refresh)
 
@@ -207,8 +209,15 @@ def _baseline(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    with Workspace.open(args.workspace) as ws:
-        result = refresh(ws, args.partner, args.file, sheet=args.sheet, profile=args.profile)
+    with Workspace.open(args.workspace) as ws, replace_hint():
+        result = refresh(
+            ws,
+            args.partner,
+            args.file,
+            sheet=args.sheet,
+            profile=args.profile,
+            replace=args.replace,
+        )
         due = next_refresh_due(ws.partner(args.partner))
     changes = result.changes
     if args.format == "json":

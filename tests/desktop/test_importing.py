@@ -117,3 +117,58 @@ def test_a_broken_file_is_explained(qtbot, window, dialogs, tmp_path: Path) -> N
     assert page.help.toggle.isChecked()
     qtbot.mouseClick(page.help.toggle, Qt.MouseButton.LeftButton)
     assert not page.help.body.isVisible()
+
+
+def test_an_export_under_half_the_list_is_imported_only_when_confirmed(
+    qtbot, window, dialogs, tmp_path: Path, monkeypatch
+) -> None:
+    from desktop import dialogs as dialogs_module
+
+    new_workspace(qtbot, window, tmp_path)
+    page = import_file(qtbot, window, dialogs, write_ours(tmp_path / "ours.csv"), "us")  # 50
+    asked: list[str] = []
+
+    def confirm(_parent, _title: str, text: str) -> bool:
+        asked.append(text)
+        return dialogs.confirms.pop(0)
+
+    monkeypatch.setattr(dialogs_module, "confirm", confirm)
+    small = tmp_path / "ours_page1.csv"
+    small.write_text("Account Name,Website\nInitech,initech.com\nHooli,hooli.com\n")
+    page.side_combo.setCurrentIndex(page.side_combo.findData("us"))
+    dialogs.open_files.append(str(small))
+    qtbot.mouseClick(page.choose_button, LEFT)
+    wait_idle(qtbot, window)
+
+    dialogs.confirms.append(False)
+    qtbot.mouseClick(page.import_button, LEFT)
+    wait_idle(qtbot, window)
+    assert len(asked) == 1
+    assert "ours_page1.csv" in asked[0] and "2 accounts" in asked[0] and "50" in asked[0]
+    assert "not imported" in page.validation_label.text().lower()
+    assert "(us)</b>: 50 accounts" in page.sides_label.text()
+    assert page.import_button.isEnabled()
+
+    dialogs.confirms.append(True)
+    qtbot.mouseClick(page.import_button, LEFT)
+    wait_idle(qtbot, window)
+    assert len(asked) == 2
+    assert "imported 2 accounts" in page.validation_label.text()
+    assert "(us)</b>: 2 accounts" in page.sides_label.text()
+    assert dialogs.errors() == []
+
+
+def test_an_export_without_accounts_is_refused(qtbot, window, dialogs, tmp_path: Path) -> None:
+    new_workspace(qtbot, window, tmp_path)
+    page = import_file(qtbot, window, dialogs, write_ours(tmp_path / "ours.csv"), "us")
+    empty = tmp_path / "ours_header_only.csv"
+    empty.write_text("Account Name,Website,Type\r\n")
+    page.side_combo.setCurrentIndex(page.side_combo.findData("us"))
+    dialogs.open_files.append(str(empty))
+    qtbot.mouseClick(page.choose_button, LEFT)
+    wait_idle(qtbot, window)
+    qtbot.mouseClick(page.import_button, LEFT)
+    wait_idle(qtbot, window)
+    assert [e for e in dialogs.errors() if "ours_header_only.csv" in e and "no accounts" in e]
+    assert "confirm" not in [kind for kind, _title in dialogs.calls]
+    assert "(us)</b>: 50 accounts" in page.sides_label.text()

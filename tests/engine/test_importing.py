@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import json
@@ -27,7 +28,7 @@ from engine import (
     write_template,
 )
 from engine.cli import main as cli
-from engine.errors import Cancelled
+from engine.errors import Cancelled, ShrinkingListError
 from engine.importing import classify_stage, clean_amounts, clean_dates
 
 
@@ -190,6 +191,179 @@ def test_utf8_bom_plain_spreadsheet(workspace: Workspace, data_dir: Path) -> Non
 def test_old_mac_line_ends(data_dir: Path) -> None:
     raw = read_export(data_dir / "old_mac.csv")
     assert raw.frame["Account Name"].tolist() == ["Acme", "Globex"]
+
+
+MIXED = ["Acme Corporation", "Globex GmbH", "Initech", "Hooli", "Umbrella Corp", "Stark Industries"]
+
+
+def test_mixed_line_ends_keep_every_row_and_column(data_dir: Path) -> None:
+    raw = read_export(data_dir / "mixed_line_ends.csv")
+    assert raw.headers == ["Account Name", "Website", "Billing Street", "Type", "Billing Country"]
+    assert raw.frame["Account Name"].tolist() == MIXED
+    assert raw.frame.index.tolist() == [2, 3, 4, 5, 6, 7]
+    assert raw.frame["Type"].tolist()[:3] == ["Customer", "Prospect", "Former Customer"]
+    # Line breaks inside quoted cells are data, not line ends.
+    assert raw.frame["Billing Street"].tolist()[1] == "Hauptstr. 5\nHinterhaus"
+    assert raw.frame["Billing Street"].tolist()[3] == "1 Hacker Way\r\nBuilding 2"
+    assert raw.footer_lines == (
+        "Grand Totals (6 records)",
+        "Confidential Information - Do Not Distribute",
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+@pytest.mark.parametrize("last_type", ["Prospect", None], ids=["pyarrow", "pandas"])
+@pytest.mark.parametrize(
+    "ends",
+    [("\r", "\n", "\r\n"), ("\n", "\r", "\r"), ("\r\n", "\r", "\n"), ("\r", "\r\n", "\r\n")],
+)
+def test_every_line_end_style_in_one_file(
+    tmp_path: Path, ends: tuple[str, str, str], last_type: str | None, encoding: str
+) -> None:
+    """The header finder and both parsers (pyarrow; pandas, which takes the short last row)
+    read ``\\r``, ``\\n`` and ``\\r\\n`` wherever they come, in UTF-8 and decoded UTF-16."""
+    header, first, rest = ends
+    last = "Initech;initech.com" + (f";{last_type}" if last_type else "")
+    text = (
+        f"Report: Accounts{header}{header}Account Name;Website;Type{header}"
+        f"Société Générale;societegenerale.fr;Customer{first}"
+        f'Müller GmbH;"mueller.de";Prospect{rest}'
+        f'"Café{first}Zürich AG";cafe.ch;Customer{rest}'
+        f"{last}{rest}"
+    )
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(text.encode(encoding))
+    raw = read_export(path)
+    assert raw.headers == ["Account Name", "Website", "Type"] and raw.header_row == 3
+    assert raw.frame["Account Name"].tolist() == [
+        "Société Générale",
+        "Müller GmbH",
+        f"Café{first}Zürich AG",
+        "Initech",
+    ]
+    assert raw.frame["Type"].tolist() == ["Customer", "Prospect", "Customer", last_type or ""]
+    assert raw.frame.index.tolist() == [4, 5, 6, 7]
+
+
+def test_a_header_row_repeated_mid_file_is_skipped_and_reported(
+    workspace: Workspace, data_dir: Path
+) -> None:
+    """Two HubSpot exports joined with ``cat``: the second's BOM and header sit in row 5."""
+    report = import_file(workspace, "us", data_dir / "concatenated_exports.csv")
+    names = _accounts(workspace)["name"].tolist()
+    assert names == ["Hooli", "Pied Piper", "Initech", "Massive Dynamic", "Soylent"]
+    rejected = workspace.rejected(report.snapshot_id)
+    assert rejected["row_number"].tolist() == [5]
+    assert "header row" in rejected["reason"].iloc[0]
+    assert json.loads(rejected["raw_json"].iloc[0])["Company name"] == "Company name"
+    assert report.summary["rejected"] == 1 and report.summary["imported"] == 5
+    assert any("row 5" in w and "header" in w for w in report.summary["warnings"])
+    assert any("header" in line and "row 5" in line for line in report.lines())
+
+
+def test_a_repeated_quoted_header_after_a_byte_order_mark(tmp_path: Path) -> None:
+    """Quoted exports with a BOM joined together: the parsers keep the BOM and the quotes."""
+    part = codecs.BOM_UTF8 + b'"Account Name","Website"\r\n"Acme","acme.com"\r\n'
+    path = tmp_path / "joined.csv"
+    path.write_bytes(part * 3)
+    raw = read_export(path)
+    assert raw.frame["Account Name"].tolist() == ["Acme"] * 3
+    assert raw.repeated_header_rows == (3, 5)
+
+
+def test_joined_report_pages_lose_their_headers_and_footers(
+    workspace: Workspace, data_dir: Path
+) -> None:
+    """Two Salesforce report exports joined: the first one's footer and the second one's
+    header are in the middle of the file, and none of them is an account."""
+    report = import_file(workspace, "us", data_dir / "report_pages.csv")
+    names = _accounts(workspace)["name"].tolist()
+    assert names == [
+        "Acme Corporation",
+        "Globex GmbH",
+        "Initech",
+        "Wayne Enterprises",
+        "Stark Industries",
+    ]
+    assert report.summary["footer_lines"] == 8
+    assert workspace.rejected(report.snapshot_id)["row_number"].tolist() == [10]
+
+
+def test_a_header_line_over_one_mib_is_refused(workspace: Workspace, data_dir: Path) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ImportFileError) as caught:
+        import_file(workspace, "us", data_dir / "long_header.csv")
+    assert time.perf_counter() - started < 5
+    message = str(caught.value)
+    assert message.startswith("long_header.csv: ") and "1 MiB" in message
+    assert workspace.snapshots(None) == []
+
+
+def test_a_one_column_list_over_one_mib_is_read(tmp_path: Path) -> None:
+    """Many short lines in the first MiB are no long header, even with one column."""
+    path = tmp_path / "domains.csv"
+    path.write_text("Website\n" + "".join(f"company{i}.com\n" for i in range(80_000)))
+    raw = read_export(path)
+    assert raw.headers == ["Website"] and len(raw.frame) == 80_000
+
+
+def _export(path: Path, names: list[str]) -> Path:
+    rows = "".join(f"{n},{n.lower().replace(' ', '')}.com\r\n" for n in names)
+    path.write_text("Account Name,Website\r\n" + rows, encoding="utf-8")
+    return path
+
+
+def test_an_export_without_accounts_never_replaces_a_list(
+    workspace: Workspace, data_dir: Path
+) -> None:
+    import_file(workspace, "us", data_dir / "salesforce_report.csv")
+    for replace in (False, True):
+        with pytest.raises(ImportFileError) as caught:
+            import_file(workspace, "us", data_dir / "header_only.csv", replace=replace)
+        message = str(caught.value)
+        assert message.startswith("header_only.csv: ") and "no accounts" in message
+        assert "5 accounts" in message and "nothing was imported" in message
+    assert len(workspace.snapshots(None)) == 1
+
+
+def test_an_export_under_half_the_list_needs_replace(
+    workspace: Workspace, data_dir: Path, tmp_path: Path
+) -> None:
+    import_file(workspace, "us", data_dir / "salesforce_report.csv")  # 5 accounts
+    small = _export(tmp_path / "page1.csv", ["Acme Corporation", "Initech"])
+    with pytest.raises(ShrinkingListError) as caught:
+        import_file(workspace, "us", small, profile="page")
+    error = caught.value
+    assert (error.current, error.incoming) == (5, 2)
+    assert str(error).startswith("page1.csv: ") and "under half" in str(error)
+    assert len(workspace.snapshots(None)) == 1 and list_profiles(workspace).empty
+    report = import_file(workspace, "us", small, replace=True)
+    assert report.summary["imported"] == 2
+    assert workspace.current_snapshot(None).id == report.snapshot_id
+    # Half or more is an ordinary refresh.
+    half = _export(tmp_path / "half.csv", ["Hooli"])
+    assert import_file(workspace, "us", half).summary["imported"] == 1
+
+
+def test_cli_import_under_half_needs_replace(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    ws = _ws_file(tmp_path)
+    assert cli(["import", str(ws), "--side", "us", str(data_dir / "salesforce_report.csv")]) == 0
+    small = _export(tmp_path / "page1.csv", ["Acme Corporation"])
+    capsys.readouterr()
+    assert cli(["import", str(ws), "--side", "us", str(small)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: page1.csv: ") and captured.err.count("\n") == 1
+    assert "--replace" in captured.err and "Traceback" not in captured.err
+    with Workspace.open(ws) as opened:
+        assert len(opened.snapshots(None)) == 1
+    assert cli(["import", str(ws), "--side", "us", str(small), "--replace"]) == 0
+    assert "imported 1 accounts" in capsys.readouterr().out
+    assert cli(["import", str(ws), "--side", "us", str(data_dir / "header_only.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: header_only.csv: ") and err.count("\n") == 1
 
 
 # ------------------------------------------------------------------ hostile files

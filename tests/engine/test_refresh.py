@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.errors import OverlapError
+from engine.cli import main as cli
+from engine.errors import ImportFileError, OverlapError, ShrinkingListError
 from engine.models import Partner
 from engine.overlaps import mapping_from_frames
 from engine.ownership import assign, set_override
@@ -134,3 +135,42 @@ def test_refresh_end_to_end(mapped: Mapped, tmp_path: Path) -> None:
     assert "Hooli" in result.changes.stage_changes["name"].tolist()
     assert counts["no_longer_shared"] >= 1
     assert last_mapping(mapped.ws, "Globex").id == result.run.id  # type: ignore[union-attr]
+
+
+def test_refresh_obeys_the_rule_of_imports(mapped: Mapped, tmp_path: Path, data_dir: Path) -> None:
+    """A refresh with a header-only export, or one with under half the partner's accounts,
+    changes nothing; the second goes through with ``replace``."""
+    globex = mapped.ws.side_partner_id("Globex")
+    record_mapping(mapped.ws, "Globex")
+    before = (len(mapped.ws.snapshots(globex)), last_mapping(mapped.ws, "Globex").id)
+    with pytest.raises(ImportFileError, match="no accounts"):
+        refresh(mapped.ws, "Globex", data_dir / "header_only.csv")
+    small = tmp_path / "globex_page1.csv"
+    small.write_text("Account Name,Website\nInitech Inc,initech.com\n", encoding="utf-8")
+    with pytest.raises(ShrinkingListError, match="under half"):
+        refresh(mapped.ws, "Globex", small)
+    assert (len(mapped.ws.snapshots(globex)), last_mapping(mapped.ws, "Globex").id) == before
+    result = refresh(mapped.ws, "Globex", small, replace=True)
+    assert result.imported.summary["imported"] == 1
+    assert last_mapping(mapped.ws, "Globex").id != before[1]
+
+
+def test_cli_refresh_needs_replace_for_a_shrinking_list(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    ws = tmp_path / "acme.overlap"
+    assert cli(["init", str(ws), "--us", "Acme Corp"]) == 0
+    assert cli(["partner", "add", str(ws), "Globex"]) == 0
+    ours = str(data_dir / "crosspartner_acme.csv")
+    assert cli(["import", str(ws), "--side", "us", ours]) == 0
+    export = str(data_dir / "salesforce_report.csv")
+    assert cli(["import", str(ws), "--side", "Globex", export]) == 0
+    small = tmp_path / "globex_page1.csv"
+    small.write_text("Account Name,Website\nInitech,initech.com\n", encoding="utf-8")
+    capsys.readouterr()
+    assert cli(["refresh", str(ws), "--partner", "Globex", str(small)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: globex_page1.csv: ") and err.count("\n") == 1
+    assert "--replace" in err
+    assert cli(["refresh", str(ws), "--partner", "Globex", str(small), "--replace"]) == 0
+    assert "What changed" in capsys.readouterr().out
