@@ -928,15 +928,21 @@ def run_import(
             cancel=context.cancel,
         )
     except ShrinkingListError as error:
-        label = "our" if side.strip().casefold() == "us" else f"{side}'s"
-        accounts = "account" if error.incoming == 1 else "accounts"
-        return ImportOutcome(
-            confirm=f"{Path(path).name} has {error.incoming:,} {accounts}, under half of the "
-            f"{error.current:,} in {label} current list. A filtered view or one page of a "
-            "report is the usual cause.\n\nImport it anyway, as the new list? The current "
-            "list stays in the workspace as an earlier import."
-        )
+        return ImportOutcome(confirm=_shrinking_question(error, side, path))
     return ImportOutcome(lines=tuple(report.lines()))
+
+
+def _shrinking_question(error: Any, side: str, path: str) -> str:
+    """The question before an export with under half the accounts of the side's list
+    becomes the list (``ShrinkingListError``)."""
+    label = "our" if side.strip().casefold() == "us" else f"{side}'s"
+    accounts = "account" if error.incoming == 1 else "accounts"
+    return (
+        f"{Path(path).name} has {error.incoming:,} {accounts}, under half of the "
+        f"{error.current:,} in {label} current list. A filtered view or one page of a "
+        "report is the usual cause.\n\nImport it anyway, as the new list? The current "
+        "list stays in the workspace as an earlier import."
+    )
 
 
 @in_worker_process
@@ -1250,14 +1256,33 @@ def record_baseline(context: JobContext, partner: str) -> None:
     record_mapping(context.workspace, partner)
 
 
-@in_worker_process
-def refresh_partner(context: JobContext, partner: str, path: str) -> Any:
-    from engine import refresh
+@dataclass(frozen=True)
+class RefreshOutcome:
+    """What ``refresh_partner`` did: what changed, or the question to ask before a new export
+    with under half the accounts of the partner's list replaces it (nothing was imported)."""
 
-    result = refresh(
-        context.workspace, partner, path, progress=context.progress, cancel=context.cancel
-    )
-    return result.changes.to_frame()
+    changes: Any = None
+    confirm: str | None = None
+
+
+@in_worker_process
+def refresh_partner(
+    context: JobContext, partner: str, path: str, replace: bool = False
+) -> RefreshOutcome:
+    from engine import ShrinkingListError, refresh
+
+    try:
+        result = refresh(
+            context.workspace,
+            partner,
+            path,
+            replace=replace,
+            progress=context.progress,
+            cancel=context.cancel,
+        )
+    except ShrinkingListError as error:
+        return RefreshOutcome(confirm=_shrinking_question(error, partner, path))
+    return RefreshOutcome(changes=result.changes.to_frame())
 
 
 def log_partner_engagement(context: JobContext, partner: str, kind: str, note: str) -> None:

@@ -254,25 +254,40 @@ class DashboardPage(Page):
 
     @Slot()
     def refresh_mapping(self) -> None:
-        from desktop.operations import refresh_partner
         from desktop.pages.importing import EXPORT_FILTERS
 
         if self.partner is None:
             return
         path = dialogs.choose_open_file(self, f"New export of {self.partner.name}", EXPORT_FILTERS)
-        if not path:
+        if path:
+            self._refresh(path, replace=False)
+
+    def _refresh(self, path: str, *, replace: bool) -> None:
+        from desktop.operations import refresh_partner
+
+        if self.partner is None:
             return
         self.ops.run(
             f"Refreshing {self.partner.name}",
-            partial(refresh_partner, partner=self.partner.name, path=path),
-            on_success=self._on_refreshed,
+            partial(refresh_partner, partner=self.partner.name, path=path, replace=replace),
+            on_success=partial(self._on_refreshed, path),
             on_failure=self.show_error,
             changes=("accounts", "matches", "ownership", "workspace"),
         )
 
-    def _on_refreshed(self, changes: Any) -> None:
-        self.changes_model.set_frame(changes)
-        self.changes_label.setText(f"Refreshed: {len(changes):,} changes.")
+    def confirm_replace(self, question: str) -> bool:
+        """Whether a new export with under half the accounts of the list may replace it."""
+        return dialogs.confirm(self, "Replace the list?", question)
+
+    def _on_refreshed(self, path: str, outcome: Any) -> None:
+        if outcome.confirm is not None:
+            if self.confirm_replace(outcome.confirm):
+                self._refresh(path, replace=True)
+            else:
+                self.changes_label.setText("Not refreshed; the current list stays as it was.")
+            return
+        self.changes_model.set_frame(outcome.changes)
+        self.changes_label.setText(f"Refreshed: {len(outcome.changes):,} changes.")
 
     def log_engagement(self, kind: str) -> None:
         from desktop.operations import log_partner_engagement

@@ -172,3 +172,37 @@ def test_an_export_without_accounts_is_refused(qtbot, window, dialogs, tmp_path:
     assert [e for e in dialogs.errors() if "ours_header_only.csv" in e and "no accounts" in e]
     assert "confirm" not in [kind for kind, _title in dialogs.calls]
     assert "(us)</b>: 50 accounts" in page.sides_label.text()
+
+
+def test_a_refresh_under_half_the_partners_list_is_done_only_when_confirmed(
+    qtbot, window, dialogs, tmp_path: Path, monkeypatch
+) -> None:
+    """The Dashboard's refresh asks the Import page's question before a short export of the
+    partner replaces its list."""
+    from desktop import dialogs as dialogs_module
+
+    new_workspace(qtbot, window, tmp_path)
+    add_partner(qtbot, window)
+    import_file(qtbot, window, dialogs, write_ours(tmp_path / "ours.csv"), "us")
+    import_file(qtbot, window, dialogs, write_partner(tmp_path / "theirs.csv"), "Globex")
+    asked: list[str] = []
+
+    def confirm(_parent, _title: str, text: str) -> bool:
+        asked.append(text)
+        return dialogs.confirms.pop(0)
+
+    monkeypatch.setattr(dialogs_module, "confirm", confirm)
+    small = tmp_path / "theirs_page1.csv"
+    small.write_text("Company name,Company Domain Name\nInitech,initech.com\n")
+    before = go(qtbot, window, "import").sides_label.text()
+    for answer in (False, True):
+        dashboard = go(qtbot, window, "dashboard")
+        dialogs.open_files.append(str(small))
+        dialogs.confirms.append(answer)
+        dashboard.refresh_mapping()
+        wait_idle(qtbot, window)
+        after = go(qtbot, window, "import").sides_label.text()
+        assert (after == before) is (not answer)
+    assert "Globex</b>: 1 accounts" in after or "Globex</b>: 1 account" in after
+    assert len(asked) == 2 and "theirs_page1.csv" in asked[0] and "1 account," in asked[0]
+    assert dialogs.errors() == []
