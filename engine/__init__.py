@@ -17,7 +17,13 @@ from engine.domains import (
     registrable_domain,
     registrable_domains,
 )
-from engine.errors import Cancelled, ImportFileError, OverlapError, WorkspaceError
+from engine.errors import (
+    Cancelled,
+    ImportFileError,
+    OverlapError,
+    ShrinkingListError,
+    WorkspaceError,
+)
 from engine.geography import REGIONS, country_code
 from engine.importing import (
     ACCOUNT_FIELDS,
@@ -367,6 +373,7 @@ __all__ = [
     "ReviewDecision",
     "Rules",
     "SharePackage",
+    "ShrinkingListError",
     "Standardized",
     "SyncLog",
     "SyncSettings",

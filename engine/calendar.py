@@ -34,6 +34,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine.errors import OverlapError
+from engine.files import atomic_write
 
 PRODID = "-//Overlap//Account mapping and co-selling//EN"
 MAX_OCTETS = 75
@@ -238,16 +239,9 @@ def write_calendar(
 ) -> Path:
     """Write ``events`` as an ``.ics`` file (UTF-8, CRLF) at ``path``; all or nothing."""
     path = Path(path)
-    if not path.parent.is_dir():
-        raise OverlapError("the folder does not exist", where=str(path.parent))
     data = calendar_text(events, name=name, stamp=stamp).encode("utf-8")
-    tmp = path.with_name(path.name + ".part")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_write(path) as temporary:
+        temporary.write_bytes(data)
     return path
 
 

@@ -277,6 +277,17 @@ def parse_date(value: str | date, what: str = "date") -> date:
         raise OverlapError(f"the {what} '{value}' is not a date (write YYYY-MM-DD)") from None
 
 
+def stored_day(value: Any) -> date | None:
+    """A date field as the workspace holds it (``YYYY-MM-DD``), or None when it is empty or
+    no date: rows stored before plan files were validated on arrival may hold anything."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
 def _shared_row(ws: Workspace, record: Partner, our_key: str, partner_key: str) -> pd.Series:
     shared = shared_rows(build_mapping(ws, record))
     hit = shared[(shared["our_key"] == our_key) & (shared["partner_key"] == partner_key)]
@@ -637,14 +648,13 @@ def stalled_plans(
         if open_steps.empty:
             reasons.append("no next step")
         for step in open_steps.to_dict(orient="records"):
-            if isinstance(step["due_date"], str) and step["due_date"]:
-                due = date.fromisoformat(step["due_date"])
-                if due < day:
-                    late = (day - due).days
-                    reasons.append(
-                        f"step '{step['what']}' was due {due.isoformat()} "
-                        f"({late} day{'s' if late != 1 else ''} overdue)"
-                    )
+            due = stored_day(step["due_date"])
+            if due is not None and due < day:
+                late = (day - due).days
+                reasons.append(
+                    f"step '{step['what']}' was due {due.isoformat()} "
+                    f"({late} day{'s' if late != 1 else ''} overdue)"
+                )
         updated = pd.Timestamp(plan["updated_at"]).date()
         idle = (day - updated).days
         if idle >= stale_days:

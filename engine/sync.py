@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -37,9 +36,10 @@ from sqlmodel import col, select
 
 from engine.calendar import CalendarEvent, local_zone_name, write_calendar, zone
 from engine.errors import OverlapError
+from engine.files import atomic_write
 from engine.models import EngagementEvent, MappingRun, Partner, SyncMeeting, SyncSchedule
 from engine.overlaps import resolve_partner
-from engine.plans import parse_date
+from engine.plans import parse_date, stored_day
 from engine.workspace import US, Workspace, now
 from engine.workspace import today as local_today
 
@@ -648,7 +648,9 @@ def _step_items(
     )
     items = []
     for step in steps.to_dict(orient="records"):
-        due = date.fromisoformat(str(step["due_date"])[:10])
+        due = stored_day(step["due_date"])
+        if due is None:
+            continue
         owner = _party(step["owner_party"], us, record.name)
         person = step["owner_person"]
         if isinstance(person, str) and person.strip():
@@ -895,43 +897,36 @@ def write_agenda(agenda: Agenda, path: str | Path, *, kind: str = "text") -> Pat
     path = Path(path)
     if kind not in AGENDA_FORMATS:
         raise OverlapError(f"the agenda is written as {' or '.join(AGENDA_FORMATS)}, not '{kind}'")
-    if not path.parent.is_dir():
-        raise OverlapError("the folder does not exist", where=str(path.parent))
-    tmp = path.with_name(path.name + ".part")
-    try:
-        if kind == "text":
-            tmp.write_text(agenda.to_text(limit=10_000), encoding="utf-8", newline="\n")
-        else:
-            sections = []
-            for number, section in enumerate(agenda.sections, start=1):
-                header = [label for label, _name, _share in section.columns]
-                rows = [
-                    [getattr(item, name) or "" for _label, name, _share in section.columns]
-                    for item in section.items
-                ]
-                sections.append(
-                    ReportSection(
-                        heading=f"{number}. {section.title}",
-                        header=header,
-                        rows=rows,
-                        shares=[share for _label, _name, share in section.columns],
-                        empty=section.nothing,
-                        note=section.note,
-                    )
-                )
-            facts = agenda.facts() + [("Note", w) for w in agenda.warnings]
-            write_report_pdf(
-                tmp,
-                title=agenda.title,
-                author=agenda.us,
-                footer=f"{agenda.us} and {agenda.partner}: sync agenda (confidential)",
-                facts=facts,
-                sections=sections,
+    if kind == "text":
+        with atomic_write(path) as temporary:
+            temporary.write_text(agenda.to_text(limit=10_000), encoding="utf-8", newline="\n")
+        return path
+    sections = []
+    for number, section in enumerate(agenda.sections, start=1):
+        header = [label for label, _name, _share in section.columns]
+        rows = [
+            [getattr(item, name) or "" for _label, name, _share in section.columns]
+            for item in section.items
+        ]
+        sections.append(
+            ReportSection(
+                heading=f"{number}. {section.title}",
+                header=header,
+                rows=rows,
+                shares=[share for _label, _name, share in section.columns],
+                empty=section.nothing,
+                note=section.note,
             )
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        )
+    facts = agenda.facts() + [("Note", w) for w in agenda.warnings]
+    write_report_pdf(
+        path,
+        title=agenda.title,
+        author=agenda.us,
+        footer=f"{agenda.us} and {agenda.partner}: sync agenda (confidential)",
+        facts=facts,
+        sections=sections,
+    )
     return path
 
 
@@ -1069,7 +1064,8 @@ def calendar_events(
                 plan_id = package.plan_ids[number - 1]
                 if step["Done"] == "yes" or statuses.get(plan_id) not in OPEN_PLAN_STATUSES:
                     continue
-                if not step["Due"]:
+                due = stored_day(step["Due"])
+                if due is None:
                     skipped += 1
                     continue
                 key = " ".join(str(step["Next step"]).casefold().split())
@@ -1084,7 +1080,7 @@ def calendar_events(
                         uid=_uid(seed, item["ref"], key, str(count)),
                         summary=f"{step['Next step']} ({step['Account']})",
                         description="\n".join(lines),
-                        day=date.fromisoformat(str(step["Due"])[:10]),
+                        day=due,
                         categories=("Next step",),
                     )
                 )

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlmodel import Session, SQLModel, col, select
 
 from engine.errors import Cancelled, WorkspaceError
+from engine.files import atomic_write
 from engine.models import (
     ACCOUNT_COLUMNS,
     ACCOUNT_SCHEMA,
@@ -573,7 +574,7 @@ class Workspace:
 
     def backup_to(self, target: Path) -> None:
         """A consistent copy of this workspace at ``target``, written whole or not at all."""
-        with sqlite_errors(self.path), self.engine.connect() as connection:
+        with self.engine.connect() as connection:
             _copy_database(
                 cast(sqlite3.Connection, connection.connection.driver_connection), target
             )
@@ -872,16 +873,15 @@ def _write_blocks(
 
 
 def _copy_database(source: sqlite3.Connection, target: Path) -> None:
-    """SQLite's online backup of ``source`` into a new private file at ``target``."""
-    staged = target.with_name(f".{target.name}.part")
-    try:
-        with contextlib.closing(sqlite3.connect(staged)) as copy:
-            source.backup(copy)
+    """SQLite's online backup of ``source`` into a new private file at ``target``, written
+    whole or not at all."""
+    with atomic_write(target) as staged:
+        try:
+            with contextlib.closing(sqlite3.connect(staged)) as copy:
+                source.backup(copy)
+        except sqlite3.OperationalError as error:
+            raise OSError(str(error)) from error  # atomic_write names the file it could not write
         os.chmod(staged, 0o600)
-        os.replace(staged, target)
-    finally:
-        with contextlib.suppress(OSError):
-            staged.unlink()
 
 
 def _bind_columns(chunk: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:

@@ -30,6 +30,7 @@ from engine import (
     remove_alias,
 )
 from engine.cli.output import add_format_option, emit_frame
+from engine.files import atomic_write
 from engine.matching import MATCH_COLUMNS, has_names
 
 MAP_COLUMNS = [
@@ -255,6 +256,7 @@ def _write_map(path: Path, links: pd.DataFrame, ours: pd.DataFrame, theirs: pd.D
     # Names come from CRM exports: a cell a spreadsheet would run as a formula is defused.
     columns = [csv_safe_texts(c) if pa.types.is_large_string(c.type) else c for c in columns]
     table = pa.table(columns, names=MAP_COLUMNS)
-    pa_csv.write_csv(
-        table, path, write_options=pa_csv.WriteOptions(quoting_style="needed", eol="\n")
-    )
+    with atomic_write(path) as temporary:
+        pa_csv.write_csv(
+            table, temporary, write_options=pa_csv.WriteOptions(quoting_style="needed", eol="\n")
+        )

@@ -46,6 +46,11 @@ def _progress(fraction: float, message: str) -> None:
             sys.stderr.write("\n")
 
 
+PASSPHRASE_OPTIONS = (
+    "give it with --passphrase-env NAME (an environment variable) or --passphrase-file FILE"
+)
+
+
 def _add_passphrase(parser: argparse.ArgumentParser, *, ask: bool) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
@@ -71,14 +76,23 @@ def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str | None:
     if args.passphrase_file:
         try:
             return Path(args.passphrase_file).read_text(encoding="utf-8").splitlines()[0]
-        except (OSError, IndexError):
+        except (OSError, IndexError, UnicodeDecodeError):
             raise OverlapError(
                 "the passphrase file cannot be read", where=args.passphrase_file
             ) from None
     if getattr(args, "encrypt", False) or getattr(args, "ask", False):
-        value = getpass.getpass("Passphrase: ")
-        if confirm and getpass.getpass("Again: ") != value:
-            raise OverlapError("the two passphrases differ")
+        # Without a terminal getpass would read (and echo) whatever stdin holds, or end in
+        # EOFError: a script gives the passphrase through the environment or a file instead.
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise OverlapError(
+                f"there is no terminal to ask for the passphrase on: {PASSPHRASE_OPTIONS}"
+            )
+        try:
+            value = getpass.getpass("Passphrase: ")
+            if confirm and getpass.getpass("Again: ") != value:
+                raise OverlapError("the two passphrases differ")
+        except EOFError:
+            raise OverlapError(f"no passphrase was typed: {PASSPHRASE_OPTIONS}") from None
         return value
     return None
 

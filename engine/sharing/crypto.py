@@ -23,6 +23,11 @@ MAGIC = b"OVLPENC\x00"
 VERSION = 1
 # scrypt cost: N = 2**15, r = 8 (32 MiB, about 0.1 s) - slow for guessing, quick for a user.
 LOG2_N, R, P = 15, 8, 1
+# The most a file may ask for before its passphrase is tried: one step above what Overlap
+# writes in N and p (room for a later default), so a crafted header costs at most 64 MiB and
+# under a second. The header has room for N = 2**255; the bound before this one (N = 2**20,
+# r = 16, p = 4) let a file take 24 s and 2.2 GB before "wrong passphrase".
+MIN_LOG2_N, MAX_LOG2_N, MAX_R, MAX_P = 10, 16, 8, 2
 _HEADER = struct.Struct(">8sBBBB16s12s")
 MIN_PASSPHRASE = 8
 
@@ -58,9 +63,15 @@ def decrypt(blob: bytes, passphrase: str, *, where: str | None = None) -> bytes:
         raise OverlapError(
             f"the file is encrypted with a newer format ({version}); update Overlap", where=where
         )
-    # Refuse cost parameters no file of ours has: a crafted header must not exhaust memory.
-    if not (10 <= log2_n <= 20 and 1 <= r <= 16 and 1 <= p <= 4):
+    if log2_n < MIN_LOG2_N or r < 1 or p < 1:
         raise OverlapError("the encrypted file is damaged (bad key parameters)", where=where)
+    if log2_n > MAX_LOG2_N or r > MAX_R or p > MAX_P:
+        raise OverlapError(
+            f"the encrypted file asks for a key cost (scrypt N=2^{log2_n}, r={r}, p={p}) above "
+            f"what Overlap writes (at most N=2^{MAX_LOG2_N}, r={MAX_R}, p={MAX_P}); it was not "
+            "encrypted by Overlap, and nothing was imported",
+            where=where,
+        )
     header = blob[: _HEADER.size]
     try:
         return AESGCM(_key(passphrase, salt, log2_n, r, p)).decrypt(

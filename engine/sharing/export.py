@@ -4,7 +4,6 @@ recording each in the egress ledger."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,20 +179,15 @@ def export_share(
         )
     if progress:
         progress(0.6, f"Writing {path.name}")
-    tmp = path.with_name(path.name + ".part")
-    try:
-        if kind == "xlsx":
-            write_workbook(tmp, package_sheets(package))
-        elif kind == "pdf":
-            write_pdf(tmp, package)
-        elif kind == "csv":
-            _write_plans_csv(tmp, package)
-        else:
-            write_plan_file(ws, package, tmp, passphrase=passphrase)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    # Each writer writes the whole file or nothing (engine.files.atomic_write).
+    if kind == "xlsx":
+        write_workbook(path, package_sheets(package))
+    elif kind == "pdf":
+        write_pdf(path, package)
+    elif kind == "csv":
+        _write_plans_csv(path, package)
+    else:
+        write_plan_file(ws, package, path, passphrase=passphrase)
     fields = ["counts by stage"] if package.counts_only else list(package.policy.fields)
     entry = record_egress(
         ws,

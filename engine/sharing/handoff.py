@@ -287,6 +287,8 @@ def prepare_handoff(
     target = Path(folder)
     if not target.is_dir() and not target.parent.is_dir():
         raise OverlapError("the folder does not exist", where=str(target))
+    if target.exists() and not target.is_dir():
+        raise OverlapError("a file has this name; choose a folder for the files", where=str(target))
     day = today or local_today()
     since = _last_sent(ws, record)
     package = share_preview(
@@ -309,7 +311,13 @@ def prepare_handoff(
             "first (the calendar alone can go without them)"
         )
     if not target.is_dir():
-        target.mkdir()
+        try:
+            target.mkdir()
+        except OSError as error:
+            raise OverlapError(
+                f"the folder cannot be made ({error.strerror}): choose another folder",
+                where=str(target),
+            ) from None
     stem = safe_file_name(f"{package.us} - {record.name} plans {day.isoformat()}")
     files: list[tuple[str, str]] = []
     written: list[Path] = []

@@ -5,12 +5,20 @@ reports (the sync agenda) the same way: a title, a table of facts, then titled t
 All text goes through ``Paragraph`` with markup characters escaped, so a value from a CRM export
 is shown as written. DejaVu Sans is used when the system has it (accents, Cyrillic, Greek);
 otherwise the built-in Helvetica.
+
+A table row never splits across pages, so a cell taller than a page would stop the whole report
+(reportlab's ``LayoutError``, at about 3,500 characters in a step). Long cell text is therefore
+cut into pieces that fit well within a page, one table row per piece, the later ones starting
+with an ellipsis. (reportlab's own ``splitInRow`` re-wraps the rest of a cell at each split and
+takes minutes on 100,000 characters.)
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -30,6 +38,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from engine.files import atomic_write
 from engine.sharing.export import matrix_rows, rules_rows
 from engine.sharing.policy import SharePackage
 from engine.sharing.safe_cells import cell_text
@@ -124,27 +133,123 @@ def _fits(text: str, style: ParagraphStyle, width: float) -> bool:
     return "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width - 7
 
 
-def _cell(value: Any, style: ParagraphStyle, width: float) -> Any:
+def _cell(text: str, style: ParagraphStyle, width: float) -> Any:
     """Short text as a plain string (fast: no line breaking); long text as a wrapping Paragraph."""
-    text = cell_text(_number(value))
     return text if _fits(text, style, width) else _p(text, style)
+
+
+# The tallest piece of a cell, in points: with the repeated header row it still fits the
+# 733 points of a page's frame, whatever the words (see ``_lines_at_most``).
+PIECE_HEIGHT = 600.0
+# Table cells are padded by 6 points on the left and on the right (reportlab's default).
+_CELL_PADDING = 12.0
+CONTINUED = "\u2026 "
+
+
+def _lines_at_most(text_width: float, room: float) -> int:
+    """The most lines a text line ``text_width`` points wide can wrap to in ``room`` points.
+
+    Greedy wrapping fills every two consecutive lines to more than ``room``, so a text of
+    width w never takes more than 2w / room + 1 lines, whatever its words.
+    """
+    return int(2 * text_width / room) + 1
+
+
+def _cut_line(line: str, style: ParagraphStyle, room: float, budget: int) -> list[str]:
+    """``line`` in parts of at most ``budget`` lines each, cut after a space when one is in the
+    second half of a part (a text with no spaces is cut anywhere)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    font, size = style.fontName, style.fontSize
+    if _lines_at_most(stringWidth(line, font, size), room) <= budget:
+        return [line]
+    glyph = {c: stringWidth(c, font, size) for c in set(line)}
+    ends = list(accumulate(glyph[c] for c in line))
+    widest = (budget - 1) * room / 2
+    parts, start = [], 0
+    while start < len(line):
+        base = ends[start - 1] if start else 0.0
+        end = max(start + 1, bisect_right(ends, base + widest))
+        if end < len(line):
+            space = line.rfind(" ", start, end)
+            if space > start + (end - start) // 2:
+                end = space + 1
+        parts.append(line[start:end])
+        start = end
+    return parts
+
+
+def _pieces(text: str, style: ParagraphStyle, width: float) -> list[str]:
+    """``text`` in pieces no taller than ``PIECE_HEIGHT`` wrapped at ``width`` (one piece when
+    it is short), cut at line ends where it can be."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    room = max(width - _CELL_PADDING, 1.0)
+    budget = int(PIECE_HEIGHT / style.leading)
+    font, size = style.fontName, style.fontSize
+    if _lines_at_most(stringWidth(text, font, size), room) + text.count("\n") <= budget:
+        return [text]  # the usual cell, in one piece
+    pieces: list[str] = []
+    current: list[str] = []
+    used = 0
+    for line in text.split("\n"):
+        for number, part in enumerate(_cut_line(line, style, room, budget)):
+            lines = _lines_at_most(stringWidth(part, font, size), room)
+            # Parts of one line never share a piece: a line break there would be made up.
+            if current and (number or used + lines > budget):
+                pieces.append("\n".join(current))
+                current, used = [], 0
+            current.append(part)
+            used += lines
+    pieces.append("\n".join(current))
+    return pieces
+
+
+def _rows(values: Sequence[Any], style: ParagraphStyle, widths: Sequence[float]) -> list[list[Any]]:
+    """The table rows of one row of ``values``: one, or more when a cell holds more text than
+    a piece; the later pieces of a cell start with an ellipsis."""
+    cells = [_pieces(cell_text(_number(v)), style, w) for v, w in zip(values, widths, strict=True)]
+    return [
+        [
+            _cell((CONTINUED if k else "") + pieces[k] if k < len(pieces) else "", style, w)
+            for pieces, w in zip(cells, widths, strict=True)
+        ]
+        for k in range(max((len(pieces) for pieces in cells), default=1))
+    ]
+
+
+def _body(
+    rows: Sequence[Sequence[Any]], style: ParagraphStyle, widths: Sequence[float], first: int
+) -> tuple[list[list[Any]], list[tuple[Any, ...]]]:
+    """The table rows of ``rows``, placed from table row ``first``, and the commands that shade
+    every other one of ``rows`` (a row's continuation rows in its shade)."""
+    data: list[list[Any]] = []
+    shades: list[tuple[Any, ...]] = []
+    for number, row in enumerate(rows):
+        lines = _rows(row, style, widths)
+        if number % 2:
+            top = first + len(data)
+            shades.append(("BACKGROUND", (0, top), (-1, top + len(lines) - 1), LIGHT))
+        data += lines
+    return data, shades
 
 
 def _table(
     header: list[str], rows: list[list[Any]], widths: list[float], styles: dict[str, ParagraphStyle]
 ) -> Table:
     cell, head = styles["cell"], styles["head"]
-    data = [[_cell(h, head, w) for h, w in zip(header, widths, strict=True)]]
-    data += [[_cell(v, cell, w) for v, w in zip(row, widths, strict=True)] for row in rows]
-    table = Table(data, colWidths=widths, repeatRows=1)
+    data = _rows(header, head, widths)
+    top = len(data)
+    body, shades = _body(rows, cell, widths, top)
+    table = Table(data + body, colWidths=widths, repeatRows=top)
     table.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, 0), head.fontName, head.fontSize, head.leading),
-                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-                ("FONT", (0, 1), (-1, -1), cell.fontName, cell.fontSize, cell.leading),
-                ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, LIGHT]),
+                ("FONT", (0, 0), (-1, top - 1), head.fontName, head.fontSize, head.leading),
+                ("TEXTCOLOR", (0, 0), (-1, top - 1), colors.white),
+                ("FONT", (0, top), (-1, -1), cell.fontName, cell.fontSize, cell.leading),
+                ("BACKGROUND", (0, 0), (-1, top - 1), ACCENT),
+                *shades,
                 ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#B8C4D3")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 2.5),
@@ -184,12 +289,13 @@ def _footer_text(text: str, font: str) -> Any:
 def _facts_table(
     facts: Sequence[tuple[str, Any]], styles: dict[str, ParagraphStyle], width: float
 ) -> Table:
-    rows = [[_p(k, styles["cell"]), _p(_number(v), styles["cell"])] for k, v in facts]
+    rows, shades = _body(facts, styles["cell"], [width * 0.32, width * 0.68], 0)
     table = Table(rows, colWidths=[width * 0.32, width * 0.68])
     table.setStyle(
         TableStyle(
             [
-                ("ROWBACKGROUNDS", (0, 0), (-1, -1), [colors.white, LIGHT]),
+                ("FONT", (0, 0), (-1, -1), styles["cell"].fontName, styles["cell"].fontSize),
+                *shades,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#B8C4D3")),
             ]
@@ -238,18 +344,19 @@ def write_report_pdf(
         # A heading stays with the start of its table; a long table still flows over pages.
         story.append(KeepTogether(block))
         story.append(Spacer(1, 3 * mm))
-    doc = SimpleDocTemplate(
-        str(path),
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=18 * mm,
-        title=title,
-        author=author,
-    )
     draw = _footer_text(footer, styles["body"].fontName)
-    doc.build(story, onFirstPage=draw, onLaterPages=draw)
+    with atomic_write(path) as temporary:
+        doc = SimpleDocTemplate(
+            str(temporary),
+            pagesize=A4,
+            leftMargin=18 * mm,
+            rightMargin=18 * mm,
+            topMargin=16 * mm,
+            bottomMargin=18 * mm,
+            title=title,
+            author=author,
+        )
+        doc.build(story, onFirstPage=draw, onLaterPages=draw)
 
 
 def write_pdf(path: Path, package: SharePackage) -> None:
@@ -298,18 +405,19 @@ def write_pdf(path: Path, package: SharePackage) -> None:
         story.append(PageBreak())
         story.append(_p("Account plans", styles["h1"]))
         story += _plan_sections(package, styles, width)
-    doc = SimpleDocTemplate(
-        str(path),
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=18 * mm,
-        title=f"Joint account plans: {package.us} and {package.partner}",
-        author=package.us,
-    )
     footer = _footer(package, styles["body"].fontName)
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    with atomic_write(path) as temporary:
+        doc = SimpleDocTemplate(
+            str(temporary),
+            pagesize=A4,
+            leftMargin=18 * mm,
+            rightMargin=18 * mm,
+            topMargin=16 * mm,
+            bottomMargin=18 * mm,
+            title=f"Joint account plans: {package.us} and {package.partner}",
+            author=package.us,
+        )
+        doc.build(story, onFirstPage=footer, onLaterPages=footer)
 
 
 def _rows_by_plan(frame: Any, columns: list[str]) -> dict[Any, list[list[Any]]]:

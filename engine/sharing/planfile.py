@@ -3,7 +3,9 @@
 A file is JSON: ``format``, ``schema_version``, ``partnership_id`` (shared by both sides once
 one has imported the other's file), ``sender``, ``sent_at``, ``content_sha256`` (of the
 canonical JSON of ``content``) and ``content`` - the share package, filtered by the sender's
-policy. It may be wrapped in passphrase encryption (``engine.sharing.crypto``).
+policy. It may be wrapped in passphrase encryption (``engine.sharing.crypto``). Its schema and
+limits are declared in ``engine.sharing.untrusted``, which reads every arriving file; what it
+hands over here has every field of the type the workspace stores.
 
 Plans are named by an opaque reference (a keyed hash of the sender's account keys) and by
 ``your_key``, the recipient's own key of the account, so the sender's keys never leave. Parties
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from engine.errors import Cancelled, OverlapError
+from engine.files import atomic_write
 from engine.models import (
     Partner,
     Plan,
@@ -44,30 +46,28 @@ from engine.models import (
 from engine.sharing import crypto
 from engine.sharing.ledger import resolve_partner
 from engine.sharing.policy import SHARED_STATUSES, SharePackage, policy_secrets
+from engine.sharing.untrusted import (
+    PLAN_FORMAT,
+    PLAN_SCHEMA_VERSION,
+    canonical,
+    check_plan_content,
+    check_their_value,
+    read_plan_file,
+)
 from engine.workspace import Workspace, account_keys, now
 
-FORMAT = "overlap-plan"
-SCHEMA_VERSION = 1
 SUFFIX = ".overlap-plan"
 PLAN_FIELDS = ("objective", "status", "lead")
 STEP_FIELDS = ("owner_party", "owner_person", "due_date", "done")
 METRIC_FIELDS = ("target", "actual", "unit")
 ROLE_FIELDS = ("role", "responsibility")
-STATUSES = ("draft", "active", "won", "lost", "paused")
 _MISSING = object()
 
 Progress = Callable[[float, str], None]
 
 
-def canonical(value: Any) -> bytes:
-    """The bytes the content hash is taken over: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
-
-
-def _flip(party: Any) -> Any:
-    return {"us": "partner", "partner": "us"}.get(party, party)
+def _flip(party: str | None) -> str | None:
+    return {"us": "partner", "partner": "us"}.get(party or "", party)
 
 
 def _step_key(what: Any) -> str:
@@ -78,12 +78,8 @@ def _step_key(what: Any) -> str:
 
 
 def plan_file_document(ws: Workspace, package: SharePackage) -> dict[str, Any]:
-    """The document of a ``.overlap-plan`` file for ``package``."""
-    partner = resolve_partner(ws, package.partner)
-    row = policy_secrets(ws, partner)
-    if row.partnership_uuid is None:
-        row.partnership_uuid = uuid.uuid4().hex
-        _save(ws, row)
+    """The document of a ``.overlap-plan`` file for ``package``; refused (before anything is
+    written) when the partner's Overlap would refuse it, e.g. a step longer than it reads."""
     content = {
         "partnership": {"model": package.partner_model, "sender_calls_partner": package.partner},
         "rules": {
@@ -103,9 +99,14 @@ def plan_file_document(ws: Workspace, package: SharePackage) -> dict[str, Any]:
         },
         "plans": [] if package.counts_only else package.plan_items,
     }
+    check_plan_content(content)
+    row = policy_secrets(ws, resolve_partner(ws, package.partner))
+    if row.partnership_uuid is None:
+        row.partnership_uuid = uuid.uuid4().hex
+        _save(ws, row)
     return {
-        "format": FORMAT,
-        "schema_version": SCHEMA_VERSION,
+        "format": PLAN_FORMAT,
+        "schema_version": PLAN_SCHEMA_VERSION,
         "partnership_id": row.partnership_uuid,
         "sender": {"company": package.us},
         "sent_at": package.created_at.isoformat(),
@@ -125,9 +126,8 @@ def write_plan_file(
     data = canonical(plan_file_document(ws, package))
     if passphrase:
         data = crypto.encrypt(data, passphrase)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    with atomic_write(path) as temporary:
+        temporary.write_bytes(data)
     if not package.counts_only:
         _remember_sent(ws, package)
     return path
@@ -233,7 +233,7 @@ def _plan_content(session: Session, plan: Plan, children: Children | None = None
 
 
 def _theirs(item: dict[str, Any]) -> dict[str, Any]:
-    """A plan of the file in our orientation, with only the sections it carries."""
+    """A checked plan of the file in our orientation, with only the sections it carries."""
     content: dict[str, Any] = {}
     for name in ("objective", "status"):
         if name in item:
@@ -242,37 +242,15 @@ def _theirs(item: dict[str, Any]) -> dict[str, Any]:
         content["lead"] = _flip(item["lead"])
     if "steps" in item:
         content["steps"] = {
-            _step_key(s.get("what")): {
-                "what": str(s.get("what") or ""),
-                "owner_party": _flip(s.get("owner_party")),
-                "owner_person": s.get("owner_person"),
-                "due_date": s.get("due_date"),
-                "done": bool(s.get("done")),
-            }
-            for s in item["steps"]
-            if str(s.get("what") or "").strip()
+            _step_key(step["what"]): {**step, "owner_party": _flip(step["owner_party"])}
+            for step in item["steps"]
         }
     if "metrics" in item:
-        content["metrics"] = {
-            str(m.get("name")): {
-                "name": str(m.get("name")),
-                "target": m.get("target"),
-                "actual": m.get("actual"),
-                "unit": m.get("unit") or "",
-            }
-            for m in item["metrics"]
-            if str(m.get("name") or "").strip()
-        }
+        content["metrics"] = {metric["name"]: dict(metric) for metric in item["metrics"]}
     if "roles" in item:
         content["roles"] = {
-            f"{_flip(r.get('party'))}|{r.get('person')}": {
-                "party": _flip(r.get("party")),
-                "person": str(r.get("person") or ""),
-                "role": str(r.get("role") or ""),
-                "responsibility": str(r.get("responsibility") or ""),
-            }
-            for r in item["roles"]
-            if str(r.get("person") or "").strip()
+            f"{_flip(role['party'])}|{role['person']}": {**role, "party": _flip(role["party"])}
+            for role in item["roles"]
         }
     return content
 
@@ -302,47 +280,6 @@ class PlanImportResult:
         return bool(self.created or self.fields_taken or self.items_added or self.conflicts)
 
 
-def read_plan_file(path: str | Path, *, passphrase: str | None = None) -> dict[str, Any]:
-    """The checked document of a plan file: decrypted, format and content hash verified."""
-    path = Path(path)
-    where = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise OverlapError("no such file", where=where) from None
-    if crypto.is_encrypted(data):
-        if not passphrase:
-            raise OverlapError(
-                "this plan file is encrypted; enter the passphrase the sender gave you", where=where
-            )
-        data = crypto.decrypt(data, passphrase, where=where)
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise OverlapError(
-            "this is not an Overlap plan file, or it was cut short on the way", where=where
-        ) from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise OverlapError("this is not an Overlap plan file", where=where)
-    version = document.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise OverlapError(
-            f"this plan file was written by a newer Overlap (schema {version}); "
-            "update Overlap to import it",
-            where=where,
-        )
-    content = document.get("content")
-    if not isinstance(content, dict) or hashlib.sha256(
-        canonical(content)
-    ).hexdigest() != document.get("content_sha256"):
-        raise OverlapError(
-            "the plan file was changed after it was written; nothing was imported", where=where
-        )
-    if not isinstance(content.get("plans", []), list):
-        raise OverlapError("the plan file is damaged (plans)", where=where)
-    return document
-
-
 def import_plan_file(
     ws: Workspace,
     partner: str | Partner,
@@ -356,32 +293,31 @@ def import_plan_file(
     record = resolve_partner(ws, partner)
     path = Path(path)
     document = read_plan_file(path, passphrase=passphrase)
-    content = document["content"]
     result = PlanImportResult(
-        sender=str(document.get("sender", {}).get("company", "")),
-        sent_at=str(document.get("sent_at", "")),
-        plans_in_file=len(content.get("plans", [])),
-        counts_only=bool(content.get("counts_only")),
-        counts=dict(content.get("counts", {})),
+        sender=document.sender,
+        sent_at=document.sent_at,
+        plans_in_file=len(document.plans),
+        counts_only=document.counts_only,
+        counts=dict(document.counts),
     )
-    policy_row = policy_secrets(ws, record)
-    their_id = str(document.get("partnership_id") or "")
+    their_id = document.partnership_id
     with ws.session() as session:
         imports = session.exec(
             select(PlanFileImport).where(PlanFileImport.partner_id == record.id)
         ).all()
-    if (
-        policy_row.partnership_uuid
-        and their_id
-        and policy_row.partnership_uuid != their_id
-        and imports
-    ):
+        stored_policy = session.exec(
+            select(SharePolicy).where(SharePolicy.partner_id == record.id)
+        ).first()
+    our_id = stored_policy.partnership_uuid if stored_policy is not None else None
+    if our_id and their_id and our_id != their_id and imports:
         raise OverlapError(
             "this plan file belongs to another partnership (a different partnership id); "
             "nothing was imported",
             where=str(path),
         )
-    result.already_imported = any(i.content_sha256 == document["content_sha256"] for i in imports)
+    # Only now, with nothing left to refuse: the first import creates the default policy row.
+    policy_row = policy_secrets(ws, record)
+    result.already_imported = any(i.content_sha256 == document.content_sha256 for i in imports)
     shared = _shared_keys(ws, record)
     with ws.session() as session:
         syncs = _syncs(session, record)
@@ -400,13 +336,11 @@ def import_plan_file(
             )
         }
         children = _children(session, [int(p.id) for p in plans.values() if p.id is not None])
-        items = content.get("plans", [])
+        items = document.plans
         for index, item in enumerate(items):
             if cancel is not None and index % 100 == 0 and cancel():
                 raise Cancelled()  # the session is not committed: nothing is written
-            if not isinstance(item, dict):
-                continue
-            ref, your_key = str(item.get("ref", "")), str(item.get("your_key", ""))
+            ref, your_key = item["ref"], item["your_key"]
             plan = None
             sync = by_ref.get(ref)
             if sync is not None:
@@ -415,9 +349,7 @@ def import_plan_file(
                 plan = plans_by_our_key.get(your_key)
             if plan is None:
                 if your_key not in shared:
-                    result.unmatched.append(
-                        str(item.get("label") or item.get("account_name") or ref)
-                    )
+                    result.unmatched.append(item["label"] or item.get("account_name") or ref)
                     continue
                 partner_key, our_name = shared[your_key]
                 plan = Plan(
@@ -448,7 +380,7 @@ def import_plan_file(
             session.add(
                 PlanFileImport(
                     partner_id=record.id,  # type: ignore[arg-type]
-                    content_sha256=document["content_sha256"],
+                    content_sha256=document.content_sha256,
                     sender=result.sender,
                     sent_at=result.sent_at,
                     imported_at=now(),
@@ -584,13 +516,9 @@ def _merge_plan(
         if name not in theirs:
             continue
         value = theirs[name]
-        if name == "status" and value not in STATUSES:
-            continue
-        if name == "lead" and value not in ("us", "partner", None):
-            continue
         decision = _decide(ours[name], value, base.get(name, _MISSING))
         if decision == "take":
-            setattr(plan, name, value if value is not None or name == "lead" else "")
+            setattr(plan, name, value)
             result.fields_taken += 1
             changed = True
         elif decision == "conflict":
@@ -649,28 +577,10 @@ def _new_item(table: Any, plan_id: int | None, item: dict[str, Any]) -> Any:
     if table is PlanStep:
         return PlanStep(
             plan_id=plan_id,  # type: ignore[arg-type]
-            what=item["what"],
-            owner_party=item.get("owner_party") or "us",
-            owner_person=item.get("owner_person"),
-            due_date=item.get("due_date"),
-            done=bool(item.get("done")),
-            done_at=now() if item.get("done") else None,
+            **item,
+            done_at=now() if item["done"] else None,
         )
-    if table is PlanMetric:
-        return PlanMetric(
-            plan_id=plan_id,  # type: ignore[arg-type]
-            name=item["name"],
-            target=item.get("target"),
-            actual=item.get("actual"),
-            unit=item.get("unit") or "",
-        )
-    return PlanRole(
-        plan_id=plan_id,  # type: ignore[arg-type]
-        party=item.get("party") or "us",
-        person=item["person"],
-        role=item.get("role") or "",
-        responsibility=item.get("responsibility") or "",
-    )
+    return table(plan_id=plan_id, **item)
 
 
 def _set(row: Any, name: str, value: Any) -> None:
@@ -711,13 +621,13 @@ def resolve_conflict(ws: Workspace, conflict_id: int, take: str) -> None:
         if conflict.status != "open":
             raise OverlapError(f"conflict {conflict_id} is resolved already ({conflict.status})")
         if take == "theirs":
-            value = json.loads(conflict.theirs_json)
+            label, _, key = conflict.item.partition(":")
+            value = check_their_value(label, conflict.field, json.loads(conflict.theirs_json))
             plan = session.get(Plan, conflict.plan_id)
             assert plan is not None
             if conflict.item == "plan":
                 setattr(plan, conflict.field, value)
             else:
-                label, _, key = conflict.item.partition(":")
                 table = {"step": PlanStep, "metric": PlanMetric, "role": PlanRole}[label]
                 row = _rows(session, table, plan.id).get(key)
                 if row is None:

@@ -15,13 +15,15 @@ Three files, two machines, no list leaves either:
 What each side learns besides the overlap: the number of keys of the other side. Secrets are
 fresh per exchange, live only in the workspace and are erased as soon as they are no longer
 needed (the partner's right after responding; ours when the exchange finishes).
+
+Arriving files are read and checked by ``engine.sharing.untrusted``, where their schema and
+limits are declared.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 import uuid
 from collections.abc import Callable
@@ -33,14 +35,19 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import Cancelled, OverlapError
+from engine.files import atomic_write
 from engine.models import PsiExchange
 from engine.sharing import _ristretto
 from engine.sharing.ledger import record_egress, resolve_partner
+from engine.sharing.untrusted import (
+    PSI_FORMAT,
+    PSI_FORMAT_VERSION,
+    PSI_GROUP,
+    PsiFile,
+    read_psi_file,
+)
 from engine.workspace import Workspace, now
 
-FORMAT = "overlap-psi"
-FORMAT_VERSION = 1
-GROUP = "ristretto255"
 # The domain-separation tag: keys hashed for this protocol never collide with any other use.
 TAG = b"overlap/psi/v1/ristretto255/account-key"
 SUFFIX = ".ovpsi"
@@ -117,47 +124,10 @@ def _pack(points: list[bytes]) -> str:
     return base64.b64encode(b"".join(points)).decode("ascii")
 
 
-def _unpack(text: Any, where: str) -> list[bytes]:
-    try:
-        raw = base64.b64decode(str(text), validate=True)
-    except ValueError:
-        raise OverlapError("the file is damaged (its values cannot be read)", where=where) from None
-    if len(raw) % _ristretto.POINT_BYTES:
-        raise OverlapError("the file is damaged or cut short", where=where)
-    size = _ristretto.POINT_BYTES
-    return [raw[i : i + size] for i in range(0, len(raw), size)]
-
-
 def _write(path: Path, document: dict[str, Any]) -> None:
-    document = {"format": FORMAT, "version": FORMAT_VERSION, "group": GROUP, **document}
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_psi_file(path: str | Path) -> dict[str, Any]:
-    """The document of an ``.ovpsi`` file, checked for format, version and group."""
-    path = Path(path)
-    where = str(path)
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OverlapError("no such file", where=where) from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise OverlapError(
-            "this is not a private-matching file, or it is damaged", where=where
-        ) from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise OverlapError("this is not a private-matching file", where=where)
-    if document.get("version") != FORMAT_VERSION or document.get("group") != GROUP:
-        raise OverlapError(
-            "this private-matching file comes from a different Overlap version; "
-            "both sides need the same version",
-            where=where,
-        )
-    if document.get("kind") not in ("request", "response", "back"):
-        raise OverlapError("this private-matching file is of an unknown kind", where=where)
-    return document
+    document = {"format": PSI_FORMAT, "version": PSI_FORMAT_VERSION, "group": PSI_GROUP, **document}
+    with atomic_write(path) as temporary:
+        temporary.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
 
 
 def _exchange(ws: Workspace, exchange_id: str, role: str, where: str) -> PsiExchange:
@@ -244,13 +214,11 @@ def psi_respond(
     record = resolve_partner(ws, partner)
     request, out = Path(request), Path(out)
     document = read_psi_file(request)
-    if document["kind"] != "request":
+    if document.kind != "request":
         raise OverlapError(
             "this is not a request file; 'respond' needs the partner's request", where=str(request)
         )
-    exchange_id = str(document.get("exchange", ""))
-    counts_only = bool(document.get("counts_only", False))
-    theirs = _unpack(document.get("values"), str(request))
+    exchange_id, counts_only, theirs = document.exchange, document.counts_only, document.values
     keys = _shuffled(sorted(set(account_psi_keys(_our_accounts(ws))["key"])))
     secret = _ristretto.random_scalar()
 
@@ -312,12 +280,12 @@ def psi_finish(
     record = resolve_partner(ws, partner)
     answer = Path(answer)
     document = read_psi_file(answer)
-    exchange_id = str(document.get("exchange", ""))
-    if document["kind"] == "back":
+    exchange_id = document.exchange
+    if document.kind == "back":
         if back is not None:
             raise OverlapError("a back file ends the exchange; there is nothing to send back")
-        return _finish_back(ws, record.id, exchange_id, document, str(answer))
-    if document["kind"] != "response":
+        return _finish_back(ws, record.id, document, str(answer))
+    if document.kind != "response":
         raise OverlapError("'finish' needs the partner's response or back file", where=str(answer))
     exchange = _exchange(ws, exchange_id, "requester", str(answer))
     if exchange.partner_id != record.id:
@@ -326,8 +294,7 @@ def psi_finish(
         )
     if exchange.state == "finished" or exchange.secret is None or exchange.keys_json is None:
         raise OverlapError("this exchange is finished already; start a new one", where=str(answer))
-    doubled = _unpack(document.get("doubled"), str(answer))
-    theirs = _unpack(document.get("values"), str(answer))
+    doubled, theirs = document.doubled, document.values
     keys: list[str] = json.loads(exchange.keys_json)
     if len(doubled) != len(keys):
         raise OverlapError(
@@ -373,25 +340,38 @@ def psi_finish(
     return result
 
 
-def _finish_back(
-    ws: Workspace, partner_id: int | None, exchange_id: str, document: dict[str, Any], where: str
-) -> PsiResult:
+def _finish_back(ws: Workspace, partner_id: int | None, document: PsiFile, where: str) -> PsiResult:
+    exchange_id = document.exchange
     exchange = _exchange(ws, exchange_id, "responder", where)
     if exchange.partner_id != partner_id:
         raise OverlapError("this file belongs to an exchange with another partner", where=where)
     if exchange.state == "finished":
         raise OverlapError("this exchange is finished already", where=where)
+    if document.counts_only != exchange.counts_only:
+        raise OverlapError(
+            "the back file does not answer this exchange (counts only on one side, not the "
+            "other); nothing was changed",
+            where=where,
+        )
     if exchange.counts_only:
-        count = int(document.get("count", 0))
+        # Distinct keys on both sides: no more of ours can be shared than either side has.
+        most = min(exchange.our_count, exchange.their_count)
+        count = document.count or 0
+        if count > most:
+            raise OverlapError(
+                f"the back file says {count} values are shared, more than this exchange holds "
+                f"({most}); nothing was changed",
+                where=where,
+            )
         result = PsiResult(exchange_id, True, exchange.our_count, exchange.their_count, count)
     else:
         keys: list[str] = json.loads(exchange.keys_json or "[]")
-        positions = document.get("positions", [])
-        if not isinstance(positions, list) or any(
-            not isinstance(p, int) or not 0 <= p < len(keys) for p in positions
-        ):
-            raise OverlapError("the back file is damaged (positions out of range)", where=where)
-        matched = {keys[p] for p in positions}
+        if any(p >= len(keys) for p in document.positions):
+            raise OverlapError(
+                "the back file is damaged (positions out of range); nothing was changed",
+                where=where,
+            )
+        matched = {keys[p] for p in document.positions}
         result = PsiResult(
             exchange_id,
             False,

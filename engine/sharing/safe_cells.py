@@ -17,6 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.files import atomic_write
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -57,7 +59,10 @@ def csv_safe_texts(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedA
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Write a UTF-8 CSV (with a BOM, so Excel detects it) of formula-safe fields; return rows."""
     count = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+    with (
+        atomic_write(path) as temporary,
+        open(temporary, "w", encoding="utf-8-sig", newline="") as handle,
+    ):
         writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
         writer.writerow([csv_safe(h) for h in header])
         for row in rows:

@@ -4,6 +4,10 @@ Every text value is written with ``write_string`` (numbers with ``write_number``
 such as ``=HYPERLINK(...)`` from a CRM export stays text; xlsxwriter's automatic ``write`` would
 turn it into a formula. The workbook is also created with ``strings_to_formulas`` off as a
 second guard.
+
+Excel holds at most 32,767 characters in a cell and 1,048,576 rows in a sheet. A longer text is
+cut with a note in the cell that says so (a CSV export holds all of it); a sheet with more rows
+is refused before anything is written, rather than losing rows without a word.
 """
 
 from __future__ import annotations
@@ -15,11 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
+from engine.errors import OverlapError
+from engine.files import atomic_write
 from engine.sharing.safe_cells import cell_text
 
 MAX_WIDTH = 60
 MIN_WIDTH = 8
+# Excel's limits (counted in UTF-16 code units, as Excel counts characters).
+CELL_CHARACTERS = 32_767
+SHEET_ROWS = 1_048_576
 
 
 @dataclass
@@ -36,8 +46,37 @@ class Sheet:
     title: str | None = None
 
 
+def excel_text(text: str) -> str:
+    """``text`` as a cell can hold it: whole, or cut to Excel's limit with a note saying so."""
+    if len(text) <= CELL_CHARACTERS // 2:  # short of the limit even in UTF-16 pairs
+        return text
+    units = text.encode("utf-16-le")
+    if len(units) // 2 <= CELL_CHARACTERS:
+        return text
+    note = (
+        f" [\u2026 cut here: Excel holds {CELL_CHARACTERS:,} characters in a cell and this text "
+        f"has {len(text):,}; a CSV export holds all of it]"
+    )
+    keep = CELL_CHARACTERS - len(note.encode("utf-16-le")) // 2
+    # Cut on a code unit boundary; "ignore" drops half of an emoji's surrogate pair.
+    return units[: 2 * keep].decode("utf-16-le", errors="ignore") + note
+
+
 def write_workbook(path: Path, sheets: Sequence[Sheet]) -> None:
     """Write ``sheets`` to ``path``: bold header, widths, frozen header and autofilter per table."""
+    for sheet in sheets:
+        above = (2 if sheet.title else 0) + (len(sheet.preamble) + 1 if sheet.preamble else 0)
+        if above + 1 + len(sheet.rows) > SHEET_ROWS:
+            raise OverlapError(
+                f"Excel holds {SHEET_ROWS:,} rows in a sheet and {sheet.name} has "
+                f"{len(sheet.rows):,}: export it as .csv",
+                where=str(path),
+            )
+    with atomic_write(path) as temporary:
+        _write_workbook(temporary, sheets)
+
+
+def _write_workbook(path: Path, sheets: Sequence[Sheet]) -> None:
     workbook = xlsxwriter.Workbook(
         str(path),
         {
@@ -74,7 +113,10 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> None:
                 number_format=number_format,
             )
     finally:
-        workbook.close()
+        try:
+            workbook.close()
+        except FileCreateError as error:
+            raise error.args[0] from None  # the OSError, for atomic_write to explain
 
 
 def _put(
@@ -87,7 +129,7 @@ def _put(
     if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
         worksheet.write_number(row, col, value, number_format)
         return len(f"{value:,}")
-    text = cell_text(value)
+    text = excel_text(cell_text(value))
     if text == "":
         worksheet.write_blank(row, col, None, text_format)
         return 0
@@ -100,10 +142,10 @@ def _write_sheet(worksheet: Any, sheet: Sheet, **formats: Any) -> None:
     row = 0
     widths = [max(MIN_WIDTH, len(h) + 2) for h in sheet.header]
     if sheet.title:
-        worksheet.write_string(row, 0, sheet.title, formats["title_format"])
+        worksheet.write_string(row, 0, excel_text(sheet.title), formats["title_format"])
         row += 2
     for key, value in sheet.preamble:
-        worksheet.write_string(row, 0, key, formats["key_format"])
+        worksheet.write_string(row, 0, excel_text(key), formats["key_format"])
         shown = _put(worksheet, row, 1, value, formats["wrap_format"], number_format)
         if widths:
             widths[0] = max(widths[0], len(key) + 2)
@@ -114,7 +156,7 @@ def _write_sheet(worksheet: Any, sheet: Sheet, **formats: Any) -> None:
         row += 1
     header_row = row
     for col, name in enumerate(sheet.header):
-        worksheet.write_string(header_row, col, name, formats["header_format"])
+        worksheet.write_string(header_row, col, excel_text(name), formats["header_format"])
     for values in sheet.rows:
         row += 1
         for col, value in enumerate(values):

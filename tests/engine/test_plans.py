@@ -167,3 +167,25 @@ def test_bad_plan_input(mapped: Mapped) -> None:
         add_role(mapped.ws, 999, "us", "X", "Y")
     with pytest.raises(OverlapError, match="no partner named"):
         shortlist(mapped.ws, "Nobody")
+
+
+def test_steps_stored_with_no_date_do_not_stop_the_readers(mapped: Mapped, tmp_path) -> None:
+    """A step an earlier Overlap accepted from a partner's plan file with a due date that is
+    no date (and an unknown owner side) must not crash the stalled list, the agenda or the
+    calendar: they skip the date, as for a step with none."""
+    from engine.sync import calendar_events, set_sync_schedule, sync_agenda
+
+    plan = create_plan(mapped.ws, "Globex", "id:A1", "id:G1", lead="us")
+    add_step(mapped.ws, int(plan.id), "Demo", "us", "Bob", "2026-03-20", today=TODAY)  # type: ignore[arg-type]
+    with mapped.ws.transaction() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO planstep (plan_id, what, owner_party, due_date, done) "
+            f"VALUES ({int(plan.id)}, 'Call', 'root', 'not-a-date', 0)"  # type: ignore[arg-type]
+        )
+    set_sync_schedule(mapped.ws, "Globex", rhythm="monthly", next_date="2026-03-10")
+    stalled = stalled_plans(mapped.ws, "Globex", today=TODAY)
+    assert not any("not-a-date" in " ".join(reasons) for reasons in stalled["reasons"])
+    agenda = sync_agenda(mapped.ws, "Globex", today=TODAY)
+    assert agenda is not None
+    events, _skipped, _warnings = calendar_events(mapped.ws, "Globex")
+    assert [e.summary for e in events if "Demo" in e.summary]

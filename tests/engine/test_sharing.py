@@ -147,8 +147,8 @@ def test_counts_only_has_no_names_and_warns_on_small_cells(acme, tmp_path: Path)
         text = _xlsx_xml(path) if suffix == "xlsx" else path.read_text(encoding="utf-8-sig")
         assert not any(name in text for name in names), suffix
     document = read_plan_file(tmp_path / "counts.overlap-plan")
-    assert document["content"]["plans"] == []
-    assert document["content"]["matrix"]["customer"]["customer"] == 1
+    assert document.counts_only and document.plans == []
+    assert document.matrix["customer"]["customer"] == 1
 
 
 # ---------------------------------------------------------------------------- XLSX, CSV, PDF

@@ -96,7 +96,7 @@ def test_handoff_writes_the_files_records_them_and_summarises(acme, tmp_path: Pa
     ledger = egress_ledger(acme, "Globex")
     assert sorted(ledger["kind"]) == ["pdf", "plan", "xlsx"]
     assert set(ledger["path"]) == {str(p.resolve()) for p in result.files}
-    assert read_plan_file(folder / f"{stem}.overlap-plan")["content"]["plans"]
+    assert read_plan_file(folder / f"{stem}.overlap-plan").plans
 
     body = result.body
     assert result.subject.startswith("Joint account plans: Acme Corp and Globex (")
@@ -141,7 +141,7 @@ def test_chosen_plans_and_the_calendar(acme, tmp_path: Path) -> None:
         acme, "Globex", tmp_path / "out", plan_ids=[umbrella], kinds=["plan", "ics"], today=TODAY
     )
     assert [p.suffix for p in result.files] == [".overlap-plan", ".ics"]
-    plans = read_plan_file(result.files[0])["content"]["plans"]
+    plans = read_plan_file(result.files[0]).plans
     assert [p["account_name"] for p in plans] == ["Umbrella Corp"]
     calendar = parse(result.files[1].read_bytes())
     assert len(calendar.components("VEVENT")) == 1  # the sync series; Umbrella has no step

@@ -1,0 +1,779 @@
+"""The one door for documents a partner sends: their declared schemas, their limits, and the
+conversion to the types the workspace stores.
+
+Every file that arrives from outside - an ``.overlap-plan`` plan file, an ``.ovpsi``
+private-matching file - is read here and nowhere else, in three stages, each bounded before the
+next one runs:
+
+1. bytes: the file's size against the format's limit, before it is read (and the key cost of an
+   encrypted file against what Overlap writes, in ``crypto.decrypt``);
+2. JSON: numbers bounded as they are parsed (no 5,000-digit integers, no NaN, no infinity);
+   nesting bounded (the parser's recursion limit is caught, then the depth is checked without
+   recursion, so nothing later - the content hash, the merge - can recurse deeper);
+3. schema: every field is declared below with its type, choices, length, date format, bound
+   and count, and comes out as the type the workspace stores.
+
+A document that does not fit ends in one ``OverlapError`` naming the plan and the field, before
+the caller has written anything. Fields a document carries beyond its schema are ignored and
+never stored: a newer Overlap may add one without changing the schema version.
+
+The limits sit far above what a real partner sends (a pilot shortlist is 20-50 plans; the
+sharing benchmark exports 500 plans and 100k private-matching keys) and far below what hurts
+the machine (a 10 MB file of 200,000 steps took 23 s and 1 GB to merge).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from engine.errors import OverlapError
+from engine.sharing import _ristretto, crypto
+
+# ---------------------------------------------------------------------------- limits
+
+MAX_PLAN_FILE_BYTES = 16 * 2**20
+MAX_PLANS_PER_FILE = 5_000
+MAX_STEPS_PER_PLAN = 200
+MAX_METRICS_PER_PLAN = 50
+MAX_ROLES_PER_PLAN = 50
+# Steps, metrics and roles of all plans together: the merge's work grows with them (25,000
+# merge in about 7 s of CPU: 3,500 plans of bench/bench_sharing.py's shape).
+MAX_ITEMS_PER_FILE = 25_000
+SHORT_TEXT = 1_000  # names, people, roles, units, keys
+LONG_TEXT = 20_000  # objectives, steps, notes: a few pages each
+MAX_MAGNITUDE = 1e15  # amounts and metric values: a quadrillion is beyond any deal or target
+MAX_COUNT = 1_000_000_000  # counts of accounts, plans and steps in a plan file's summary
+# Digits of a JSON integer: int64 with its sign. A longer one is refused before Python converts
+# it (a 5,000-digit integer otherwise ends in the interpreter's own ValueError).
+MAX_INT_DIGITS = 20
+# An Overlap file nests six levels at most (document, content, plans, a plan, steps, a step).
+MAX_NESTING = 12
+
+# Private matching: a domain key and a name key for each of a million accounts (the benchmark's
+# 100k keys take up to 10 s a step; this many take minutes, with progress and cancel).
+MAX_PSI_POINTS = 2_000_000
+_MAX_POINTS_TEXT = 4 * math.ceil(MAX_PSI_POINTS * _ristretto.POINT_BYTES / 3)  # in base64
+MAX_PSI_FILE_BYTES = 2 * _MAX_POINTS_TEXT + 2**16  # a response holds two lists of values
+
+# ---------------------------------------------------------------------------- formats
+
+PLAN_FORMAT = "overlap-plan"
+PLAN_SCHEMA_VERSION = 1
+PARTIES = ("us", "partner")
+PLAN_STATUSES = ("draft", "active", "won", "lost", "paused")
+STAGES = ("prospect", "customer", "churned", "other")
+
+PSI_FORMAT = "overlap-psi"
+PSI_FORMAT_VERSION = 1
+PSI_GROUP = "ristretto255"
+PSI_KINDS = ("request", "response", "back")
+
+
+def canonical(value: Any) -> bytes:
+    """The bytes a plan file's content hash is taken over: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+# ---------------------------------------------------------------------------- the schema language
+
+
+class Invalid(Exception):
+    """A value that does not fit its declaration: where it is and what is wrong with it."""
+
+    def __init__(self, where: tuple[str, ...], problem: str) -> None:
+        super().__init__(", ".join(where) + ": " + problem if where else problem)
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: short, on one line, quoted when it is text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    return repr(value)[:40]
+
+
+def _described(value: Any) -> str:
+    if isinstance(value, str):
+        return f"text ({_shown(value)})"
+    if isinstance(value, bool) or value is None:
+        return _shown(value)
+    if isinstance(value, int | float):
+        return f"a number ({_shown(value)})"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _wrong_type(value: Any, name: str, where: tuple[str, ...], expected: str) -> Invalid:
+    return Invalid(where, f"{name} is {_described(value)} where {expected} is expected")
+
+
+class Spec:
+    """The declaration of one value. ``check`` returns the value as the engine stores it, or
+    raises ``Invalid``; ``name`` is what messages call the value, ``where`` where it sits."""
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Text(Spec):
+    """Text up to ``limit`` characters; ``blank=False`` wants more than spaces. ``null`` says
+    what a JSON null becomes: ``refuse`` it, ``keep`` it as None, or the ``empty`` text."""
+
+    limit: int
+    blank: bool = True
+    null: str = "refuse"
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if value is None and self.null != "refuse":
+            return None if self.null == "keep" else ""
+        if not isinstance(value, str):
+            raise _wrong_type(value, name, where, "text")
+        if len(value) > self.limit:
+            raise Invalid(
+                where,
+                f"{name} is {len(value):,} characters long; Overlap reads at most {self.limit:,}",
+            )
+        if not self.blank and not value.strip():
+            raise Invalid(where, f"{name} is empty")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, from a \ud800 escape
+            raise Invalid(where, f"{name} holds text that is not valid Unicode") from None
+        return value
+
+
+@dataclass(frozen=True)
+class Choice(Spec):
+    """One of a few words; or null, when ``null``; or the empty text, when ``blank``."""
+
+    options: tuple[str, ...]
+    null: bool = False
+    blank: bool = False
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if (value is None and self.null) or (value == "" and self.blank):
+            return value
+        allowed = ", ".join(self.options) + (" or null" if self.null else "")
+        if not isinstance(value, str):
+            raise _wrong_type(value, name, where, f"one of {allowed}")
+        if value not in self.options:
+            raise Invalid(where, f"{name} {_shown(value)} is not one of {allowed}")
+        return value
+
+
+@dataclass(frozen=True)
+class IsoDate(Spec):
+    """A calendar date, YYYY-MM-DD; null and the empty text are no date (None)."""
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            raise _wrong_type(value, name, where, "a date (YYYY-MM-DD)")
+        try:
+            if len(value) != len("YYYY-MM-DD"):  # fromisoformat also takes 20261201 and weeks
+                raise ValueError(value)
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise Invalid(where, f"{name} {_shown(value)} is not a date (YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class IsoTime(Spec):
+    """A date and time as ``datetime.isoformat`` writes it."""
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if not isinstance(value, str):
+            raise _wrong_type(value, name, where, "a date and time (ISO 8601)")
+        try:
+            if len(value) > 40:
+                raise ValueError(value)
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise Invalid(
+                where, f"{name} {_shown(value)} is not a date and time (ISO 8601)"
+            ) from None
+        return value
+
+
+@dataclass(frozen=True)
+class Number(Spec):
+    """An amount or a metric value: finite, within ``MAX_MAGNITUDE``, as a float; or null."""
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _wrong_type(value, name, where, "a number")
+        if not abs(value) <= MAX_MAGNITUDE:  # also refuses NaN, whatever let it through
+            raise Invalid(
+                where, f"{name} {_shown(value)} is beyond {MAX_MAGNITUDE:,.0f}, above any amount"
+            )
+        return float(value)
+
+
+@dataclass(frozen=True)
+class Count(Spec):
+    """A whole number from 0 to ``limit``; or null, when ``null``."""
+
+    limit: int = MAX_COUNT
+    null: bool = False
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if value is None and self.null:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _wrong_type(value, name, where, "a whole number")
+        if value < 0:
+            raise Invalid(where, f"{name} {value} is below 0")
+        if value > self.limit:
+            raise Invalid(
+                where, f"{name} {value} is above {self.limit:,}, more than Overlap ever writes"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class Flag(Spec):
+    """true or false."""
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if not isinstance(value, bool):
+            raise _wrong_type(value, name, where, "true or false")
+        return value
+
+
+def _numbered(noun: str) -> Callable[[int, Any], str]:
+    return lambda index, _item: f"{noun} {index + 1}"
+
+
+@dataclass(frozen=True)
+class ListOf(Spec):
+    """A list of up to ``limit`` items (``nouns`` ``per`` something); messages name an item by
+    ``label`` (by default, its noun and number)."""
+
+    item: Spec
+    limit: int
+    nouns: str
+    per: str
+    label: Callable[[int, Any], str]
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if not isinstance(value, list):
+            raise _wrong_type(value, name, where, "a list")
+        if len(value) > self.limit:
+            raise Invalid(
+                where,
+                f"{len(value):,} {self.nouns}; Overlap reads at most {self.limit:,} "
+                f"{self.nouns} {self.per}",
+            )
+        return [self.item.check(item, self.label(i, item), where) for i, item in enumerate(value)]
+
+
+@dataclass(frozen=True)
+class MapOf(Spec):
+    """An object of up to ``limit`` entries, its keys and its values each declared."""
+
+    key: Spec
+    value: Spec
+    limit: int
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if not isinstance(value, dict):
+            raise _wrong_type(value, name, where, "an object")
+        if len(value) > self.limit:
+            raise Invalid(
+                where, f"{name} has {len(value):,} entries; Overlap reads at most {self.limit:,}"
+            )
+        inside = (*where, name) if name else where
+        return {
+            self.key.check(key, "a key", inside): self.value.check(item, key[:40], inside)
+            for key, item in value.items()
+        }
+
+
+_LEFT_OUT = object()
+
+
+@dataclass(frozen=True)
+class Optional(Spec):
+    """A field a document may leave out: then absent from the result too, or ``default``."""
+
+    spec: Spec
+    default: Any = _LEFT_OUT
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        return self.spec.check(value, name, where)
+
+
+@dataclass(frozen=True)
+class Record(Spec):
+    """An object with declared fields, each required unless ``Optional``."""
+
+    fields: Mapping[str, Spec]
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if not isinstance(value, dict):
+            raise _wrong_type(value, name, where, "an object")
+        inside = (*where, name) if name else where
+        result: dict[str, Any] = {}
+        for key, spec in self.fields.items():
+            if key in value:
+                result[key] = spec.check(value[key], key, inside)
+            elif not isinstance(spec, Optional):
+                raise Invalid(inside, f"{key} is missing")
+            elif spec.default is not _LEFT_OUT:
+                result[key] = spec.default
+        return result
+
+
+@dataclass(frozen=True)
+class Points(Spec):
+    """Group elements of private matching: concatenated, base64-encoded; bytes per point."""
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if not isinstance(value, str):
+            raise _wrong_type(value, name, where, "base64 text")
+        if len(value) > _MAX_POINTS_TEXT:
+            raise Invalid(
+                where, f"{name} holds more values than Overlap reads (at most {MAX_PSI_POINTS:,})"
+            )
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise Invalid(where, f"{name} cannot be read (the file is damaged)") from None
+        size = _ristretto.POINT_BYTES
+        if len(raw) % size:
+            raise Invalid(where, f"{name} is damaged or cut short")
+        return [raw[i : i + size] for i in range(0, len(raw), size)]
+
+
+@dataclass(frozen=True)
+class Positions(Spec):
+    """Positions in a list of private-matching values: whole numbers below the limit."""
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if not isinstance(value, list):
+            raise _wrong_type(value, name, where, "a list")
+        if len(value) > MAX_PSI_POINTS:
+            raise Invalid(where, f"{len(value):,} {name}; Overlap reads at most {MAX_PSI_POINTS:,}")
+        # Passes in C over up to two million items, not a check call per item.
+        if not all(type(p) is int for p in value):
+            odd = next(p for p in value if type(p) is not int)
+            raise _wrong_type(odd, f"an item of {name}", where, "a whole number")
+        if value and (min(value) < 0 or max(value) >= MAX_PSI_POINTS):
+            odd = min(value) if min(value) < 0 else max(value)
+            raise Invalid(where, f"{name}: {odd} is out of range")
+        return value
+
+
+# ---------------------------------------------------------------------------- plan files
+
+
+def _plan_label(index: int, item: Any) -> str:
+    name = (item.get("label") or item.get("account_name")) if isinstance(item, dict) else None
+    if isinstance(name, str) and name.strip():
+        return f"plan {index + 1} ({_shown(name)})"
+    return f"plan {index + 1}"
+
+
+STEP = Record(
+    {
+        "what": Text(LONG_TEXT, blank=False),
+        "owner_party": Choice(PARTIES),
+        "owner_person": Optional(Text(SHORT_TEXT, null="keep"), None),
+        "due_date": Optional(IsoDate(), None),
+        "done": Optional(Flag(), False),
+    }
+)
+METRIC = Record(
+    {
+        "name": Text(SHORT_TEXT, blank=False),
+        "target": Optional(Number(), None),
+        "actual": Optional(Number(), None),
+        "unit": Optional(Text(SHORT_TEXT, null="empty"), ""),
+    }
+)
+ROLE = Record(
+    {
+        "party": Choice(PARTIES),
+        "person": Text(SHORT_TEXT, blank=False),
+        "role": Optional(Text(SHORT_TEXT, null="empty"), ""),
+        "responsibility": Optional(Text(LONG_TEXT, null="empty"), ""),
+    }
+)
+# A plan carries only the sections its sender's policy shares: an absent one stays absent.
+PLAN = Record(
+    {
+        "ref": Text(SHORT_TEXT, blank=False),
+        "your_key": Text(SHORT_TEXT, blank=False),
+        "label": Optional(Text(SHORT_TEXT), ""),
+        "account_name": Optional(Text(SHORT_TEXT)),
+        "domain": Optional(Text(SHORT_TEXT, null="keep")),
+        "stage": Optional(Choice(STAGES, null=True, blank=True)),
+        "industry": Optional(Text(SHORT_TEXT, null="keep")),
+        "country": Optional(Text(SHORT_TEXT, null="keep")),
+        "city": Optional(Text(SHORT_TEXT, null="keep")),
+        "annual_revenue": Optional(Number()),
+        "deal_size": Optional(Number()),
+        "deal_close_date": Optional(IsoDate()),
+        "owner": Optional(Text(SHORT_TEXT, null="keep")),
+        "lead": Optional(Choice(PARTIES, null=True)),
+        "lead_rationale": Optional(Text(LONG_TEXT, null="keep")),
+        "objective": Optional(Text(LONG_TEXT, null="empty")),
+        "status": Optional(Choice(PLAN_STATUSES)),
+        "notes": Optional(Text(LONG_TEXT, null="keep")),
+        "steps": Optional(ListOf(STEP, MAX_STEPS_PER_PLAN, "steps", "per plan", _numbered("step"))),
+        "metrics": Optional(
+            ListOf(METRIC, MAX_METRICS_PER_PLAN, "metrics", "per plan", _numbered("metric"))
+        ),
+        "roles": Optional(ListOf(ROLE, MAX_ROLES_PER_PLAN, "roles", "per plan", _numbered("role"))),
+    }
+)
+_SECTION_LIMITS = {
+    "steps": MAX_STEPS_PER_PLAN,
+    "metrics": MAX_METRICS_PER_PLAN,
+    "roles": MAX_ROLES_PER_PLAN,
+}
+PLAN_CONTENT = Record(
+    {
+        "partnership": Optional(
+            Record(
+                {
+                    "model": Optional(Text(SHORT_TEXT)),
+                    "sender_calls_partner": Optional(Text(SHORT_TEXT)),
+                }
+            )
+        ),
+        "rules": Optional(
+            Record(
+                {
+                    "version": Optional(Count(null=True)),
+                    "criteria": Optional(
+                        ListOf(
+                            Record({"name": Text(SHORT_TEXT), "enabled": Optional(Flag())}),
+                            32,
+                            "criteria",
+                            "in the rules",
+                            _numbered("criterion"),
+                        )
+                    ),
+                    "tie_breaker": Optional(Text(SHORT_TEXT, null="keep")),
+                }
+            )
+        ),
+        "counts_only": Optional(Flag(), False),
+        "fields": Optional(
+            ListOf(Text(SHORT_TEXT), 64, "fields", "per file", _numbered("field")), []
+        ),
+        "counts": Optional(MapOf(Text(64), Count(), 64), {}),
+        "matrix": Optional(MapOf(Choice(STAGES), MapOf(Choice(STAGES), Count(), 8), 8), {}),
+        "plans": Optional(ListOf(PLAN, MAX_PLANS_PER_FILE, "plans", "per file", _plan_label), []),
+    }
+)
+PLAN_ENVELOPE = Record(
+    {
+        "partnership_id": Optional(Text(64, null="empty"), ""),
+        "sender": Record({"company": Text(SHORT_TEXT)}),
+        "sent_at": IsoTime(),
+        "content_sha256": Text(64),
+    }
+)
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    """A checked plan file. ``plans`` holds each plan with only the fields ``PLAN`` declares,
+    each of the type the workspace stores (ISO date text, float, bool), sections it does not
+    share left out."""
+
+    sender: str
+    sent_at: str
+    partnership_id: str
+    content_sha256: str
+    counts_only: bool
+    counts: dict[str, int]
+    matrix: dict[str, dict[str, int]]  # shared accounts by the sender's and our stage
+    plans: list[dict[str, Any]]
+
+
+def read_plan_file(path: str | Path, *, passphrase: str | None = None) -> PlanFile:
+    """A plan file, decrypted and checked (format, version, content hash, schema, limits)."""
+    where = str(path)
+    data = _read_bounded(Path(path), MAX_PLAN_FILE_BYTES, "plan files")
+    if crypto.is_encrypted(data):
+        if not passphrase:
+            raise OverlapError(
+                "this plan file is encrypted; enter the passphrase the sender gave you", where=where
+            )
+        data = crypto.decrypt(data, passphrase, where=where)
+    try:
+        document = _parse(data, "this is not an Overlap plan file, or it was cut short on the way")
+        return _plan_file(document, where)
+    except Invalid as problem:
+        raise OverlapError(f"{problem}; nothing was imported", where=where) from None
+
+
+def _plan_file(document: Any, where: str) -> PlanFile:
+    if not isinstance(document, dict) or document.get("format") != PLAN_FORMAT:
+        raise OverlapError("this is not an Overlap plan file", where=where)
+    if "schema_version" not in document:
+        raise Invalid((), "schema_version is missing")
+    version = Count().check(document["schema_version"], "schema_version", ())
+    if version > PLAN_SCHEMA_VERSION:
+        raise OverlapError(
+            f"this plan file was written by a newer Overlap (schema {version}); "
+            "update Overlap to import it",
+            where=where,
+        )
+    if version < 1:
+        raise Invalid((), "schema_version 0 is not a version Overlap writes")
+    envelope = PLAN_ENVELOPE.check(document, "", ())
+    content = document.get("content")
+    if not isinstance(content, dict):
+        raise _wrong_type(content, "content", (), "an object")
+    try:
+        digest = hashlib.sha256(canonical(content)).hexdigest()
+    except UnicodeEncodeError:
+        raise Invalid((), "the file holds text that is not valid Unicode") from None
+    if digest != envelope["content_sha256"]:
+        raise OverlapError(
+            "the plan file was changed after it was written; nothing was imported", where=where
+        )
+    _check_item_budget(content.get("plans"))
+    checked = PLAN_CONTENT.check(content, "", ())
+    if checked["counts_only"] and checked["plans"]:
+        # The import would merge plans while telling the user only counts arrived.
+        raise Invalid(
+            (),
+            f"plans: a counts-only file carries no plans, and this one holds "
+            f"{len(checked['plans']):,}",
+        )
+    return PlanFile(
+        sender=envelope["sender"]["company"],
+        sent_at=envelope["sent_at"],
+        partnership_id=envelope["partnership_id"],
+        content_sha256=envelope["content_sha256"],
+        counts_only=checked["counts_only"],
+        counts=checked["counts"],
+        matrix=checked["matrix"],
+        plans=checked["plans"],
+    )
+
+
+def _check_item_budget(plans: Any) -> None:
+    """Refuse a file with too many steps, metrics and roles in all before checking each one.
+
+    A plan counts up to its own limits: one over them is named by the schema check."""
+    if not isinstance(plans, list) or len(plans) > MAX_PLANS_PER_FILE:
+        return  # the schema names what is wrong
+    items = sum(
+        min(len(plan[section]), limit)
+        for plan in plans
+        if isinstance(plan, dict)
+        for section, limit in _SECTION_LIMITS.items()
+        if isinstance(plan.get(section), list)
+    )
+    if items > MAX_ITEMS_PER_FILE:
+        raise Invalid(
+            (),
+            f"{items:,} steps, metrics and roles in all; Overlap reads at most "
+            f"{MAX_ITEMS_PER_FILE:,} steps, metrics and roles per file",
+        )
+
+
+def check_plan_content(content: dict[str, Any]) -> None:
+    """Refuse to write plan-file content a partner's Overlap would refuse to read."""
+    try:
+        _check_item_budget(content.get("plans"))
+        PLAN_CONTENT.check(content, "", ())
+    except Invalid as problem:
+        raise OverlapError(
+            f"{problem}; the partner's Overlap would refuse this file, so it was not written"
+        ) from None
+
+
+_CONFLICT_FIELDS: dict[str, Mapping[str, Spec]] = {
+    "plan": PLAN.fields,
+    "step": STEP.fields,
+    "metric": METRIC.fields,
+    "role": ROLE.fields,
+}
+
+
+def check_their_value(kind: str, field: str, value: Any) -> Any:
+    """The partner's value of a stored conflict, checked as an arriving file's would be.
+
+    Conflicts stored before files were checked at the door may hold anything; such a value is
+    refused with a message that says to keep ours, which always settles the conflict."""
+    spec = _CONFLICT_FIELDS.get(kind, {}).get(field)
+    try:
+        if spec is None:
+            raise Invalid((), f"their {kind} {field} is not a field Overlap merges")
+        return spec.check(value, f"their {field}", ())
+    except Invalid as problem:
+        raise OverlapError(f"{problem}; keep ours (--take ours) to settle this conflict") from None
+
+
+# ---------------------------------------------------------------------------- private matching
+
+
+@dataclass(frozen=True)
+class PsiFile:
+    """A checked private-matching file; what its kind does not carry is empty (or None)."""
+
+    kind: str
+    exchange: str
+    counts_only: bool
+    values: list[bytes]  # request, response: their values (raised to their secret)
+    doubled: list[bytes]  # response: our values raised to both secrets
+    positions: list[int]  # back, unless counts only: positions of shared values in our response
+    count: int | None  # back, counts only: how many values are shared
+
+
+_PSI_COMMON: dict[str, Spec] = {
+    "exchange": Text(64, blank=False),
+    "counts_only": Optional(Flag(), False),
+}
+PSI_SCHEMAS = {
+    "request": Record({**_PSI_COMMON, "values": Points()}),
+    "response": Record({**_PSI_COMMON, "doubled": Points(), "values": Points()}),
+    "back": Record({**_PSI_COMMON, "positions": Positions()}),
+    "counts-only back": Record({**_PSI_COMMON, "count": Count(MAX_PSI_POINTS)}),
+}
+
+
+def read_psi_file(path: str | Path) -> PsiFile:
+    """A private-matching file, checked (format, version, group, kind, schema, limits)."""
+    where = str(path)
+    data = _read_bounded(Path(path), MAX_PSI_FILE_BYTES, "private-matching files")
+    try:
+        document = _parse(data, "this is not a private-matching file, or it is damaged")
+        return _psi_file(document, where)
+    except Invalid as problem:
+        raise OverlapError(f"{problem}; nothing was changed", where=where) from None
+
+
+def _psi_file(document: Any, where: str) -> PsiFile:
+    if not isinstance(document, dict) or document.get("format") != PSI_FORMAT:
+        raise OverlapError("this is not a private-matching file", where=where)
+    version = Count().check(document.get("version"), "version", ())
+    if version != PSI_FORMAT_VERSION or document.get("group") != PSI_GROUP:
+        raise OverlapError(
+            "this private-matching file comes from a different Overlap version; "
+            "both sides need the same version",
+            where=where,
+        )
+    kind = Choice(PSI_KINDS).check(document.get("kind"), "kind", ())
+    counts_only = Flag().check(document.get("counts_only", False), "counts_only", ())
+    schema = "counts-only back" if kind == "back" and counts_only else kind
+    checked = PSI_SCHEMAS[schema].check(document, "", ())
+    return PsiFile(
+        kind=kind,
+        exchange=checked["exchange"],
+        counts_only=checked["counts_only"],
+        values=checked.get("values", []),
+        doubled=checked.get("doubled", []),
+        positions=checked.get("positions", []),
+        count=checked.get("count"),
+    )
+
+
+# ---------------------------------------------------------------------------- bytes and JSON
+
+
+def _size(count: int) -> str:
+    return f"{count / 2**20:,.0f} MiB" if count >= 2**20 else f"{count:,} bytes"
+
+
+def _read_bounded(path: Path, limit: int, files: str) -> bytes:
+    """The bytes of ``path``, refused unread when there are more than ``limit``."""
+    where = str(path)
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(limit + 1) if size <= limit else b""
+    except FileNotFoundError:
+        raise OverlapError("no such file", where=where) from None
+    except OSError as error:
+        raise OverlapError(f"the file cannot be read ({error.strerror})", where=where) from None
+    if size > limit or len(data) > limit:
+        raise OverlapError(
+            f"this file is {_size(max(size, len(data)))}; Overlap reads {files} of at most "
+            f"{_size(limit)} (far more than a partner sends); nothing was imported",
+            where=where,
+        )
+    return data
+
+
+_TOO_DEEP = (
+    f"the file nests lists or objects more than {MAX_NESTING} levels deep; no Overlap file does"
+)
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise Invalid(
+            (),
+            f"the file holds a number of {digits:,} digits; Overlap writes none longer than "
+            f"{MAX_INT_DIGITS}",
+        )
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise Invalid((), f"the file holds a number too large to read ({_shown(text)})")
+    return number
+
+
+def _parse_constant(text: str) -> Any:
+    raise Invalid((), f"{text} is not a number Overlap writes")
+
+
+def _parse(data: bytes, not_json: str) -> Any:
+    """JSON with its numbers and nesting bounded; ``not_json`` when it is not JSON at all."""
+    try:
+        value = json.loads(
+            data.decode("utf-8"),
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+        )
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise Invalid((), not_json) from None
+    except RecursionError:
+        raise Invalid((), _TOO_DEEP) from None
+    # Fewer brackets than the limit cannot nest deeper than it: most private-matching files.
+    if data.count(b"[") + data.count(b"{") > MAX_NESTING and _deeper_than(value, MAX_NESTING):
+        raise Invalid((), _TOO_DEEP)
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects more than ``limit`` levels (no recursion)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
