@@ -37,7 +37,7 @@ from desktop.main_window import MainWindow
 window = MainWindow()
 window.show()
 def ready():
-    heavy = ('pandas' in sys.modules, 'engine.workspace' in sys.modules)
+    heavy = ('pandas' in sys.modules, 'engine.store.workspace' in sys.modules)
     print(f"{time.time() - started:.4f} {heavy[0]} {heavy[1]}")
     window.close()
     app.quit()

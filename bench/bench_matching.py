@@ -45,8 +45,8 @@ def candidates(n: int, cutoffs: list[int], seed: int) -> None:
     from bench_quality import standard
     from generate import generate
 
+    from engine.keys.names import name_keys
     from engine.matching import candidate_pairs
-    from engine.names import name_keys
 
     ours, partner, _truth = generate(n, n, 0.3, seed=seed)
     keys_a = name_keys(standard(ours, websites=False)["name"]).to_numpy()

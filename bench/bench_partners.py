@@ -38,8 +38,8 @@ from engine import (
     restore_leads,
     settle_lead,
 )
-from engine.models import Match, Snapshot
-from engine.workspace import Workspace
+from engine.store.models import Match, Snapshot
+from engine.store.workspace import Workspace
 
 NAMES = ("Globex", "Tyrell", "Wonka", "Cyberdyne", "Soylent", "Initech", "Hooli", "Umbrella")
 

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from engine.domains import registrable_domains  # noqa: E402
+from engine.keys.domains import registrable_domains  # noqa: E402
 from engine.matching import match_frames  # noqa: E402
 
 # Header of each standard field in the generator's CRM styles.

@@ -28,8 +28,8 @@ from engine import (
     psi_request,
     psi_respond,
 )
-from engine.models import Match, Plan, PlanMetric, PlanRole, PlanStep, Snapshot
-from engine.workspace import account_keys, now
+from engine.store.models import Match, Plan, PlanMetric, PlanRole, PlanStep, Snapshot
+from engine.store.workspace import account_keys, now
 
 WORDS = [
     "Alpine",

@@ -26,14 +26,14 @@ from engine import (
     add_territory,
     assign,
     build_mapping,
+    find_overlaps,
     forget_mappings,
-    overlaps,
     shortlist,
     territories,
     territory_summary,
 )
-from engine.models import Match, Snapshot
-from engine.workspace import Workspace
+from engine.store.models import Match, Snapshot
+from engine.store.workspace import Workspace
 
 STAGES = np.array(["prospect", "customer", "churned", "other"], dtype=object)
 INDUSTRIES = np.array(
@@ -168,7 +168,7 @@ def main() -> int:
         print("One mapping, handed to each step (as the desktop runs them):")
         one: dict[str, tuple[float, float]] = {}
         mapping = _timed("build_mapping", one, lambda: build_mapping(ws, "Globex"))
-        result = _timed("overlaps", one, lambda: overlaps(ws, "Globex", mapping=mapping))
+        result = _timed("overlaps", one, lambda: find_overlaps(ws, "Globex", mapping=mapping))
         leads = _timed(
             "assign (incl. writing leads)", one, lambda: assign(ws, "Globex", mapping=mapping)
         )
@@ -180,7 +180,7 @@ def main() -> int:
         print("Each step called on its own (the mapping is kept between calls):")
         forget_mappings(ws)
         kept: dict[str, tuple[float, float]] = {}
-        _timed("overlaps (builds the mapping)", kept, lambda: overlaps(ws, "Globex"))
+        _timed("overlaps (builds the mapping)", kept, lambda: find_overlaps(ws, "Globex"))
         _timed("assign", kept, lambda: assign(ws, "Globex"))
         _timed("shortlist", kept, lambda: shortlist(ws, "Globex"))
         _total(kept)
@@ -188,7 +188,7 @@ def main() -> int:
         print("Each step cold (mapping rebuilt every call, as separate CLI runs):")
         cold: dict[str, tuple[float, float]] = {}
         for label, call in (
-            ("overlaps", lambda: overlaps(ws, "Globex")),
+            ("overlaps", lambda: find_overlaps(ws, "Globex")),
             ("assign", lambda: assign(ws, "Globex")),
             ("shortlist", lambda: shortlist(ws, "Globex")),
         ):
@@ -211,7 +211,7 @@ def main() -> int:
         west = _timed(
             "overlaps of one territory",
             by,
-            lambda: overlaps(ws, "Globex", territory="Software large", mapping=mapping),
+            lambda: find_overlaps(ws, "Globex", territory="Software large", mapping=mapping),
         )
         _timed(
             "shortlist of one territory",

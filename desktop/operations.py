@@ -537,9 +537,9 @@ class OverlapView:
 
 @in_worker_process
 def load_overlaps(context: JobContext, partner: str, territory: str | None = None) -> OverlapView:
-    from engine import overlaps
+    from engine import find_overlaps
 
-    result = overlaps(
+    result = find_overlaps(
         context.workspace,
         partner,
         territory=territory or None,
@@ -985,11 +985,11 @@ def _who() -> str | None:
 
 @in_worker_process
 def load_ownership(context: JobContext, partner: str) -> OwnershipView:
-    from engine import CRITERIA, disputes, ownership, rules
+    from engine import CRITERIA, disputes, list_leads, rules
 
     ws = context.workspace
     return OwnershipView(
-        rules(ws, partner), dict(CRITERIA), ownership(ws, partner), disputes(ws, partner)
+        rules(ws, partner), dict(CRITERIA), list_leads(ws, partner), disputes(ws, partner)
     )
 
 
@@ -1066,10 +1066,10 @@ def resolve_lead_dispute(context: JobContext, dispute_id: int, resolution: str) 
 def load_plans(context: JobContext, partner: str, territory: str | None = None) -> Any:
     """The partnership's plans (of ``territory``, when one is named), each with the reason it
     is stalling ("" when it is not)."""
-    from engine import plans, stalled_plans
+    from engine import list_plans, stalled_plans
 
     ws = context.workspace
-    frame = plans(ws, partner, territory=territory or None)
+    frame = list_plans(ws, partner, territory=territory or None)
     stalled = stalled_plans(ws, partner)[["plan_id", "reason"]].rename(columns={"plan_id": "id"})
     frame = frame.merge(stalled, on="id", how="left")
     frame["reason"] = frame["reason"].fillna("")
@@ -1081,7 +1081,7 @@ def load_plans(context: JobContext, partner: str, territory: str | None = None) 
 def build_shortlist(
     context: JobContext, partner: str, size: int, territory: str | None = None
 ) -> Any:
-    from engine import plans, shortlist
+    from engine import list_plans, shortlist
 
     ws = context.workspace
     picks = shortlist(
@@ -1092,7 +1092,7 @@ def build_shortlist(
         progress=context.progress,
         cancel=context.cancel,
     )
-    existing = plans(ws, partner)[["our_key", "partner_key"]].assign(has_plan=True)
+    existing = list_plans(ws, partner)[["our_key", "partner_key"]].assign(has_plan=True)
     picks = picks.merge(existing, on=["our_key", "partner_key"], how="left")
     picks["has_plan"] = picks["has_plan"].astype("boolean").fillna(False).astype(bool)
     return picks
@@ -1211,9 +1211,9 @@ def load_dashboard(context: JobContext, partner: str) -> DashboardView:
         diff_mappings,
         engagement_score,
         last_mapping,
+        list_leads,
         list_opportunities,
         mapping_baseline,
-        ownership,
         partner_metrics,
         refresh_schedule,
         run_baseline,
@@ -1230,7 +1230,7 @@ def load_dashboard(context: JobContext, partner: str) -> DashboardView:
     run = last_mapping(ws, partner)
     if run is not None:
         mapping = build_mapping(ws, partner)
-        current = mapping_baseline(mapping, ownership(ws, partner, mapping=mapping))
+        current = mapping_baseline(mapping, list_leads(ws, partner, mapping=mapping))
         changes = diff_mappings(run_baseline(run), current).to_frame()
         baseline_at = f"{run.ran_at:%-d %b %Y}"
     findings = metrics.findings
@@ -1269,10 +1269,10 @@ class RefreshOutcome:
 def refresh_partner(
     context: JobContext, partner: str, path: str, replace: bool = False
 ) -> RefreshOutcome:
-    from engine import ShrinkingListError, refresh
+    from engine import ShrinkingListError, refresh_mapping
 
     try:
-        result = refresh(
+        result = refresh_mapping(
             context.workspace,
             partner,
             path,
@@ -1352,7 +1352,7 @@ class AgendaView:
 
 @in_worker_process
 def load_agenda(context: JobContext, partner: str) -> AgendaView:
-    from engine import local_zone_name, plans, sync_agenda, sync_schedule, time_zones
+    from engine import list_plans, local_zone_name, sync_agenda, sync_schedule, time_zones
 
     ws = context.workspace
     agenda = sync_agenda(ws, partner)
@@ -1360,7 +1360,7 @@ def load_agenda(context: JobContext, partner: str) -> AgendaView:
         schedule=sync_schedule(ws, partner),
         agenda=agenda,
         items=agenda.to_frame(),
-        plans=plans(ws, partner)[["id", "account_name", "status"]],
+        plans=list_plans(ws, partner)[["id", "account_name", "status"]],
         cadence=ws.partner(partner).cadence,
         zone=local_zone_name(),
         zones=tuple(time_zones()),

@@ -3,20 +3,7 @@
 This facade is the public API; the CLI and the desktop use only what ``__all__`` names.
 """
 
-from engine.calendar import (
-    CalendarEvent,
-    calendar_text,
-    local_zone_name,
-    time_zones,
-    write_calendar,
-)
 from engine.demo import build_demo, demo_path
-from engine.domains import (
-    GENERIC_DOMAINS,
-    is_generic_domain,
-    registrable_domain,
-    registrable_domains,
-)
 from engine.errors import (
     Cancelled,
     ImportFileError,
@@ -24,7 +11,6 @@ from engine.errors import (
     ShrinkingListError,
     WorkspaceError,
 )
-from engine.geography import REGIONS, country_code
 from engine.importing import (
     ACCOUNT_FIELDS,
     STANDARD_FIELDS,
@@ -42,6 +28,13 @@ from engine.importing import (
     standardize,
     write_template,
 )
+from engine.keys.domains import (
+    GENERIC_DOMAINS,
+    is_generic_domain,
+    registrable_domain,
+    registrable_domains,
+)
+from engine.keys.names import name_key, name_keys
 from engine.matching import (
     DEFAULT_AUTO,
     DEFAULT_REVIEW,
@@ -60,22 +53,6 @@ from engine.matching import (
     remove_alias,
     undo_decision,
 )
-from engine.metrics import (
-    ENGAGEMENT_KINDS,
-    OUTCOMES,
-    DealMetrics,
-    EngagementScore,
-    add_opportunity,
-    deal_metrics,
-    engagement_log,
-    engagement_score,
-    import_opportunities,
-    list_opportunities,
-    log_engagement,
-    partner_metrics,
-    score_engagement,
-)
-from engine.names import name_key, name_keys
 from engine.offline import NetworkForbidden, forbid_network_if_asked
 from engine.overlaps import (
     LABELS,
@@ -84,6 +61,7 @@ from engine.overlaps import (
     Overlaps,
     build_mapping,
     cell_accounts,
+    find_overlaps,
     find_shared,
     forget_mappings,
     mapping_from_frames,
@@ -92,7 +70,6 @@ from engine.overlaps import (
     overlap_counts,
     overlap_matrix,
     overlap_summary,
-    overlaps,
     parse_cell,
     with_detail,
 )
@@ -107,10 +84,10 @@ from engine.ownership import (
     clear_override,
     decide_leads,
     disputes,
+    list_leads,
     note_dispute,
     open_dispute,
     overrides,
-    ownership,
     resolve_dispute,
     restore_override,
     rules,
@@ -118,26 +95,6 @@ from engine.ownership import (
     set_override,
     set_rules,
 )
-from engine.partners import (
-    COMPARISON_MEASURES,
-    CROSS_FLAGS,
-    CROSS_PARTNER_COLUMNS,
-    CrossPartner,
-    LeadChange,
-    PartnerComparison,
-    compare_partners,
-    cross_partner,
-    lead_reasons,
-    restore_leads,
-    settle_lead,
-)
-from engine.partnership import (
-    CO_SELL_GUIDANCE,
-    PartnershipModel,
-    co_sell_fit,
-    partnership_model,
-)
-from engine.partnership import MODELS as PARTNERSHIP_MODELS
 from engine.plans import (
     PLAN_STATUSES,
     SHORTLIST_DEFAULT,
@@ -150,8 +107,8 @@ from engine.plans import (
     create_plan,
     create_plans_for_shortlist,
     delete_plan,
+    list_plans,
     plan_detail,
-    plans,
     rank_shortlist,
     remove_plan_item,
     set_metric_actual,
@@ -161,7 +118,50 @@ from engine.plans import (
     stalled_plans,
     update_plan,
 )
-from engine.refresh import (
+from engine.program.calendar import (
+    CalendarEvent,
+    calendar_text,
+    local_zone_name,
+    time_zones,
+    write_calendar,
+)
+from engine.program.geography import REGIONS, country_code
+from engine.program.metrics import (
+    ENGAGEMENT_KINDS,
+    OUTCOMES,
+    DealMetrics,
+    EngagementScore,
+    add_opportunity,
+    deal_metrics,
+    engagement_log,
+    engagement_score,
+    import_opportunities,
+    list_opportunities,
+    log_engagement,
+    partner_metrics,
+    score_engagement,
+)
+from engine.program.partners import (
+    COMPARISON_MEASURES,
+    CROSS_FLAGS,
+    CROSS_PARTNER_COLUMNS,
+    CrossPartner,
+    LeadChange,
+    PartnerComparison,
+    compare_partners,
+    cross_partner,
+    lead_reasons,
+    restore_leads,
+    settle_lead,
+)
+from engine.program.partnership import (
+    CO_SELL_GUIDANCE,
+    PartnershipModel,
+    co_sell_fit,
+    partnership_model,
+)
+from engine.program.partnership import MODELS as PARTNERSHIP_MODELS
+from engine.program.refresh import (
     CADENCE_GUIDANCE,
     CADENCE_MONTHS,
     MappingChanges,
@@ -172,12 +172,12 @@ from engine.refresh import (
     next_refresh_due,
     overdue_refreshes,
     record_mapping,
-    refresh,
+    refresh_mapping,
     refresh_schedule,
     run_baseline,
     set_cadence,
 )
-from engine.registrations import (
+from engine.program.registrations import (
     DEFAULT_PROTECTION_DAYS,
     REGISTRATION_COLUMNS,
     REGISTRATION_DECISIONS,
@@ -202,6 +202,46 @@ from engine.registrations import (
     registrations_for_agenda,
     restore_registration,
     set_registration_settings,
+)
+from engine.program.sync import (
+    AGENDA_SECTIONS,
+    RHYTHMS,
+    Agenda,
+    AgendaExport,
+    AgendaItem,
+    AgendaSection,
+    CalendarExport,
+    SyncLog,
+    SyncSettings,
+    agenda_kind_for,
+    calendar_events,
+    export_agenda,
+    export_calendar,
+    last_sync,
+    log_sync,
+    next_sync_date,
+    restore_sync_schedule,
+    set_sync_schedule,
+    sync_agenda,
+    sync_schedule,
+    undo_sync_log,
+    write_agenda,
+)
+from engine.program.territories import (
+    NO_TERRITORY,
+    TERRITORY_SUMMARY_COLUMNS,
+    TerritoryDefinition,
+    add_territory,
+    define_territory,
+    in_territory,
+    parse_band,
+    remove_territory,
+    save_territory,
+    state_sources,
+    territories,
+    territory,
+    territory_labels,
+    territory_summary,
 )
 from engine.sharing import (
     DEFAULT_FIELDS,
@@ -241,47 +281,7 @@ from engine.sharing import (
     share_policy,
     share_preview,
 )
-from engine.sync import (
-    AGENDA_SECTIONS,
-    RHYTHMS,
-    Agenda,
-    AgendaExport,
-    AgendaItem,
-    AgendaSection,
-    CalendarExport,
-    SyncLog,
-    SyncSettings,
-    agenda_kind_for,
-    calendar_events,
-    export_agenda,
-    export_calendar,
-    last_sync,
-    log_sync,
-    next_sync_date,
-    restore_sync_schedule,
-    set_sync_schedule,
-    sync_agenda,
-    sync_schedule,
-    undo_sync_log,
-    write_agenda,
-)
-from engine.territories import (
-    NO_TERRITORY,
-    TERRITORY_SUMMARY_COLUMNS,
-    TerritoryDefinition,
-    add_territory,
-    define_territory,
-    in_territory,
-    parse_band,
-    remove_territory,
-    save_territory,
-    state_sources,
-    territories,
-    territory,
-    territory_labels,
-    territory_summary,
-)
-from engine.workspace import CADENCES, PARTNER_MODELS, US, Progress, Workspace, account_key
+from engine.store.workspace import CADENCES, PARTNER_MODELS, US, Progress, Workspace, account_key
 
 __all__ = [
     "ACCOUNT_FIELDS",
@@ -422,6 +422,7 @@ __all__ = [
     "export_registrations",
     "export_share",
     "export_table",
+    "find_overlaps",
     "find_shared",
     "forbid_network_if_asked",
     "forget_mappings",
@@ -437,8 +438,10 @@ __all__ = [
     "lead_reasons",
     "link",
     "list_aliases",
+    "list_leads",
     "list_matches",
     "list_opportunities",
+    "list_plans",
     "list_profiles",
     "local_zone_name",
     "log_engagement",
@@ -460,9 +463,7 @@ __all__ = [
     "overlap_counts",
     "overlap_matrix",
     "overlap_summary",
-    "overlaps",
     "overrides",
-    "ownership",
     "parse_band",
     "parse_cell",
     "parse_overrides",
@@ -471,7 +472,6 @@ __all__ = [
     "plan_conflicts",
     "plan_detail",
     "plan_file_is_encrypted",
-    "plans",
     "prepare_handoff",
     "propose_mapping",
     "psi_exchanges",
@@ -483,7 +483,7 @@ __all__ = [
     "read_export",
     "read_plan_file",
     "record_mapping",
-    "refresh",
+    "refresh_mapping",
     "refresh_schedule",
     "registrable_domain",
     "registrable_domains",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from engine.errors import OverlapError
 from engine.paths import data_dir, resource
-from engine.workspace import Progress, Workspace
+from engine.store.workspace import Progress, Workspace
 
 US_NAME = "Acme Corp"
 US_DOMAINS = ("acme.com",)
@@ -106,9 +106,9 @@ def _add_tracking(ws: Workspace) -> None:
     import random
     from datetime import date, timedelta
 
-    from engine.metrics import add_opportunity, log_engagement
     from engine.overlaps import build_mapping
-    from engine.refresh import record_mapping
+    from engine.program.metrics import add_opportunity, log_engagement
+    from engine.program.refresh import record_mapping
 
     mapping = build_mapping(ws, PARTNER)
     record_mapping(ws, PARTNER, mapping=mapping)
@@ -147,9 +147,9 @@ def _add_second_tracking(ws: Workspace) -> None:
     import random
     from datetime import date, timedelta
 
-    from engine.metrics import add_opportunity, log_engagement
     from engine.overlaps import build_mapping
-    from engine.refresh import record_mapping
+    from engine.program.metrics import add_opportunity, log_engagement
+    from engine.program.refresh import record_mapping
 
     mapping = build_mapping(ws, SECOND_PARTNER)
     record_mapping(ws, SECOND_PARTNER, mapping=mapping)
@@ -181,7 +181,7 @@ def _add_second_tracking(ws: Workspace) -> None:
 
 def _add_territories(ws: Workspace) -> None:
     """Globex's partnership split between two pairs of reps; the rest in no territory."""
-    from engine.territories import add_territory
+    from engine.program.territories import add_territory
 
     add_territory(
         ws, PARTNER, "North America", regions="NA", our_rep="Ana Hill", partner_rep="Kevin Roberts"
@@ -196,7 +196,7 @@ def _add_sync_meetings(ws: Workspace) -> None:
     monthly. In this machine's time zone, as a user setting them would."""
     from datetime import date, timedelta
 
-    from engine.sync import set_sync_schedule
+    from engine.program.sync import set_sync_schedule
 
     today = date.today()
     set_sync_schedule(ws, PARTNER, rhythm="bi-weekly", next_date=today, time_of_day="10:00")
@@ -212,7 +212,7 @@ def _add_registrations(ws: Workspace) -> None:
     from datetime import date, timedelta
 
     from engine.overlaps import build_mapping
-    from engine.registrations import add_registration
+    from engine.program.registrations import add_registration
 
     shared = build_mapping(ws, PARTNER)
     names = shared[shared["status"] == "shared"].sort_values("name")["our_key"].tolist()

@@ -39,11 +39,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine.domains import looks_like_domains, registrable_domains
 from engine.errors import Cancelled, ImportFileError, OverlapError, ShrinkingListError
-from engine.models import ACCOUNT_COLUMNS
+from engine.keys.domains import looks_like_domains, registrable_domains
 from engine.paths import resource
-from engine.workspace import US, Progress, Workspace, now
+from engine.store.models import ACCOUNT_COLUMNS
+from engine.store.workspace import US, Progress, Workspace, now
 
 __all__ = [
     "ACCOUNT_FIELDS",
@@ -1988,7 +1988,7 @@ def import_file(
         _check_replacement(connection, partner_id, side_name, result, raw.file_name, replace)
         snapshot_id = _insert_snapshot(connection, partner_id, raw, result, profile, counts)
         Workspace.store_accounts(connection, snapshot_id, accounts, progress=write, cancel=cancel)
-        from engine.models import RejectedRow
+        from engine.store.models import RejectedRow
 
         if not result.rejected.empty:
             Workspace.insert_rows(
@@ -2068,7 +2068,7 @@ def _insert_snapshot(
 ) -> int:
     from sqlalchemy import insert
 
-    from engine.models import Snapshot
+    from engine.store.models import Snapshot
 
     statement = insert(Snapshot.__table__).values(  # type: ignore[attr-defined]
         partner_id=partner_id,
@@ -2093,7 +2093,7 @@ def _store_profile(
 ) -> None:
     from sqlalchemy import insert, select, update
 
-    from engine.models import MappingProfile
+    from engine.store.models import MappingProfile
 
     table = MappingProfile.__table__  # type: ignore[attr-defined]
     values = {
@@ -2175,7 +2175,7 @@ def write_template(path: str | Path) -> Path:
     Row 1 has the standard field names, row 2 a line explaining each (it starts with "↑ ",
     and Overlap skips it when the file comes back).
     """
-    from engine.files import atomic_write
+    from engine.output.files import atomic_write
 
     path = Path(path)
     headers = list(STANDARD_FIELDS)

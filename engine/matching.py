@@ -1,7 +1,7 @@
 """Step 2, matching: find the accounts both companies have, with a score and a reason for each.
 
 Tiers, strongest first: a shared web domain; a domain the user declared an alias of another; the
-same name key (``engine.names``); then, for the accounts still unmatched on both sides, fuzzy
+same name key (``engine.keys.names``); then, for the accounts still unmatched on both sides, fuzzy
 names: typos, abbreviations, registry word order, squashed words, acronyms and short everyday
 names against long legal ones, with industry, country, city and websites raising or lowering
 confidence. Each link gets a score (0–100), a method and a one-line explanation; above the
@@ -42,12 +42,12 @@ from rapidfuzz.distance import Indel
 from sqlalchemy import text
 
 from engine.errors import Cancelled, OverlapError
-from engine.models import DomainAlias, Match
-from engine.names import ACRONYM_STOPWORDS, name_keys, squashed_keys
-from engine.workspace import Workspace, account_keys, now
+from engine.keys.names import ACRONYM_STOPWORDS, name_keys, squashed_keys
+from engine.store.models import DomainAlias, Match
+from engine.store.workspace import Workspace, account_keys, now
 
 try:  # the domain module is shared with import; matching works without its generic list
-    from engine.domains import GENERIC_DOMAINS, registrable_domain
+    from engine.keys.domains import GENERIC_DOMAINS, registrable_domain
 except ImportError:  # pragma: no cover - only while the import step is being built
     GENERIC_DOMAINS = frozenset(
         {"gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "linkedin.com"}
@@ -1990,7 +1990,7 @@ def decide(
     partner_id = ws.partner(partner).id
     assert partner_id is not None
     row = _match_row(ws, partner_id, match_id)
-    from engine.workspace import account_key
+    from engine.store.workspace import account_key
 
     our_key, partner_key = (
         account_key(
@@ -2039,7 +2039,7 @@ def link(
     assert found.id is not None
     ours = _find_account(ws, None, our_account, "our side")
     theirs = _find_account(ws, found.id, partner_account, found.name)
-    from engine.workspace import account_key
+    from engine.store.workspace import account_key
 
     our_key = account_key(
         _none_if_missing(ours["external_id"]), ours["name"], ours["domains"] or ""

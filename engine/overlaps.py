@@ -38,8 +38,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.errors import Cancelled, OverlapError
-from engine.models import Partner
-from engine.workspace import Progress, Workspace, account_key
+from engine.store.models import Partner
+from engine.store.workspace import Progress, Workspace, account_key
 
 STAGES = ("prospect", "customer", "churned", "other")
 LABELS = ("ours_only", "partner_only", "shared")
@@ -345,7 +345,7 @@ def forget_mappings(ws: Workspace) -> None:
 
 
 def keys_of(external_id: pd.Series, name: pd.Series, domains: pd.Series) -> pd.Series:
-    """``engine.workspace.account_key`` of many accounts, vectorized.
+    """``engine.store.workspace.account_key`` of many accounts, vectorized.
 
     ASCII rows with at most one domain go through string operations; the rest (non-ASCII names,
     several domains, missing values) through ``account_key`` itself, so the keys are identical.
@@ -764,7 +764,7 @@ def opportunity_counts(opps: pd.DataFrame) -> dict[str, int]:
     return {kind: int(counts.get(kind, 0)) for kind in OPPORTUNITY_KINDS}
 
 
-def overlaps(
+def find_overlaps(
     ws: Workspace,
     partner: str | Partner,
     *,
@@ -774,7 +774,7 @@ def overlaps(
     cancel: Callable[[], bool] | None = None,
 ) -> Overlaps:
     """Step 3 for one partnership. Pass ``mapping`` to reuse one already built; ``territory``
-    (a name, see ``engine.territories``) limits every figure to the accounts in it."""
+    (a name, see ``engine.program.territories``) limits every figure to the accounts in it."""
     record = resolve_partner(ws, partner)
     if mapping is None:
         mapping = build_mapping(ws, record, progress=progress, cancel=cancel)
@@ -796,8 +796,8 @@ def limit_to_territory(
 ) -> tuple[pd.DataFrame, str]:
     """The rows of ``mapping`` in the territory ``name``, and the territory's own spelling."""
     # Imported here: territories reads mappings built by this module.
-    from engine.territories import in_territory
-    from engine.territories import territory as find_territory
+    from engine.program.territories import in_territory
+    from engine.program.territories import territory as find_territory
 
     return in_territory(ws, record, mapping, name), find_territory(ws, record, name).name
 

@@ -10,7 +10,7 @@ prospect (rule 1, stronger relationship)"). The criteria, in their default order
    beats none.
 2. ``first_touch`` — who introduced the account first: the earlier first-touch date, when both
    sides recorded one. An approved deal registration (still protected, or won) counts as its
-   side's touch on the day it was registered (``engine.registrations``): the earlier of that
+   side's touch on the day it was registered (``engine.program.registrations``): the earlier of that
    day and the CRM's first touch is the side's date, and the rationale says when a
    registration decided.
 3. ``deal_stage`` — the more advanced deal: an open deal with a close date beats an open deal
@@ -38,10 +38,10 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from engine.errors import Cancelled, OverlapError
-from engine.models import Assignment, Dispute, OwnershipOverride, Partner, RuleSet
 from engine.overlaps import build_mapping, resolve_partner, shared_rows
-from engine.registrations import registration_touches
-from engine.workspace import US, Progress, Workspace, now
+from engine.program.registrations import registration_touches
+from engine.store.models import Assignment, Dispute, OwnershipOverride, Partner, RuleSet
+from engine.store.workspace import US, Progress, Workspace, now
 
 PARTNER = "partner"
 LEADS = (US, PARTNER)
@@ -564,8 +564,8 @@ def decide_leads(
 ) -> pd.DataFrame:
     """The lead of every shared row of a mapping under ``rules``; pure and vectorized.
 
-    ``registered`` (``engine.registrations.registration_touches``) gives each side's earliest
-    counting deal registration per account, for "introduced first". Returns ``lead``
+    ``registered`` (``engine.program.registrations.registration_touches``) gives each side's
+    earliest counting deal registration per account, for "introduced first". Returns ``lead``
     (us / partner), ``criterion``, ``rule`` (its number among the enabled criteria) and
     ``rationale``, aligned with ``shared``'s index.
     """
@@ -633,11 +633,11 @@ def assign(
     cancel: Callable[[], bool] | None = None,
     today: date | None = None,
 ) -> pd.DataFrame:
-    """Decide and store the lead of every shared account; returns ``ownership()``'s frame.
+    """Decide and store the lead of every shared account; returns ``list_leads()``'s frame.
 
     The first assignment saves the default rules as version 1. Overrides are kept and win.
     Deal registrations count for "introduced first" as they stand on ``today`` (default:
-    today), see ``engine.registrations``.
+    today), see ``engine.program.registrations``.
     """
     record = resolve_partner(ws, partner)
     current = rules(ws, record)
@@ -700,7 +700,7 @@ OWNERSHIP_COLUMNS = [
 ]
 
 
-def ownership(
+def list_leads(
     ws: Workspace, partner: str | Partner, *, mapping: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Who leads each shared account now: the stored assignments with the overrides on top.

@@ -29,7 +29,6 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import OverlapError
-from engine.models import Partner, Plan, PlanMetric, PlanRole, PlanStep
 from engine.overlaps import (
     STAGES,
     build_mapping,
@@ -37,7 +36,8 @@ from engine.overlaps import (
     resolve_partner,
     shared_rows,
 )
-from engine.workspace import US, Progress, Workspace, now
+from engine.store.models import Partner, Plan, PlanMetric, PlanRole, PlanStep
+from engine.store.workspace import US, Progress, Workspace, now
 
 PARTIES = (US, "partner")
 PLAN_STATUSES = ("draft", "active", "won", "lost", "paused")
@@ -394,7 +394,9 @@ def create_plans_for_shortlist(
     return created
 
 
-def plans(ws: Workspace, partner: str | Partner, *, territory: str | None = None) -> pd.DataFrame:
+def list_plans(
+    ws: Workspace, partner: str | Partner, *, territory: str | None = None
+) -> pd.DataFrame:
     """The partnership's plans: id, account, lead, status, objective, open steps, next due.
 
     With ``territory``, the plans of the shared accounts in that territory only (a plan whose

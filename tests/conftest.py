@@ -54,7 +54,7 @@ def data_dir() -> Path:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:  # noqa: F821
     """A new workspace for Acme Corp with one partner, Globex."""
-    from engine.workspace import Workspace
+    from engine.store.workspace import Workspace
 
     ws = Workspace.create(tmp_path / "acme.overlap", "Acme Corp", ["acme.com"])
     ws.add_partner("Globex", model="co-sell", cadence="quarterly")

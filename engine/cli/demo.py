@@ -34,8 +34,8 @@ def _demo(args: argparse.Namespace) -> int:
     import sys
 
     from engine.demo import PARTNER, build_demo
-    from engine.overlaps import overlaps
-    from engine.workspace import Workspace
+    from engine.overlaps import find_overlaps
+    from engine.store.workspace import Workspace
 
     def report(fraction: float, message: str) -> None:
         print(f"\r{fraction:4.0%} {message:<40}", end="", file=sys.stderr, flush=True)
@@ -44,9 +44,9 @@ def _demo(args: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     with Workspace.open(path) as ws:
-        result = overlaps(ws, PARTNER)
+        result = find_overlaps(ws, PARTNER)
         us = ws.company().name
-        others = [(p.name, overlaps(ws, p).counts) for p in ws.partners() if p.name != PARTNER]
+        others = [(p.name, find_overlaps(ws, p).counts) for p in ws.partners() if p.name != PARTNER]
     counts = result.counts
     print(f"{us} and {PARTNER} ({path})")
     print(

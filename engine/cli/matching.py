@@ -30,8 +30,8 @@ from engine import (
     remove_alias,
 )
 from engine.cli.output import add_format_option, emit_frame
-from engine.files import atomic_write
 from engine.matching import MATCH_COLUMNS, has_names
+from engine.output.files import atomic_write
 
 MAP_COLUMNS = [
     "our_id",

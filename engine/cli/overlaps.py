@@ -12,8 +12,8 @@ from engine import (
     STAGES,
     OverlapError,
     Workspace,
+    find_overlaps,
     overlap_summary,
-    overlaps,
     parse_cell,
     territory_summary,
 )
@@ -60,7 +60,7 @@ def _overlaps(args: argparse.Namespace) -> int:
             emit_frame(summary, args.format)
         return 0
     with Workspace.open(args.workspace) as ws:
-        result = overlaps(ws, args.partner, territory=args.territory)
+        result = find_overlaps(ws, args.partner, territory=args.territory)
         us = ws.company().name
     if args.cell:
         frame = result.cell(*parse_cell(args.cell))

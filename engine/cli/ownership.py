@@ -17,9 +17,9 @@ from engine import (
     clear_override,
     disputes,
     find_shared,
+    list_leads,
     note_dispute,
     open_dispute,
-    ownership,
     resolve_dispute,
     rules,
     set_override,
@@ -175,7 +175,7 @@ def _assign(args: argparse.Namespace) -> int:
 
 def _ownership(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        frame = ownership(ws, args.partner)
+        frame = list_leads(ws, args.partner)
     if args.lead:
         frame = frame[frame["lead"] == args.lead]
     columns = OWNERSHIP_COLUMNS if args.format != "table" else ["name", "lead", "rationale"]

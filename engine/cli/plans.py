@@ -15,8 +15,8 @@ from engine import (
     create_plan,
     create_plans_for_shortlist,
     find_shared,
+    list_plans,
     plan_detail,
-    plans,
     remove_plan_item,
     set_plan_status,
     set_step_done,
@@ -162,7 +162,7 @@ def _create(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        frame = plans(ws, args.partner, territory=args.territory)
+        frame = list_plans(ws, args.partner, territory=args.territory)
     if args.format == "table":
         frame = frame.drop(columns=["our_key", "partner_key"])
     emit_frame(frame, args.format)

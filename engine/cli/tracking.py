@@ -26,7 +26,7 @@ from engine import (
     partner_metrics,
     partnership_model,
     record_mapping,
-    refresh,
+    refresh_mapping,
     refresh_schedule,
     set_cadence,
 )
@@ -210,7 +210,7 @@ def _baseline(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws, replace_hint():
-        result = refresh(
+        result = refresh_mapping(
             ws,
             args.partner,
             args.file,

@@ -7,7 +7,7 @@ import argparse
 import pandas as pd
 
 from engine.cli.output import add_format_option, emit_frame
-from engine.workspace import (
+from engine.store.workspace import (
     CADENCES,
     PARTNER_MODELS,
     Workspace,

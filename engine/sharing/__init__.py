@@ -2,6 +2,7 @@
 ``.overlap-plan`` with optional passphrase encryption), their import and merge, private set
 intersection over files, and the ledger of every file that left."""
 
+from engine.output.safe_cells import csv_safe_texts
 from engine.sharing.export import (
     EXPORT_KINDS,
     ExportResult,
@@ -20,7 +21,6 @@ from engine.sharing.handoff import (
     mailto_url,
     prepare_handoff,
 )
-from engine.sharing.ledger import egress_ledger, export_egress_ledger
 from engine.sharing.planfile import (
     PlanImportResult,
     import_plan_file,
@@ -48,7 +48,7 @@ from engine.sharing.psi import (
     psi_request,
     psi_respond,
 )
-from engine.sharing.safe_cells import csv_safe_texts
+from engine.store.ledger import egress_ledger, export_egress_ledger
 
 __all__ = [
     "DEFAULT_FIELDS",

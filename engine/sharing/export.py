@@ -12,11 +12,11 @@ from typing import Any
 import pandas as pd
 
 from engine.errors import OverlapError
-from engine.models import Partner
-from engine.sharing.ledger import record_egress, resolve_partner
+from engine.output.safe_cells import write_csv
+from engine.output.xlsx import Sheet, write_workbook
 from engine.sharing.policy import SHARE_FIELDS, SharePackage, share_preview
-from engine.sharing.safe_cells import write_csv
-from engine.sharing.xlsx import Sheet, write_workbook
+from engine.store.ledger import record_egress, resolve_partner
+from engine.store.models import Partner
 
 EXPORT_KINDS = ("xlsx", "pdf", "csv", "plan")
 SUFFIXES = {"xlsx": ".xlsx", "pdf": ".pdf", "csv": ".csv", "plan": ".overlap-plan"}
@@ -179,7 +179,7 @@ def export_share(
         )
     if progress:
         progress(0.6, f"Writing {path.name}")
-    # Each writer writes the whole file or nothing (engine.files.atomic_write).
+    # Each writer writes the whole file or nothing (engine.output.files.atomic_write).
     if kind == "xlsx":
         write_workbook(path, package_sheets(package))
     elif kind == "pdf":

@@ -21,12 +21,12 @@ from urllib.parse import quote
 import pandas as pd
 
 from engine.errors import Cancelled, OverlapError
-from engine.models import Partner
 from engine.sharing.export import ExportResult, export_share
-from engine.sharing.ledger import resolve_partner
 from engine.sharing.policy import SharePackage, share_preview
-from engine.workspace import Workspace
-from engine.workspace import today as local_today
+from engine.store.ledger import resolve_partner
+from engine.store.models import Partner
+from engine.store.workspace import Workspace
+from engine.store.workspace import today as local_today
 
 HANDOFF_KINDS = ("pdf", "xlsx", "csv", "plan", "ics")
 DEFAULT_KINDS = ("pdf", "xlsx", "plan")
@@ -330,7 +330,7 @@ def prepare_handoff(
             progress(0.4 + 0.5 * number / len(chosen), f"Writing the {kind} file")
         path = target / f"{stem}{_SUFFIX[kind]}"
         if kind == "ics":
-            from engine.sync import export_calendar
+            from engine.program.sync import export_calendar
 
             calendar = export_calendar(
                 ws, record, path, plan_ids=list(plan_ids) if plan_ids is not None else None

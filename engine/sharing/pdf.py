@@ -38,10 +38,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from engine.files import atomic_write
+from engine.output.files import atomic_write
+from engine.output.safe_cells import cell_text
 from engine.sharing.export import matrix_rows, rules_rows
 from engine.sharing.policy import SharePackage
-from engine.sharing.safe_cells import cell_text
 
 ACCENT = colors.HexColor("#1F3A5F")
 LIGHT = colors.HexColor("#E8EEF5")

@@ -31,8 +31,19 @@ import pandas as pd
 from sqlmodel import Session, select
 
 from engine.errors import Cancelled, OverlapError
-from engine.files import atomic_write
-from engine.models import (
+from engine.output.files import atomic_write
+from engine.sharing import crypto
+from engine.sharing.policy import SHARED_STATUSES, SharePackage, policy_secrets
+from engine.sharing.untrusted import (
+    PLAN_FORMAT,
+    PLAN_SCHEMA_VERSION,
+    canonical,
+    check_plan_content,
+    check_their_value,
+    read_plan_file,
+)
+from engine.store.ledger import resolve_partner
+from engine.store.models import (
     Partner,
     Plan,
     PlanConflict,
@@ -43,18 +54,7 @@ from engine.models import (
     PlanSync,
     SharePolicy,
 )
-from engine.sharing import crypto
-from engine.sharing.ledger import resolve_partner
-from engine.sharing.policy import SHARED_STATUSES, SharePackage, policy_secrets
-from engine.sharing.untrusted import (
-    PLAN_FORMAT,
-    PLAN_SCHEMA_VERSION,
-    canonical,
-    check_plan_content,
-    check_their_value,
-    read_plan_file,
-)
-from engine.workspace import Workspace, account_keys, now
+from engine.store.workspace import Workspace, account_keys, now
 
 SUFFIX = ".overlap-plan"
 PLAN_FIELDS = ("objective", "status", "lead")

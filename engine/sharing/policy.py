@@ -23,9 +23,9 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import Cancelled, OverlapError
-from engine.models import Partner, SharePolicy
-from engine.sharing.ledger import resolve_partner
-from engine.workspace import Workspace, account_keys, now
+from engine.store.ledger import resolve_partner
+from engine.store.models import Partner, SharePolicy
+from engine.store.workspace import Workspace, account_keys, now
 
 # field -> (label shown to the user, in the default minimal policy)
 SHARE_FIELDS: dict[str, tuple[str, bool]] = {

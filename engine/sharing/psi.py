@@ -35,10 +35,8 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import Cancelled, OverlapError
-from engine.files import atomic_write
-from engine.models import PsiExchange
+from engine.output.files import atomic_write
 from engine.sharing import _ristretto
-from engine.sharing.ledger import record_egress, resolve_partner
 from engine.sharing.untrusted import (
     PSI_FORMAT,
     PSI_FORMAT_VERSION,
@@ -46,7 +44,9 @@ from engine.sharing.untrusted import (
     PsiFile,
     read_psi_file,
 )
-from engine.workspace import Workspace, now
+from engine.store.ledger import record_egress, resolve_partner
+from engine.store.models import PsiExchange
+from engine.store.workspace import Workspace, now
 
 # The domain-separation tag: keys hashed for this protocol never collide with any other use.
 TAG = b"overlap/psi/v1/ristretto255/account-key"
@@ -90,8 +90,8 @@ class PsiResult:
 def account_psi_keys(accounts: pd.DataFrame) -> pd.DataFrame:
     """One row per (account id, key): ``d:<domain>`` for each non-generic domain and
     ``n:<name key>`` for the name. Both sides compute keys the same way, so equal keys meet."""
-    from engine.domains import is_generic_domain
-    from engine.names import name_keys
+    from engine.keys.domains import is_generic_domain
+    from engine.keys.names import name_keys
 
     if accounts.empty:
         return pd.DataFrame(

@@ -20,7 +20,7 @@ def _today() -> datetime:
 @pytest.fixture
 def mapped_window(qtbot, window, tmp_path: Path):
     """The window on a workspace with the hand-checked Acme / Globex accounts, matched."""
-    from engine.workspace import Workspace
+    from engine.store.workspace import Workspace
     from tests.engine.conftest import OURS, PAIRS, THEIRS, add_matches, add_snapshot
 
     path = tmp_path / "acme.overlap"

@@ -24,7 +24,7 @@ def test_starting_the_window_imports_neither_pandas_nor_the_engine() -> None:
     code = (
         "import sys; from desktop.app import create_app; app = create_app();"
         "from desktop.main_window import MainWindow; w = MainWindow(); w.show();"
-        "heavy = ('pandas', 'engine', 'engine.workspace', 'sqlalchemy');"
+        "heavy = ('pandas', 'engine', 'engine.store.workspace', 'sqlalchemy');"
         "print(sorted(m for m in heavy if m in sys.modules))"
         "; w.close()"
     )

@@ -30,8 +30,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from engine.models import Match, Snapshot
-from engine.workspace import Workspace
+from engine.store.models import Match, Snapshot
+from engine.store.workspace import Workspace
 
 ACCOUNT_FIELDS = (
     "external_id",

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from engine.models import Match, Plan, PlanMetric, PlanRole, PlanStep, RuleSet, Snapshot
-from engine.workspace import Workspace, account_key, now
+from engine.store.models import Match, Plan, PlanMetric, PlanRole, PlanStep, RuleSet, Snapshot
+from engine.store.workspace import Workspace, account_key, now
 
 
 def add_snapshot(

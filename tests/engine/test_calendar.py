@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.rrule import rrulestr
 
-from engine.calendar import (
+from engine.errors import OverlapError
+from engine.program.calendar import (
     CalendarEvent,
     calendar_text,
     escape_text,
@@ -20,7 +21,6 @@ from engine.calendar import (
     vtimezone,
     write_calendar,
 )
-from engine.errors import OverlapError
 from tests.engine.ics_reader import Component, ZoneReader, local_time, parse, physical_lines
 
 STAMP = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

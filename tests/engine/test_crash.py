@@ -17,7 +17,7 @@ import pytest
 
 from bench.v4_workspace import inflate_v4_workspace
 from engine.cli import main
-from engine.workspace import Workspace
+from engine.store.workspace import Workspace
 from tests.engine import crash
 
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"

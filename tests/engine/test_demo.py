@@ -14,8 +14,8 @@ from engine import (
     build_demo,
     compare_partners,
     cross_partner,
+    list_leads,
     list_matches,
-    ownership,
     registration_conflicts,
     registrations,
     sync_agenda,
@@ -34,7 +34,7 @@ def test_build_demo_imports_matches_assigns_and_tracks(tmp_path: Path) -> None:
         assert [p.name for p in ws.partners()] == ["Globex", "Northwind"]
         links = list_matches(ws, "Globex")
         assert (links["status"].isin(["auto", "accepted", "manual"])).sum() > 250
-        leads = ownership(ws, "Globex")
+        leads = list_leads(ws, "Globex")
         assert leads["lead"].isin(["us", "partner"]).all()
         assert int(ws.read_frame("SELECT count(*) AS n FROM opportunity")["n"][0]) > 0
         # Deal registrations of both sides, one conflict to settle, one pending decision.
@@ -52,7 +52,7 @@ def test_build_demo_imports_matches_assigns_and_tracks(tmp_path: Path) -> None:
         assert sync_agenda(ws, "Globex").section("registrations").items
         view = cross_partner(ws, reasons=False)
         assert view.counts["several"] > 0 and view.counts["contested"] > 0
-        assert ownership(ws, "Northwind")["lead"].isin(["us", "partner"]).all()
+        assert list_leads(ws, "Northwind")["lead"].isin(["us", "partner"]).all()
         compared = compare_partners(ws)
         assert compared.table["partner"].tolist() == ["Globex", "Northwind"]
         assert compared.table["co_sold_deals"].min() > 0

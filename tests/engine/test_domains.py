@@ -1,4 +1,4 @@
-"""Registrable domains from URLs, host names and e-mail addresses (engine/domains.py)."""
+"""Registrable domains from URLs, host names and e-mail addresses (engine/keys/domains.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from engine.domains import (
+from engine.keys.domains import (
     GENERIC_DOMAINS,
     is_generic_domain,
     looks_like_domains,
@@ -84,7 +84,7 @@ def test_value_sniffing() -> None:
 
 def test_no_network(no_network: list) -> None:
     # The suffix list comes from the installed package; building it must not fetch anything.
-    from engine.domains import _rules
+    from engine.keys.domains import _rules
 
     _rules.cache_clear()
     assert registrable_domain("www.bbc.co.uk") == "bbc.co.uk"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine import Cancelled, OverlapError
-from engine.files import atomic_write
+from engine.output.files import atomic_write
 
 
 def test_the_file_appears_whole_and_nothing_else_is_left(tmp_path: Path) -> None:

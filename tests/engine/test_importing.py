@@ -562,7 +562,7 @@ def test_calamine_never_expands_external_entities(tmp_path: Path) -> None:
 
 
 def test_no_socket_during_import(workspace: Workspace, data_dir: Path, no_network: list) -> None:
-    from engine.domains import _rules
+    from engine.keys.domains import _rules
 
     _rules.cache_clear()  # the suffix list is built again, under watch
     import_file(workspace, "us", data_dir / "salesforce_report.csv")

@@ -27,8 +27,8 @@ from engine import (
 )
 from engine.cli import main as cli
 from engine.matching import candidate_pairs
-from engine.models import Snapshot
-from engine.workspace import now
+from engine.store.models import Snapshot
+from engine.store.workspace import now
 
 
 def accounts(*rows: tuple | dict) -> pd.DataFrame:
@@ -384,7 +384,7 @@ def _blocked_and_brute(
 
 def test_blocking_finds_what_brute_force_finds() -> None:
     ours, theirs = _universe(7, 400)
-    from engine.names import name_keys
+    from engine.keys.names import name_keys
 
     keys_a, keys_b = name_keys(ours["name"]).to_numpy(), name_keys(theirs["name"]).to_numpy()
     _blocked, _brute, found, wanted = _blocked_and_brute(keys_a, keys_b, 85)
@@ -400,7 +400,7 @@ def test_blocking_at_a_high_cutoff_finds_names_alike_but_for_their_rarest_word()
     whose brands differ by more than a typo are found there, one-word names by their typo
     keys, squashed and glued spellings by their ends."""
     ours, theirs = _universe(11, 400)
-    from engine.names import name_keys
+    from engine.keys.names import name_keys
 
     special_a = [
         "choraron financial",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from engine.errors import ImportFileError, OverlapError
-from engine.metrics import (
+from engine.program.metrics import (
     add_opportunity,
     deal_metrics,
     engagement_score,
@@ -20,7 +20,7 @@ from engine.metrics import (
     partner_metrics,
     score_engagement,
 )
-from engine.workspace import Workspace
+from engine.store.workspace import Workspace
 
 
 def test_import_and_metrics_by_hand(workspace: Workspace, data_dir: Path) -> None:

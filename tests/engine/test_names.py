@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from engine.names import acronym, name_key, name_keys
+from engine.keys.names import acronym, name_key, name_keys
 
 
 @pytest.mark.parametrize(

@@ -10,22 +10,22 @@ from engine.errors import OverlapError
 from engine.overlaps import (
     build_mapping,
     cell_accounts,
+    find_overlaps,
     find_shared,
     keys_of,
     mapping_from_frames,
     overlap_summary,
-    overlaps,
     parse_cell,
     with_detail,
 )
-from engine.workspace import account_key
+from engine.store.workspace import account_key
 from tests.engine.conftest import OURS, PAIRS, THEIRS, Mapped
 
 
 def test_counts_label_every_account(mapped: Mapped) -> None:
     mapping = build_mapping(mapped.ws, "Globex")
     assert len(mapping) == 6 + 2 + 3
-    result = overlaps(mapped.ws, "globex")
+    result = find_overlaps(mapped.ws, "globex")
     # Review and rejected matches are not shared: Wayne and Acme Widgets stay ours only.
     assert result.counts == {"ours_only": 2, "partner_only": 3, "shared": 6}
     # Single-side rows carry id and stage by default, every field with detail="all".
@@ -36,7 +36,7 @@ def test_counts_label_every_account(mapped: Mapped) -> None:
 
 
 def test_matrix_counts_and_revenue_by_hand(mapped: Mapped) -> None:
-    result = overlaps(mapped.ws, "Globex")
+    result = find_overlaps(mapped.ws, "Globex")
     matrix = result.to_dict()["matrix"]
     assert matrix["prospect"]["customer"] == {"accounts": 1, "potential_revenue": 100_000.0}
     assert matrix["customer"]["prospect"] == {"accounts": 1, "potential_revenue": 80_000.0}
@@ -53,7 +53,7 @@ def test_matrix_counts_and_revenue_by_hand(mapped: Mapped) -> None:
 
 
 def test_cell_drill_down(mapped: Mapped) -> None:
-    result = overlaps(mapped.ws, "Globex")
+    result = find_overlaps(mapped.ws, "Globex")
     cell = result.cell(*parse_cell("prospect:prospect"))
     assert list(cell["name"]) == ["Vandelay", "Hooli"]  # largest potential first
     assert list(cell["partner_external_id"]) == ["G5", "G3"]
@@ -65,7 +65,7 @@ def test_cell_drill_down(mapped: Mapped) -> None:
 
 
 def test_named_opportunities(mapped: Mapped) -> None:
-    opps = overlaps(mapped.ws, "Globex").opportunities
+    opps = find_overlaps(mapped.ws, "Globex").opportunities
     by_kind = {k: sorted(g["name"]) for k, g in opps.groupby("kind")}
     assert by_kind["ask_intro"] == ["Initech"]
     assert by_kind["offer_intro"] == ["Umbrella"]
@@ -79,7 +79,7 @@ def test_named_opportunities(mapped: Mapped) -> None:
 
 
 def test_summary_has_counts_and_no_names(mapped: Mapped) -> None:
-    summary = overlap_summary(overlaps(mapped.ws, "Globex"), us="Acme Corp")
+    summary = overlap_summary(find_overlaps(mapped.ws, "Globex"), us="Acme Corp")
     text = repr(summary)
     for name in ("Initech", "Umbrella", "Tyrell", "Hooli", "potential"):
         assert name not in text
@@ -96,7 +96,7 @@ def test_mapping_reflects_a_changed_match(mapped: Mapped) -> None:
         connection.exec_driver_sql("UPDATE match SET status = 'accepted' WHERE status = 'review'")
     second = build_mapping(mapped.ws, "Globex")
     assert second is not first
-    assert overlaps(mapped.ws, "Globex", mapping=second).counts["shared"] == 7
+    assert find_overlaps(mapped.ws, "Globex", mapping=second).counts["shared"] == 7
 
 
 def test_with_detail_fills_chosen_rows(mapped: Mapped) -> None:
@@ -118,8 +118,8 @@ def test_mapping_from_frames_matches_the_workspace(mapped: Mapped) -> None:
     frame = mapping_from_frames(ours, theirs, pairs)
     stored = build_mapping(mapped.ws, "Globex", detail="all")
     assert (
-        overlaps(mapped.ws, "Globex", mapping=frame).counts
-        == overlaps(mapped.ws, "Globex", mapping=stored).counts
+        find_overlaps(mapped.ws, "Globex", mapping=frame).counts
+        == find_overlaps(mapped.ws, "Globex", mapping=stored).counts
     )
     shared = frame[frame["status"] == "shared"].sort_values("our_key")
     stored_shared = stored[stored["status"] == "shared"].sort_values("our_key")
@@ -147,11 +147,11 @@ def test_find_shared_and_unknown_partner(mapped: Mapped) -> None:
     with pytest.raises(OverlapError, match="not a shared account"):
         find_shared(mapping, "Tyrell")
     with pytest.raises(OverlapError, match="no partner named 'Initrode'"):
-        overlaps(mapped.ws, "Initrode")
+        find_overlaps(mapped.ws, "Initrode")
 
 
 def test_empty_partnership(workspace) -> None:  # type: ignore[no-untyped-def]
-    result = overlaps(workspace, "Globex")
+    result = find_overlaps(workspace, "Globex")
     assert result.counts == {"ours_only": 0, "partner_only": 0, "shared": 0}
     assert int(np.sum(result.matrix["accounts"])) == 0
     assert result.opportunities.empty

@@ -10,9 +10,9 @@ from engine.ownership import (
     assign,
     clear_override,
     disputes,
+    list_leads,
     note_dispute,
     open_dispute,
-    ownership,
     restore_override,
     rules,
     rules_history,
@@ -65,7 +65,7 @@ def test_default_rules_and_rationale(mapped: Mapped) -> None:
     assert set(result["rules_version"]) == {1}
     assert rules(mapped.ws, "Globex").version == 1
     # Read back from the workspace, the same.
-    stored = ownership(mapped.ws, "Globex")
+    stored = list_leads(mapped.ws, "Globex")
     assert _leads(stored) == _leads(result)
     assert list(stored.columns[:8]) == [
         "our_id", "partner_id", "name", "lead", "criterion", "rationale", "rules_version",
@@ -141,7 +141,7 @@ def test_rule_versions(mapped: Mapped) -> None:
     third = set_rules(mapped.ws, "Globex", tie_breaker="partner")
     assert third.version == 3
     assert [r.version for r in rules_history(mapped.ws, "Globex")] == [1, 2, 3]
-    assert set(ownership(mapped.ws, "Globex")["rules_version"]) == {1}  # until re-assigned
+    assert set(list_leads(mapped.ws, "Globex")["rules_version"]) == {1}  # until re-assigned
     assert set(assign(mapped.ws, "Globex")["rules_version"]) == {3}
     table = third.table()
     assert list(table["criterion"]) == [
@@ -184,13 +184,13 @@ def test_override_survives_reassign_and_undoes(mapped: Mapped) -> None:
     replaced = set_override(mapped.ws, "Globex", "id:A1", "id:G1", "partner", "They asked")
     assert replaced is not None and replaced.lead == "us" and replaced.decided_by == "Ann"
     restore_override(mapped.ws, "Globex", "id:A1", "id:G1", replaced)
-    assert ownership(mapped.ws, "Globex").set_index("name").loc["Initech", "lead"] == "us"
+    assert list_leads(mapped.ws, "Globex").set_index("name").loc["Initech", "lead"] == "us"
     removed = clear_override(mapped.ws, "Globex", "id:A1", "id:G1")
-    frame = ownership(mapped.ws, "Globex").set_index("name")
+    frame = list_leads(mapped.ws, "Globex").set_index("name")
     assert frame.loc["Initech", "lead"] == "partner"
     assert not frame.loc["Initech", "overridden"]
     restore_override(mapped.ws, "Globex", "id:A1", "id:G1", removed)  # undo the removal
-    assert ownership(mapped.ws, "Globex").set_index("name").loc["Initech", "overridden"]
+    assert list_leads(mapped.ws, "Globex").set_index("name").loc["Initech", "overridden"]
     with pytest.raises(OverlapError, match="needs a reason"):
         set_override(mapped.ws, "Globex", "id:A1", "id:G1", "us", " ")
     with pytest.raises(OverlapError, match="not shared"):
@@ -203,7 +203,7 @@ def test_disputes(mapped: Mapped) -> None:
     dispute = open_dispute(
         mapped.ws, "Globex", "id:A2", "id:G2", "Globex says they own it", by="Hal"
     )
-    assert ownership(mapped.ws, "Globex").set_index("name").loc["Umbrella", "open_disputes"] == 1
+    assert list_leads(mapped.ws, "Globex").set_index("name").loc["Umbrella", "open_disputes"] == 1
     note_dispute(mapped.ws, int(dispute.id), "Call on Friday", by="Ann")  # type: ignore[arg-type]
     from engine.ownership import resolve_dispute
 

@@ -20,15 +20,15 @@ from engine import (
     compare_partners,
     cross_partner,
     deal_metrics,
+    find_overlaps,
     import_file,
     import_opportunities,
     lead_reasons,
+    list_leads,
     list_opportunities,
     log_engagement,
     match_partner,
     open_dispute,
-    overlaps,
-    ownership,
     restore_leads,
     set_override,
     set_rules,
@@ -179,7 +179,7 @@ def test_leads_read_as_ownership_reads_them(ws: Workspace) -> None:
     open_dispute(ws, "Tyrell", "id:0015g00000XP03AAA", "id:001TY0000002AAA", "both claim Hooli")
     pairs = cross_partner(ws).pairs
     for partner in ("Globex", "Tyrell", "Wonka"):
-        expected = ownership(ws, partner).sort_values(["our_key", "partner_key"])
+        expected = list_leads(ws, partner).sort_values(["our_key", "partner_key"])
         got = pairs[pairs["partner"] == partner].sort_values(["our_key", "partner_key"])
         for column in ("lead", "criterion", "rationale", "overridden", "open_disputes"):
             assert got[column].tolist() == expected[column].tolist(), (partner, column)
@@ -331,7 +331,7 @@ def test_settling_a_contested_account_and_undoing_it(ws: Workspace) -> None:
     ]
     assert cross_partner(ws).counts["contested"] == 1
     # The ownership step reads the same leads.
-    globex = ownership(ws, "Globex").set_index("name")
+    globex = list_leads(ws, "Globex").set_index("name")
     assert (globex.loc["Initech", "lead"], bool(globex.loc["Initech", "overridden"])) == (
         "us",
         True,
@@ -349,7 +349,7 @@ def test_settling_keeps_earlier_overrides_for_undo(ws: Workspace) -> None:
     assert changes[0].previous is not None and changes[0].previous.reason == "our exec knows them"
     assert cross_partner(ws, account="Hooli").accounts["we_lead"].tolist() == [2]
     restore_leads(ws, changes)
-    globex = ownership(ws, "Globex").set_index("name")
+    globex = list_leads(ws, "Globex").set_index("name")
     assert globex.loc["Hooli", "rationale"] == "We lead: set by hand — our exec knows them"
     assert _overrides(ws) == 1
 
@@ -408,7 +408,7 @@ def test_partnerships_compared_and_ranked(ws: Workspace, data_dir: Path) -> None
     assert table.loc["Wonka", "engagement"] > table.loc["Globex", "engagement"] == 0
     # The same figures as the steps show for each partnership.
     for partner in ("Globex", "Tyrell", "Wonka"):
-        counts = overlaps(ws, partner).counts
+        counts = find_overlaps(ws, partner).counts
         assert table.loc[partner, "shared_accounts"] == counts["shared"]
         co = deal_metrics(list_opportunities(ws, partner)).set_index("group").loc["co-sold"]
         assert table.loc[partner, "co_sold_deals"] == co["deals"]
@@ -483,7 +483,7 @@ def test_cli_bad_input_exits_2_with_one_line(ws_path: Path, capsys: pytest.Captu
 
 def test_more_than_64_partnerships_are_told_apart() -> None:
     """Sets of partnerships are bit masks of several 64-bit words past 64 partnerships."""
-    from engine.partners import _flag_texts, _set_bit, _texts, _words
+    from engine.program.partners import _flag_texts, _set_bit, _texts, _words
 
     names = [f"P{i}" for i in range(70)]
     masks = np.zeros((3, _words(len(names))), dtype=np.uint64)
@@ -529,6 +529,6 @@ def test_a_registration_that_introduces_first_settles_a_contested_account(ws: Wo
     assert not bool(hooli()["contested"]) and hooli()["leading_partners"] == "Tyrell"
     leads = sync_agenda(ws, "Globex", today=today).section("leads_changed").items
     assert [(i.title, i.detail) for i in leads] == [("Hooli", "lead Globex → Acme Corp")]
-    lead = ownership(ws, "Globex").set_index("name").loc["Hooli"]
+    lead = list_leads(ws, "Globex").set_index("name").loc["Hooli"]
     assert lead["lead"] == "us"
     assert f"we registered a deal for Hooli on {ours.isoformat()}" in lead["rationale"]

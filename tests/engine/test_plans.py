@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from engine.errors import OverlapError
-from engine.models import Plan
 from engine.overlaps import mapping_from_frames
 from engine.ownership import assign, set_override
 from engine.plans import (
@@ -19,8 +18,8 @@ from engine.plans import (
     add_step,
     create_plan,
     create_plans_for_shortlist,
+    list_plans,
     plan_detail,
-    plans,
     rank_shortlist,
     remove_plan_item,
     set_metric_actual,
@@ -30,6 +29,7 @@ from engine.plans import (
     stalled_plans,
     update_plan,
 )
+from engine.store.models import Plan
 from tests.engine.conftest import Mapped
 
 TODAY = date(2026, 3, 1)
@@ -101,7 +101,7 @@ def test_plan_crud(mapped: Mapped) -> None:
     assert detail.metrics.iloc[0][["target", "actual", "unit"]].tolist() == [100000, 40000, "USD"]
     remove_plan_item(mapped.ws, "step", int(step.id))  # type: ignore[arg-type]
     assert plan_detail(mapped.ws, pid).steps.empty
-    listing = plans(mapped.ws, "Globex")
+    listing = list_plans(mapped.ws, "Globex")
     assert listing["account_name"].tolist() == ["Hooli"]
 
 
@@ -112,7 +112,7 @@ def test_plans_for_whole_shortlist(mapped: Mapped) -> None:
     assert all(p.objective.startswith("Pilot: ") for p in created)
     # An objective leaves with a shared plan: it names the opportunity, never an amount.
     assert not [p.objective for p in created if re.search(r"\d", p.objective)]
-    assert len(plans(mapped.ws, "Globex")) == 6
+    assert len(list_plans(mapped.ws, "Globex")) == 6
     assert create_plans_for_shortlist(mapped.ws, "Globex", 20) == []
 
 
@@ -173,7 +173,7 @@ def test_steps_stored_with_no_date_do_not_stop_the_readers(mapped: Mapped, tmp_p
     """A step an earlier Overlap accepted from a partner's plan file with a due date that is
     no date (and an unknown owner side) must not crash the stalled list, the agenda or the
     calendar: they skip the date, as for a step with none."""
-    from engine.sync import calendar_events, set_sync_schedule, sync_agenda
+    from engine.program.sync import calendar_events, set_sync_schedule, sync_agenda
 
     plan = create_plan(mapped.ws, "Globex", "id:A1", "id:G1", lead="us")
     add_step(mapped.ws, int(plan.id), "Demo", "us", "Bob", "2026-03-20", today=TODAY)  # type: ignore[arg-type]

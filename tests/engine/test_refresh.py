@@ -10,21 +10,21 @@ import pytest
 
 from engine.cli import main as cli
 from engine.errors import ImportFileError, OverlapError, ShrinkingListError
-from engine.models import Partner
 from engine.overlaps import mapping_from_frames
 from engine.ownership import assign, set_override
-from engine.refresh import (
+from engine.program.refresh import (
     diff_mappings,
     last_mapping,
     next_refresh_due,
     overdue_refreshes,
     record_mapping,
-    refresh,
+    refresh_mapping,
     refresh_schedule,
     run_baseline,
     set_cadence,
 )
-from engine.workspace import Workspace
+from engine.store.models import Partner
+from engine.store.workspace import Workspace
 from tests.engine.conftest import OURS, THEIRS, Mapped
 
 
@@ -129,7 +129,7 @@ def test_refresh_end_to_end(mapped: Mapped, tmp_path: Path) -> None:
     )
     path = tmp_path / "globex_new.csv"
     export.to_csv(path, index=False)
-    result = refresh(mapped.ws, "Globex", path)
+    result = refresh_mapping(mapped.ws, "Globex", path)
     counts = result.changes.counts()
     assert "Soylent" in result.changes.no_longer_shared["name"].tolist()
     assert "Hooli" in result.changes.stage_changes["name"].tolist()
@@ -144,13 +144,13 @@ def test_refresh_obeys_the_rule_of_imports(mapped: Mapped, tmp_path: Path, data_
     record_mapping(mapped.ws, "Globex")
     before = (len(mapped.ws.snapshots(globex)), last_mapping(mapped.ws, "Globex").id)
     with pytest.raises(ImportFileError, match="no accounts"):
-        refresh(mapped.ws, "Globex", data_dir / "header_only.csv")
+        refresh_mapping(mapped.ws, "Globex", data_dir / "header_only.csv")
     small = tmp_path / "globex_page1.csv"
     small.write_text("Account Name,Website\nInitech Inc,initech.com\n", encoding="utf-8")
     with pytest.raises(ShrinkingListError, match="under half"):
-        refresh(mapped.ws, "Globex", small)
+        refresh_mapping(mapped.ws, "Globex", small)
     assert (len(mapped.ws.snapshots(globex)), last_mapping(mapped.ws, "Globex").id) == before
-    result = refresh(mapped.ws, "Globex", small, replace=True)
+    result = refresh_mapping(mapped.ws, "Globex", small, replace=True)
     assert result.imported.summary["imported"] == 1
     assert last_mapping(mapped.ws, "Globex").id != before[1]
 

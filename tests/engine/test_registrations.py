@@ -14,7 +14,7 @@ import pytest
 
 from engine.errors import OverlapError
 from engine.ownership import assign, set_rules
-from engine.registrations import (
+from engine.program.registrations import (
     DEFAULT_PROTECTION_DAYS,
     RegistrationConflict,
     RegistrationInfo,
@@ -32,7 +32,7 @@ from engine.registrations import (
     restore_registration,
     set_registration_settings,
 )
-from engine.workspace import Workspace
+from engine.store.workspace import Workspace
 from tests.engine.conftest import Mapped
 
 TODAY = date(2026, 3, 15)

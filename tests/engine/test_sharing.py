@@ -31,8 +31,8 @@ from engine import (
     share_policy,
     share_preview,
 )
+from engine.output.safe_cells import csv_safe
 from engine.sharing import crypto
-from engine.sharing.safe_cells import csv_safe
 from tests.engine.sharing_helpers import add_plan, add_rules, mapped_workspace
 
 INJECTION_CORPUS = [
@@ -401,7 +401,7 @@ def test_round_trip_between_two_workspaces(acme, tmp_path: Path) -> None:
 
         # B edits: marks A's step done, adds a step, changes the objective.
         with b.session() as session:
-            from engine.models import Plan, PlanStep
+            from engine.store.models import Plan, PlanStep
 
             plan = session.get(Plan, int(initech["id"]))
             plan.objective = "Expand Initech to the EU and the UK"
@@ -427,7 +427,7 @@ def test_round_trip_between_two_workspaces(acme, tmp_path: Path) -> None:
 
     # Meanwhile A changed the same objective: one conflict, everything else merges.
     with a.session() as session:
-        from engine.models import Plan
+        from engine.store.models import Plan
 
         plan_id = int(_plan(a, "Globex", "Initech")["id"])
         plan = session.get(Plan, plan_id)
@@ -608,7 +608,7 @@ def test_libreoffice_opens_the_workbook_and_evaluates_no_formula(tmp_path: Path)
 
 def test_preview_warns_when_free_text_mentions_amounts(acme) -> None:
     assert share_preview(acme, "Globex").warnings == []
-    from engine.models import Plan
+    from engine.store.models import Plan
 
     with acme.session() as session:
         plan = session.get(Plan, 1)

@@ -15,6 +15,7 @@ import pytest
 from engine.cli import main as cli
 from engine.errors import OverlapError
 from engine.plans import set_step_done
+from engine.program.sync import set_sync_schedule
 from engine.sharing import (
     MAILTO_LIMIT,
     egress_ledger,
@@ -23,8 +24,7 @@ from engine.sharing import (
     read_plan_file,
     set_share_policy,
 )
-from engine.sync import set_sync_schedule
-from engine.workspace import Workspace
+from engine.store.workspace import Workspace
 from tests.engine.ics_reader import parse
 from tests.engine.sharing_helpers import add_plan, mapped_workspace
 

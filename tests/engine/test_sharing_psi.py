@@ -20,7 +20,7 @@ from engine import (
     psi_request,
     psi_respond,
 )
-from engine.names import name_keys
+from engine.keys.names import name_keys
 from engine.sharing import _ristretto
 from engine.sharing.psi import account_psi_keys
 from tests.engine.sharing_helpers import add_snapshot

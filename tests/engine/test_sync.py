@@ -18,13 +18,12 @@ from dateutil.rrule import rrulestr
 
 from engine.cli import main as cli
 from engine.errors import OverlapError
-from engine.metrics import engagement_log, engagement_score
-from engine.ownership import assign, ownership, set_override
+from engine.ownership import assign, list_leads, set_override
 from engine.plans import add_role, add_step, create_plan, set_step_done, update_plan
-from engine.refresh import record_mapping
-from engine.registrations import add_registration
-from engine.sharing import set_share_policy
-from engine.sync import (
+from engine.program.metrics import engagement_log, engagement_score
+from engine.program.refresh import record_mapping
+from engine.program.registrations import add_registration
+from engine.program.sync import (
     export_agenda,
     export_calendar,
     last_sync,
@@ -37,7 +36,8 @@ from engine.sync import (
     undo_sync_log,
     week_of_month,
 )
-from engine.workspace import Workspace
+from engine.sharing import set_share_policy
+from engine.store.workspace import Workspace
 from tests.engine.conftest import PAIRS, Mapped, add_matches
 from tests.engine.ics_reader import ZoneReader, local_time, parse
 
@@ -189,7 +189,7 @@ def prepared(mapped: Mapped) -> Prepared:
     pairs = [(o, p, "accepted" if o == "A8" else s) for o, p, s in PAIRS]
     add_matches(ws, mapped.partner_id, mapped.ours, mapped.theirs, pairs)
     # ... and Initech's lead was set by hand to the other side.
-    leads = ownership(ws, "Globex").set_index("our_key")["lead"]
+    leads = list_leads(ws, "Globex").set_index("our_key")["lead"]
     initech_lead = leads["id:A1"]
     other = "partner" if initech_lead == "us" else "us"
     set_override(ws, "Globex", "id:A1", "id:G1", other, "they own the relationship")

@@ -46,12 +46,12 @@ from engine import (
     build_mapping,
     create_plan,
     define_territory,
+    find_overlaps,
     import_file,
+    list_plans,
     match_partner,
     overlap_summary,
-    overlaps,
     parse_band,
-    plans,
     remove_territory,
     save_territory,
     shortlist,
@@ -62,8 +62,8 @@ from engine import (
     territory_summary,
 )
 from engine.cli import main as cli
-from engine.geography import country_code, region_countries, state_key, state_keys
-from engine.models import Snapshot
+from engine.program.geography import country_code, region_countries, state_key, state_keys
+from engine.store.models import Snapshot
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 OURS = DATA / "territories_acme_salesforce.csv"
@@ -149,7 +149,7 @@ def _rows(ws: Workspace) -> list[tuple[Any, ...]]:
 
 
 def test_the_fixture_maps_as_counted(ws: Workspace) -> None:
-    result = overlaps(ws, "Globex")
+    result = find_overlaps(ws, "Globex")
     assert result.counts == {"ours_only": 4, "partner_only": 5, "shared": 11}
     assert state_sources(ws, "Globex") == {
         "us": "Billing State/Province",
@@ -210,7 +210,7 @@ def test_size_bands_hold_their_minimum_not_their_maximum(ws: Workspace) -> None:
     for spec in TERRITORIES:
         remove_territory(ws, "Globex", spec["name"])
     add_territory(ws, "Globex", "Mid revenue", revenue="1M-10M")
-    inside = overlaps(ws, "Globex", territory="Mid revenue")
+    inside = find_overlaps(ws, "Globex", territory="Mid revenue")
     assert set(inside.mapping.loc[inside.mapping["status"] == "shared", "name"]) == {
         "Initrode",  # $5,000,000
         "Pied Piper",  # 1,000,000: the minimum
@@ -229,7 +229,7 @@ def test_overlaps_filtered_by_territory(ws: Workspace) -> None:
         "UKI mid-market": {"offer_intro": 1, "greenfield": 1},
     }
     for name, kinds in expected_opportunities.items():
-        result = overlaps(ws, "Globex", territory=name.upper())
+        result = find_overlaps(ws, "Globex", territory=name.upper())
         assert result.territory == name
         ours_only, shared, partner_only = BY_HAND[name]
         assert result.counts == {
@@ -241,7 +241,7 @@ def test_overlaps_filtered_by_territory(ws: Workspace) -> None:
         found = result.opportunities["kind"].value_counts().to_dict()
         assert found == kinds, name
         assert result.to_dict()["territory"] == name
-    west = overlaps(ws, "Globex", territory="US West")
+    west = find_overlaps(ws, "Globex", territory="US West")
     matrix = west.matrix.set_index(["our_stage", "partner_stage"])["accounts"]
     assert matrix[("customer", "customer")] == 1  # Initrode
     assert matrix[("prospect", "customer")] == 1  # Hooli
@@ -251,7 +251,7 @@ def test_overlaps_filtered_by_territory(ws: Workspace) -> None:
     assert opps["greenfield"] == "Cascade Outfitters"
     assert overlap_summary(west, us="Acme Corp")["territory"] == "US West"
     # Unfiltered figures keep their shape: no territory key.
-    assert "territory" not in overlaps(ws, "Globex").to_dict()
+    assert "territory" not in find_overlaps(ws, "Globex").to_dict()
 
 
 def test_shortlist_and_plans_filtered_by_territory(ws: Workspace) -> None:
@@ -264,20 +264,20 @@ def test_shortlist_and_plans_filtered_by_territory(ws: Workspace) -> None:
     for name in ("Initrode", "Kraftwerk Software GmbH", "Stark"):
         row = shared[shared["name"] == name].iloc[0]
         create_plan(ws, "Globex", row["our_key"], row["partner_key"])
-    assert len(plans(ws, "Globex")) == 3
-    assert plans(ws, "Globex", territory="US West")["account_name"].tolist() == ["Initrode"]
-    assert plans(ws, "Globex", territory="DACH Software")["account_name"].tolist() == [
+    assert len(list_plans(ws, "Globex")) == 3
+    assert list_plans(ws, "Globex", territory="US West")["account_name"].tolist() == ["Initrode"]
+    assert list_plans(ws, "Globex", territory="DACH Software")["account_name"].tolist() == [
         "Kraftwerk Software GmbH"
     ]
-    assert plans(ws, "Globex", territory="UKI mid-market").empty
+    assert list_plans(ws, "Globex", territory="UKI mid-market").empty
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda ws: overlaps(ws, "Globex", territory="Mars"),
+        lambda ws: find_overlaps(ws, "Globex", territory="Mars"),
         lambda ws: shortlist(ws, "Globex", territory="Mars"),
-        lambda ws: plans(ws, "Globex", territory="Mars"),
+        lambda ws: list_plans(ws, "Globex", territory="Mars"),
         lambda ws: remove_territory(ws, "Globex", "Mars"),
         lambda ws: territory(ws, "Globex", "Mars"),
     ],
@@ -551,7 +551,7 @@ def test_a_partnership_with_nothing_imported_has_empty_territories(tmp_path: Pat
         add_territory(ws, "Globex", "EMEA", regions="EMEA")
         summary = territory_summary(ws, "Globex")
         assert summary[["ours_only", "shared", "partner_only"]].to_numpy().sum() == 0
-        assert overlaps(ws, "Globex", territory="EMEA").counts["shared"] == 0
+        assert find_overlaps(ws, "Globex", territory="EMEA").counts["shared"] == 0
 
 
 # ---------------------------------------------------------------------- command line

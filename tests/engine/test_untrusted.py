@@ -31,9 +31,9 @@ from sqlmodel import select
 
 from engine import export_share, plan_conflicts, psi_finish, psi_request, psi_respond
 from engine.cli import main
-from engine.models import Plan, PlanConflict
 from engine.sharing import _ristretto, crypto
-from engine.workspace import Workspace, now
+from engine.store.models import Plan, PlanConflict
+from engine.store.workspace import Workspace, now
 from tests.engine.sharing_helpers import add_plan, add_rules, mapped_workspace
 
 pytestmark = pytest.mark.skipif(

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from engine.errors import Cancelled, WorkspaceError
-from engine.models import SCHEMA_VERSION, Snapshot
-from engine.workspace import (
+from engine.store.models import SCHEMA_VERSION, Snapshot
+from engine.store.workspace import (
     APPLICATION_ID,
     PAGE_SIZE,
     Workspace,
@@ -160,7 +160,7 @@ def test_a_damaged_file_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
 def test_a_second_process_is_refused_while_the_workspace_is_open(workspace: Workspace) -> None:
     script = textwrap.dedent(
         f"""
-        from engine.workspace import Workspace
+        from engine.store.workspace import Workspace
         from engine.errors import WorkspaceError
         try:
             Workspace.open({str(workspace.path)!r})
@@ -194,7 +194,7 @@ def test_partners_are_validated(workspace: Workspace) -> None:
 def test_a_cancelled_bulk_write_leaves_the_previous_state(
     workspace: Workspace, monkeypatch
 ) -> None:
-    monkeypatch.setattr("engine.workspace.BLOCK_ROWS", 10)
+    monkeypatch.setattr("engine.store.workspace.BLOCK_ROWS", 10)
     first = _add_snapshot(workspace, ["Initech", "Umbrella"])
     calls = []
 
@@ -216,13 +216,13 @@ def test_a_process_killed_mid_write_leaves_the_previous_state(tmp_path: Path) ->
     script = textwrap.dedent(
         f"""
         import os, signal
-        import engine.workspace
+        import engine.store.workspace
         from tests.engine.test_workspace import _add_snapshot
-        engine.workspace.BLOCK_ROWS = 1000
+        engine.store.workspace.BLOCK_ROWS = 1000
         def progress(fraction, _message):
             if fraction > 0.5:
                 os.kill(os.getpid(), signal.SIGKILL)
-        ws = engine.workspace.Workspace.open({str(path)!r})
+        ws = engine.store.workspace.Workspace.open({str(path)!r})
         _add_snapshot(ws, [f"Company {{i}}" for i in range(10_000)], progress=progress)
         """
     )
@@ -271,7 +271,7 @@ def test_a_version_4_workspace_keeps_its_accounts_matches_and_leads(tmp_path: Pa
     path.write_bytes((Path(__file__).parents[1] / "data" / "workspace_v4.overlap").read_bytes())
     assert _user_version(path) == 4 and "account" in _tables(path)
 
-    from engine import build_mapping, list_matches, ownership
+    from engine import build_mapping, list_leads, list_matches
 
     with Workspace.open(path) as ws:
         ours = ws.accounts(ws.current_snapshot(None).id)  # type: ignore[union-attr,arg-type]
@@ -287,7 +287,7 @@ def test_a_version_4_workspace_keeps_its_accounts_matches_and_leads(tmp_path: Pa
         ]
         mapping = build_mapping(ws, "Globex")
         assert (mapping["status"] == "shared").sum() == 3
-        assert set(ownership(ws, "Globex")["lead"]) == {"us"}
+        assert set(list_leads(ws, "Globex")["lead"]) == {"us"}
     assert _user_version(path) == SCHEMA_VERSION
     assert "account" not in _tables(path) and "accountblock" in _tables(path)
     with contextlib.closing(sqlite3.connect(path)) as con:
@@ -348,7 +348,7 @@ def test_a_version_5_workspace_gains_every_table_of_version_6(tmp_path: Path) ->
         sync_schedule,
         territories,
     )
-    from engine.models import SCHEMA_GROUPS
+    from engine.store.models import SCHEMA_GROUPS
 
     path = tmp_path / "five.overlap"
     engine = create_engine(f"sqlite:///{path}")
@@ -508,7 +508,7 @@ def test_an_upgrade_is_one_transaction(tmp_path: Path) -> None:
     before = _tables(path)
     with contextlib.closing(sqlite3.connect(path)) as con:
         matches = con.execute("SELECT * FROM match ORDER BY id").fetchall()
-    import engine.workspace as workspace_module
+    import engine.store.workspace as workspace_module
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from engine.errors import WorkspaceError
-from engine.workspace import Workspace, create_schema
+from engine.store.workspace import Workspace, create_schema
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def test_a_helper_process_opens_the_file_while_the_lock_holder_keeps_it(
 ) -> None:
     script = textwrap.dedent(
         f"""
-        from engine.workspace import Workspace
+        from engine.store.workspace import Workspace
         helper = Workspace.open({str(workspace.path)!r}, lock=False)
         print("company:", helper.company().name)
         helper.add_partner("Initech")

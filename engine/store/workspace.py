@@ -30,8 +30,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlmodel import Session, SQLModel, col, select
 
 from engine.errors import Cancelled, WorkspaceError
-from engine.files import atomic_write
-from engine.models import (
+from engine.output.files import atomic_write
+from engine.store.models import (
     ACCOUNT_COLUMNS,
     ACCOUNT_SCHEMA,
     SCHEMA_GROUPS,

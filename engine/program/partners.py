@@ -37,8 +37,6 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from engine.errors import Cancelled, OverlapError
-from engine.metrics import deal_metrics, engagement_log, list_opportunities, score_engagement
-from engine.models import OwnershipOverride, Partner
 from engine.overlaps import (
     build_mapping,
     overlap_counts,
@@ -47,7 +45,14 @@ from engine.overlaps import (
     shared_rows,
 )
 from engine.ownership import LEADS, PARTNER, OverrideState, rules
-from engine.workspace import US, Progress, Workspace, now, sqlite_errors
+from engine.program.metrics import (
+    deal_metrics,
+    engagement_log,
+    list_opportunities,
+    score_engagement,
+)
+from engine.store.models import OwnershipOverride, Partner
+from engine.store.workspace import US, Progress, Workspace, now, sqlite_errors
 
 CROSS_FLAGS = ("contested", "needs_lead")
 

@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 
 from engine.errors import OverlapError
-from engine.models import EgressRecord, Partner
-from engine.sharing.safe_cells import write_csv
-from engine.sharing.xlsx import Sheet, write_workbook
-from engine.workspace import Workspace, now
+from engine.output.safe_cells import write_csv
+from engine.output.xlsx import Sheet, write_workbook
+from engine.store.models import EgressRecord, Partner
+from engine.store.workspace import Workspace, now
 
 LEDGER_COLUMNS = [
     "id",

@@ -22,9 +22,9 @@ import pandas as pd
 from sqlmodel import col, select
 
 from engine.errors import Cancelled, OverlapError
-from engine.models import MappingRun, Partner
 from engine.overlaps import build_mapping, resolve_partner, shared_rows
-from engine.workspace import CADENCES, Progress, Workspace, now
+from engine.store.models import MappingRun, Partner
+from engine.store.workspace import CADENCES, Progress, Workspace, now
 
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "semi-annual": 6}
 CADENCE_GUIDANCE = {
@@ -103,7 +103,7 @@ def overdue_refreshes(ws: Workspace, *, today: date | None = None) -> pd.DataFra
 def mapping_baseline(mapping: pd.DataFrame, leads: pd.DataFrame | None = None) -> pd.DataFrame:
     """The shared pairs of a mapping as a baseline: keys, name, both stages and the lead.
 
-    ``leads`` (``ownership()``'s frame) gives the ``lead`` column; without it the lead is "".
+    ``leads`` (``list_leads()``'s frame) gives the ``lead`` column; without it the lead is "".
     """
     shared = shared_rows(mapping) if "status" in mapping else mapping
     frame = pd.DataFrame(
@@ -128,12 +128,12 @@ def record_mapping(
     ws: Workspace, partner: str | Partner, *, mapping: pd.DataFrame | None = None
 ) -> MappingRun:
     """Store the partnership's current mapping as the baseline of the next refresh."""
-    from engine.ownership import ownership
+    from engine.ownership import list_leads
 
     record = resolve_partner(ws, partner)
     if mapping is None:
         mapping = build_mapping(ws, record)
-    current = mapping_baseline(mapping, ownership(ws, record, mapping=mapping))
+    current = mapping_baseline(mapping, list_leads(ws, record, mapping=mapping))
     ours = ws.current_snapshot(None)
     theirs = ws.current_snapshot(record.id)
     stamp = now()
@@ -332,7 +332,7 @@ class RefreshResult:
     matched: Any  # engine.matching.MatchSummary
 
 
-def refresh(
+def refresh_mapping(
     ws: Workspace,
     partner: str | Partner,
     path: str | Path,
@@ -351,7 +351,7 @@ def refresh(
     """
     from engine.importing import import_file
     from engine.matching import match_partner
-    from engine.ownership import assign, ownership
+    from engine.ownership import assign, list_leads
 
     record = resolve_partner(ws, partner)
 
@@ -365,7 +365,7 @@ def refresh(
         before = run_baseline(previous)
     else:
         mapping = build_mapping(ws, record)
-        before = mapping_baseline(mapping, ownership(ws, record, mapping=mapping))
+        before = mapping_baseline(mapping, list_leads(ws, record, mapping=mapping))
     imported = import_file(
         ws,
         record.name,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from engine.errors import OverlapError
-from engine.workspace import PARTNER_MODELS
+from engine.store.workspace import PARTNER_MODELS
 
 
 @dataclass(frozen=True)

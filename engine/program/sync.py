@@ -3,21 +3,21 @@ the calendar of sync meetings and next steps.
 
 **Sync meetings** are the partnership's regular calls with the partner: weekly, bi-weekly or
 monthly, at a time of day in a time zone, for a number of minutes. They are not the *mapping
-refresh* cadence of ``engine.refresh`` (monthly / quarterly / semi-annual), which says when to
-import fresh exports. A monthly meeting falls on the same weekday of the month (the second
+refresh* cadence of ``engine.program.refresh`` (monthly / quarterly / semi-annual), which says
+when to import fresh exports. A monthly meeting falls on the same weekday of the month (the second
 Tuesday, the last Friday), as calendars repeat monthly meetings.
 
-**Logging a sync** writes to the engagement log, so the engagement score of ``engine.metrics``
-counts it: ``sync_scheduled`` for every meeting that was due and ``sync_attended`` for the one
-held (a meeting marked missed is scheduled and not attended). It moves the next date on by the
-rhythm, and keeps the mapping as it was at the meeting (a ``SyncMeeting``), which the next
-agenda compares with. ``undo_sync_log`` takes all of that back.
+**Logging a sync** writes to the engagement log, so the engagement score of
+``engine.program.metrics`` counts it: ``sync_scheduled`` for every meeting that was due and
+``sync_attended`` for the one held (a meeting marked missed is scheduled and not attended). It
+moves the next date on by the rhythm, and keeps the mapping as it was at the meeting (a
+``SyncMeeting``), which the next agenda compares with. ``undo_sync_log`` takes all of that back.
 
 **The agenda** of the next sync has five sections, each saying "nothing" when empty: new shared
 accounts since the last sync, stalled plans with their reasons, next steps overdue or due before
 the following sync, registrations expiring or in conflict, and leads that changed. "Since the
 last sync" compares the mapping now with the one kept at the last logged sync (else with the
-newest mapping baseline of ``engine.refresh``). It is exported as text or PDF; the calendar
+newest mapping baseline of ``engine.program.refresh``). It is exported as text or PDF; the calendar
 (``.ics``) holds the sync meetings as a series and each open next step on its due date.
 """
 
@@ -34,14 +34,14 @@ from typing import Any
 import pandas as pd
 from sqlmodel import col, select
 
-from engine.calendar import CalendarEvent, local_zone_name, write_calendar, zone
 from engine.errors import OverlapError
-from engine.files import atomic_write
-from engine.models import EngagementEvent, MappingRun, Partner, SyncMeeting, SyncSchedule
+from engine.output.files import atomic_write
 from engine.overlaps import resolve_partner
 from engine.plans import parse_date, stored_day
-from engine.workspace import US, Workspace, now
-from engine.workspace import today as local_today
+from engine.program.calendar import CalendarEvent, local_zone_name, write_calendar, zone
+from engine.store.models import EngagementEvent, MappingRun, Partner, SyncMeeting, SyncSchedule
+from engine.store.workspace import US, Workspace, now
+from engine.store.workspace import today as local_today
 
 RHYTHMS = ("weekly", "bi-weekly", "monthly")
 RHYTHM_WORDS = {"weekly": "every week", "bi-weekly": "every 2 weeks", "monthly": "every month"}
@@ -331,12 +331,12 @@ def _current_baseline(
     ws: Workspace, record: Partner, mapping: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     from engine.overlaps import build_mapping
-    from engine.ownership import ownership
-    from engine.refresh import mapping_baseline
+    from engine.ownership import list_leads
+    from engine.program.refresh import mapping_baseline
 
     if mapping is None:
         mapping = build_mapping(ws, record)
-    return mapping_baseline(mapping, ownership(ws, record, mapping=mapping))
+    return mapping_baseline(mapping, list_leads(ws, record, mapping=mapping))
 
 
 def log_sync(
@@ -605,7 +605,7 @@ class Agenda:
 def _since_baseline(ws: Workspace, record: Partner) -> tuple[str, pd.DataFrame | None]:
     """What "since the last sync" compares with: the mapping kept at the last logged sync,
     else the newest mapping baseline of a refresh; (words, baseline) or ("", None)."""
-    from engine.refresh import BASELINE_COLUMNS
+    from engine.program.refresh import BASELINE_COLUMNS
 
     with ws.session() as session:
         kept = session.exec(
@@ -679,7 +679,7 @@ def _step_items(
 def _registration_items(ws: Workspace, record: Partner, *, today: date) -> list[AgendaItem]:
     """The partnership's deal registrations that expire within ``REGISTRATION_DAYS`` days or
     are in conflict with another registration, one item each (account, what is wrong)."""
-    from engine.registrations import registrations_for_agenda
+    from engine.program.registrations import registrations_for_agenda
 
     found = registrations_for_agenda(ws, record, today=today, within_days=REGISTRATION_DAYS)
     us = ws.company().name
@@ -717,9 +717,9 @@ def sync_agenda(
     mapping: pd.DataFrame | None = None,
 ) -> Agenda:
     """The agenda of the partnership's next sync (see the module docstring)."""
-    from engine.metrics import engagement_score
     from engine.plans import stalled_plans
-    from engine.refresh import diff_mappings
+    from engine.program.metrics import engagement_score
+    from engine.program.refresh import diff_mappings
 
     record = resolve_partner(ws, partner)
     day = _today(today)
@@ -950,7 +950,7 @@ def export_agenda(
 ) -> AgendaExport:
     """Write the agenda of the next sync to ``path`` (.txt or .pdf) and record it in the
     egress ledger, since it is made to be shared."""
-    from engine.sharing.ledger import record_egress
+    from engine.store.ledger import record_egress
 
     record = resolve_partner(ws, partner)
     chosen = kind or agenda_kind_for(path)
@@ -1096,7 +1096,7 @@ def export_calendar(
     steps: bool = True,
 ) -> CalendarExport:
     """Write the sync meetings and next steps to an ``.ics`` file and record it in the ledger."""
-    from engine.sharing.ledger import record_egress
+    from engine.store.ledger import record_egress
 
     record = resolve_partner(ws, partner)
     path = Path(path)

@@ -8,7 +8,7 @@ Other bulk rows (rejected rows, matches) are written with SQLAlchemy Core throug
 ``Workspace.insert_rows``; the ORM is for the few small records a user edits one at a time.
 JSON-shaped values (lists, mappings) are stored as JSON text in ``*_json`` columns.
 
-``SCHEMA_GROUPS`` says which schema version introduced which tables; ``engine.workspace``
+``SCHEMA_GROUPS`` says which schema version introduced which tables; ``engine.store.workspace``
 migrates a file from an older version by creating the groups it lacks, in order.
 """
 
@@ -449,7 +449,7 @@ class SyncMeeting(SQLModel, table=True):
 class Territory(SQLModel, table=True):
     """A slice of a partnership's accounts by place, industry and size, with a rep on each side.
 
-    Empty lists and missing bounds leave that dimension open (see ``engine.territories``).
+    Empty lists and missing bounds leave that dimension open (see ``engine.program.territories``).
     """
 
     __table_args__ = (UniqueConstraint("partner_id", "name"),)
@@ -458,7 +458,7 @@ class Territory(SQLModel, table=True):
     partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
     name: str
     countries_json: str = "[]"  # ISO 3166-1 alpha-2 codes
-    regions_json: str = "[]"  # region names (engine.geography.REGIONS)
+    regions_json: str = "[]"  # region names (engine.program.geography.REGIONS)
     states_json: str = "[]"  # ISO 3166-2 codes, or folded text for other states
     industries_json: str = "[]"  # as the user wrote them; compared folded
     revenue_min: float | None = None  # annual revenue: min <= value < max
@@ -475,7 +475,7 @@ class Registration(SQLModel, table=True):
     """A deal registration: one side claims an opportunity on a shared account for a while.
 
     ``status`` is what was decided (submitted / approved / rejected / expired / won / lost);
-    expiry by date is derived when read (``engine.registrations``), never written by a job.
+    expiry by date is derived when read (``engine.program.registrations``), never written by a job.
     """
 
     __table_args__ = (Index("ix_registration_partner_account", "partner_id", "our_key"),)
@@ -528,7 +528,7 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
         MappingRun,
     ],
     4: [SharePolicy, EgressRecord, PsiExchange, PlanSync, PlanFileImport, PlanConflict],
-    # Version 5 moved accounts from a row table into AccountBlock (engine.workspace migrates).
+    # Version 5 moved accounts from a row table into AccountBlock (engine.store.workspace migrates).
     5: [AccountBlock],
     6: [SyncSchedule, SyncMeeting, Territory, Registration, RegistrationSetting],
 }

@@ -34,7 +34,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine.errors import OverlapError
-from engine.files import atomic_write
+from engine.output.files import atomic_write
 
 PRODID = "-//Overlap//Account mapping and co-selling//EN"
 MAX_OCTETS = 75

@@ -4,14 +4,14 @@ A **territory** has a name, a rep on our side and a rep on the partner's, and up
 criteria; a criterion left empty is open (any value, and no value, passes it):
 
 * ``countries`` — ISO 3166-1 codes; any code or name is accepted and folded to alpha-2
-  (``"USA"``, ``"Deutschland"``; see ``engine.geography``);
+  (``"USA"``, ``"Deutschland"``; see ``engine.program.geography``);
 * ``regions`` — named sets of countries (``EMEA``, ``APAC``, ``NA``, ``LATAM``, ``DACH``, ...).
   Countries and regions are one place criterion: an account passes it when its country is one
   of the countries **or** in one of the regions. A region's name given among the countries is
   the region, even where a country code is spelled alike (``NA`` is North America; Namibia is
   written by its name);
 * ``states`` — states or provinces (``CA``, ``California`` and ``US-CA`` are one state, see
-  ``engine.geography.state_key``);
+  ``engine.program.geography.state_key``);
 * ``industries`` — compared folded (``"Health & Beauty"`` = ``"health and beauty"``);
 * ``revenue`` and ``employees`` — size bands on annual revenue and number of employees, each
   ``min <= value < max`` (the minimum counts, the maximum does not, so bands such as 1–200 and
@@ -31,7 +31,7 @@ error naming both and the accounts they would share.
 
 **States** are not a standard field of an import: they are read from the column of the export
 that was kept under a header such as ``Billing State/Province``, ``State/Region`` or ``State``
-(``engine.geography.STATE_HEADERS``; ``state_sources`` says which one each side has). An
+(``engine.program.geography.STATE_HEADERS``; ``state_sources`` says which one each side has). An
 export without one has no states, so its accounts are in no territory that names states.
 
 **Speed.** The fields are read per snapshot as Arrow columns and folded once per distinct
@@ -58,7 +58,8 @@ import pyarrow.compute as pc
 from sqlmodel import Session, col, select
 
 from engine.errors import OverlapError
-from engine.geography import (
+from engine.overlaps import resolve_partner
+from engine.program.geography import (
     REGIONS,
     STATE_HEADERS,
     countries,
@@ -70,9 +71,8 @@ from engine.geography import (
     state_key,
     state_keys,
 )
-from engine.models import Partner, Snapshot, Territory
-from engine.overlaps import resolve_partner
-from engine.workspace import Progress, Workspace, now
+from engine.store.models import Partner, Snapshot, Territory
+from engine.store.workspace import Progress, Workspace, now
 
 __all__ = [
     "NO_TERRITORY",
@@ -528,7 +528,9 @@ class _Fields:
 
     first_id: int
     count: int
-    country: np.ndarray  # int16: position in engine.geography.countries(); -1 none, -2 unknown
+    country: (
+        np.ndarray
+    )  # int16: position in engine.program.geography.countries(); -1 none, -2 unknown
     industry: np.ndarray  # int32 code into industry_values; -1 none
     industry_values: list[str]  # folded
     revenue: np.ndarray  # float64, NaN none

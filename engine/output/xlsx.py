@@ -22,8 +22,8 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
 from engine.errors import OverlapError
-from engine.files import atomic_write
-from engine.sharing.safe_cells import cell_text
+from engine.output.files import atomic_write
+from engine.output.safe_cells import cell_text
 
 MAX_WIDTH = 60
 MIN_WIDTH = 8

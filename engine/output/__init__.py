@@ -1,0 +1,1 @@
+"""Writing files a user exports (whole or not at all): cells safe in a spreadsheet, XLSX."""

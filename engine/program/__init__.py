@@ -1,0 +1,1 @@
+"""Running the partnership: registrations, territories, sync meetings, metrics, refresh."""

@@ -1,0 +1,1 @@
+"""The workspace file: its tables, its upgrades and the ledger of files that left it."""
