@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pandas as pd
 
 from engine.cli.output import add_format_option, emit_frame
-from engine.store.workspace import (
-    CADENCES,
-    PARTNER_MODELS,
-    Workspace,
-    backups,
-    restore_backup,
-    write_backup,
-)
+from engine.store.backups import backup_path, restore_backup
+from engine.store.checks import backups
+from engine.store.workspace import CADENCES, PARTNER_MODELS, Workspace
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -88,7 +84,10 @@ def _partner_list(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    print(f"wrote {write_backup(args.workspace, args.out)}")
+    with Workspace.open(args.workspace) as ws:
+        target = Path(args.out) if args.out else backup_path(ws.path)
+        ws.backup_to(target)
+    print(f"wrote {target}")
     return 0
 
 

@@ -52,13 +52,13 @@ from engine.errors import ImportFileError, OverlapError
 # The account import's column cleaners: dates decided day-first or month-first per column,
 # amounts in every currency and locale an export writes them in.
 from engine.importing import BLANK_WORDS, clean_amounts, clean_dates, read_export
-from engine.overlaps import build_mapping, resolve_partner, shared_rows
+from engine.overlaps import build_mapping, shared_rows
 from engine.paths import resource
 from engine.plans import parse_date
 from engine.sharing.export import export_table
+from engine.store.clock import today as local_today
 from engine.store.models import Partner, Registration, RegistrationSetting
-from engine.store.workspace import US, Workspace, now
-from engine.store.workspace import today as local_today
+from engine.store.workspace import US, Workspace, now, resolve_partner
 
 PARTNER = "partner"
 SIDES = (US, PARTNER)

@@ -36,12 +36,11 @@ from sqlmodel import col, select
 
 from engine.errors import OverlapError
 from engine.output.files import atomic_write
-from engine.overlaps import resolve_partner
 from engine.plans import parse_date, stored_day
 from engine.program.calendar import CalendarEvent, local_zone_name, write_calendar, zone
+from engine.store.clock import today as local_today
 from engine.store.models import EngagementEvent, MappingRun, Partner, SyncMeeting, SyncSchedule
-from engine.store.workspace import US, Workspace, now
-from engine.store.workspace import today as local_today
+from engine.store.workspace import US, Workspace, now, resolve_partner
 
 RHYTHMS = ("weekly", "bi-weekly", "monthly")
 RHYTHM_WORDS = {"weekly": "every week", "bi-weekly": "every 2 weeks", "monthly": "every month"}

@@ -23,10 +23,9 @@ import pandas as pd
 from engine.errors import Cancelled, OverlapError
 from engine.sharing.export import ExportResult, export_share
 from engine.sharing.policy import SharePackage, share_preview
-from engine.store.ledger import resolve_partner
+from engine.store.clock import today as local_today
 from engine.store.models import Partner
-from engine.store.workspace import Workspace
-from engine.store.workspace import today as local_today
+from engine.store.workspace import Workspace, resolve_partner
 
 HANDOFF_KINDS = ("pdf", "xlsx", "csv", "plan", "ics")
 DEFAULT_KINDS = ("pdf", "xlsx", "plan")

@@ -18,7 +18,7 @@ from engine.errors import OverlapError
 from engine.output.safe_cells import write_csv
 from engine.output.xlsx import Sheet, write_workbook
 from engine.store.models import EgressRecord, Partner
-from engine.store.workspace import Workspace, now
+from engine.store.workspace import Workspace, now, resolve_partner
 
 LEDGER_COLUMNS = [
     "id",
@@ -31,11 +31,6 @@ LEDGER_COLUMNS = [
     "row_count",
     "encrypted",
 ]
-
-
-def resolve_partner(ws: Workspace, partner: str | Partner) -> Partner:
-    """A partnership from its name (or the record itself)."""
-    return partner if isinstance(partner, Partner) else ws.partner(partner)
 
 
 def file_sha256(path: Path) -> str:

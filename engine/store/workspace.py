@@ -9,16 +9,11 @@ clear "open elsewhere" message instead of a "database is locked" half-way throug
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
 import sqlite3
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,450 +21,44 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlmodel import Session, SQLModel, col, select
 
-from engine.errors import Cancelled, WorkspaceError
-from engine.output.files import atomic_write
+from engine.errors import Cancelled, OverlapError, WorkspaceError
+from engine.store.backups import backup_before_upgrade, copy_database
+from engine.store.blocks import write_blocks
+from engine.store.checks import (
+    APPLICATION_ID,
+    SUFFIX,
+    damaged,
+    inspect,
+    quick_check,
+    recognise,
+)
+from engine.store.clock import now
+from engine.store.connection import WorkspaceLock, set_pragmas, sqlite_errors
+from engine.store.migrations import create_schema, upgrade
 from engine.store.models import (
     ACCOUNT_COLUMNS,
     ACCOUNT_SCHEMA,
-    SCHEMA_GROUPS,
     SCHEMA_VERSION,
     Company,
-    Match,
     Partner,
     Snapshot,
 )
 
-SUFFIX = ".overlap"
 PARTNER_MODELS = ("referral", "co-sell", "reseller")
 CADENCES = ("monthly", "quarterly", "semi-annual")
 US = "us"
 
 Progress = Callable[[float, str], None]
 INSERT_CHUNK = 50_000
-BLOCK_ROWS = 200_000  # accounts per AccountBlock: some 15 MB, far below SQLite's 1 GB blob cap
-# zstd writes a million accounts as fast as lz4 (0.5 s) at half the size (70 MB, not 150).
-_IPC_WRITE = pa.ipc.IpcWriteOptions(compression="zstd")
-_DEFAULTS = {"domains": "", "stage": "other"}  # an account's values when its export has none
-PAGE_SIZE = 16_384  # bytes; see _set_pragmas
-APPLICATION_ID = 0x4F564C50  # "OVLP" in the file header: how a workspace is known as ours
-SIDECARS = ("-wal", "-shm", "-journal")
-QUICK_CHECK_SECONDS = 2.0  # the integrity check on open stops here (see _quick_check)
-
-
-def now() -> datetime:
-    """The current time, timezone-aware UTC (stored as such in every table)."""
-    return datetime.now(UTC)
-
-
-def today() -> date:
-    """The user's calendar day: the date on this machine's clock, in its time zone.
-
-    Date-only fields (a registration's date, a sync's) are days the user names as their
-    calendar shows them; UTC's day is a different one for hours each day east and west of it.
-    """
-    return date.today()
-
-
-class _Lock:
-    """An exclusive lock on ``<workspace>.lock``, held while a process has the workspace open."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path.with_name(path.name + ".lock")
-        self._fd: int | None = None
-
-    def acquire(self, workspace: Path) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds
-                import msvcrt
-
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = (
-                os.pread(fd, 64, 0).decode(errors="replace").strip()
-                if sys.platform != "win32"
-                else ""
-            )
-            os.close(fd)
-            who = f" (process {holder})" if holder else ""
-            raise WorkspaceError(
-                f"{workspace.name} is open elsewhere{who}; close it there first",
-                where=str(workspace),
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0) if sys.platform != "win32" else None
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-            with contextlib.suppress(OSError):
-                self.path.unlink()
-
-
-def _sqlite_message(error: BaseException) -> str:
-    """Known SQLite failures, in words a user can act on."""
-    text_ = str(getattr(error, "orig", error)).lower()
-    if "locked" in text_ or "busy" in text_:
-        return "the workspace is busy in another program; try again in a moment"
-    if "disk is full" in text_ or "database or disk is full" in text_:
-        return "the disk is full; free some space and try again (nothing was changed)"
-    if "malformed" in text_ or "not a database" in text_ or "file is encrypted" in text_:
-        return "the workspace file is damaged or is not an Overlap workspace"
-    if "readonly" in text_ or "read-only" in text_:
-        return "the workspace file is read-only"
-    if "unable to open" in text_:
-        return "the workspace file cannot be opened (check the folder and permissions)"
-    return f"the workspace could not be written: {text_}"
-
-
-@contextlib.contextmanager
-def sqlite_errors(path: Path) -> Iterator[None]:
-    """Turn SQLite's operational failures into a ``WorkspaceError`` naming the file."""
-    try:
-        yield
-    except (exc.OperationalError, exc.DatabaseError, sqlite3.DatabaseError) as error:
-        raise WorkspaceError(_sqlite_message(error), where=str(path)) from error
-
-
-def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # Takes effect only in a new, empty file (before WAL fixes the layout); an existing file
-    # keeps the page size it has. 16 KiB pages hold ~70 account rows instead of ~17: a
-    # million-row import spends about a second less CPU in page handling, and an empty
-    # workspace is still well under a megabyte.
-    cursor.execute(f"PRAGMA page_size={PAGE_SIZE}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA cache_size=-65536")
-    cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.close()
-
-
-def _migrate(connection: Connection, from_version: int) -> None:
-    """Bring a file from ``from_version`` to ``SCHEMA_VERSION``, one version at a time.
-
-    Runs inside one transaction that covers the schema changes too (``_upgrade``): a crash
-    at any point leaves the file as it was, and the next open starts the upgrade afresh.
-    """
-    carried = _carried_rows(connection)
-    for version in range(from_version + 1, SCHEMA_VERSION + 1):
-        tables = [model.__table__ for model in SCHEMA_GROUPS[version]]  # type: ignore[attr-defined]
-        SQLModel.metadata.create_all(connection, tables=tables)
-        if version == 5:
-            _accounts_to_blocks(connection)
-        connection.exec_driver_sql(f"PRAGMA user_version={version}")
-    lost = {table: (before, after) for table, before in carried.items()
-            if (after := _carried_rows(connection)[table]) != before}  # fmt: skip
-    if lost:
-        # Never commit an upgrade that dropped rows: the transaction rolls back whole.
-        raise WorkspaceError(
-            "the upgrade of this workspace would lose rows "
-            + ", ".join(f"{t} {b:,} -> {a:,}" for t, (b, a) in lost.items())
-            + "; nothing was changed",
-        )
-    connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
-
-
-def _carried_rows(connection: Connection) -> dict[str, int]:
-    """Row counts of what an upgrade carries over: accounts, their links and the decisions."""
-    tables = _table_names(connection)
-    counts: dict[str, int] = {}
-    for table in ("match", "assignment", "matchdecision", "ownershipoverride", "plan"):
-        if table in tables:
-            counts[table] = int(
-                connection.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar_one()
-            )
-    if "account" in tables:
-        counts["accounts"] = int(
-            connection.exec_driver_sql("SELECT count(*) FROM account").scalar_one()
-        )
-    else:
-        counts["accounts"] = int(
-            connection.exec_driver_sql(
-                "SELECT coalesce(sum(account_count), 0) FROM snapshot"
-            ).scalar_one()
-        )
-    return counts
-
-
-def _table_names(connection: Connection) -> set[str]:
-    rows = connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
-    return {row[0] for row in rows}
-
-
-def _accounts_to_blocks(connection: Connection) -> None:
-    """Version 5: move the ``account`` row table of versions 1-4 into ``AccountBlock``s.
-
-    Each snapshot's accounts get consecutive ids in file order, in snapshot order. Old ids are
-    kept where they already were so (they always were: one import was one insert); otherwise
-    matches and assignments follow the new ids, through one map of every old id.
-    """
-    have = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(snapshot)").fetchall()}
-    for column in ("first_account_id", "account_count"):
-        if column not in have:
-            connection.exec_driver_sql(
-                f"ALTER TABLE snapshot ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"
-            )
-    if "account" not in _table_names(connection):
-        return
-    foreign = connection.exec_driver_sql("PRAGMA foreign_key_list(match)").fetchall()
-    if any(row[2] == "account" for row in foreign):
-        # SQLite cannot drop a constraint: the match table is rebuilt without its references
-        # to the account table, before any id changes and before that table goes (its DROP
-        # would cascade to the matches).
-        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_match_partner_status")
-        connection.exec_driver_sql("ALTER TABLE match RENAME TO match_v4")
-        SQLModel.metadata.create_all(connection, tables=[Match.__table__])  # type: ignore[attr-defined]
-        names = ", ".join(Match.__table__.columns.keys())  # type: ignore[attr-defined]
-        connection.exec_driver_sql(f"INSERT INTO match ({names}) SELECT {names} FROM match_v4")
-        connection.exec_driver_sql("DROP TABLE match_v4")
-    columns = ", ".join(ACCOUNT_COLUMNS)
-    snapshots = [r[0] for r in connection.exec_driver_sql("SELECT id FROM snapshot ORDER BY id")]
-    connection.exec_driver_sql("CREATE TEMP TABLE account_ids (old INTEGER PRIMARY KEY, new)")
-    next_id, moved = 1, False
-    for snapshot_id in snapshots:
-        frame = pd.read_sql_query(
-            text(f"SELECT id, {columns} FROM account WHERE snapshot_id = :s ORDER BY id"),
-            connection,
-            params={"s": snapshot_id},
-        )
-        old = frame["id"].to_numpy(dtype=np.int64)
-        first = int(old[0]) if len(old) and old[0] >= next_id else next_id
-        new = first + np.arange(len(old), dtype=np.int64)
-        if not np.array_equal(old, new):
-            moved = True
-            connection.exec_driver_sql(
-                "INSERT INTO account_ids VALUES (?, ?)",
-                list(zip(old.tolist(), new.tolist(), strict=True)),
-            )
-        _write_blocks(connection, snapshot_id, frame.drop(columns="id"), first)
-        next_id = first + len(old)
-    if moved:
-        for table, column in (
-            ("match", "our_account_id"),
-            ("match", "partner_account_id"),
-            ("assignment", "our_account_id"),
-            ("assignment", "partner_account_id"),
-        ):
-            connection.exec_driver_sql(
-                f"UPDATE {table} SET {column} = (SELECT new FROM account_ids WHERE old = {column}) "
-                f"WHERE {column} IN (SELECT old FROM account_ids)"
-            )
-    connection.exec_driver_sql("DROP TABLE account_ids")
-    connection.exec_driver_sql("DROP TABLE account")
-
-
-def create_schema(connection: Connection, up_to: int = SCHEMA_VERSION) -> None:
-    """Create the tables of every version up to ``up_to`` (older versions exist for tests)."""
-    for version in range(1, up_to + 1):
-        tables = [model.__table__ for model in SCHEMA_GROUPS[version]]  # type: ignore[attr-defined]
-        SQLModel.metadata.create_all(connection, tables=tables)
-    connection.exec_driver_sql(f"PRAGMA user_version={up_to}")
-    connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
-
-
-@dataclass(frozen=True)
-class _FileFacts:
-    """What a read-only look at an SQLite file tells before anything is changed in it."""
-
-    version: int
-    application_id: int
-    tables: frozenset[str]
-
-
-def _inspect(path: Path) -> _FileFacts:
-    """Read a file's version, application id and table names without changing anything.
-
-    Even a read-only connection to a WAL file leaves ``-wal`` and ``-shm`` files beside it;
-    those that were not there before are removed again, so a refused file is left exactly
-    as it was found.
-    """
-    found = {suffix for suffix in SIDECARS if _sidecar(path, suffix).exists()}
-    try:
-        uri = f"{path.absolute().as_uri()}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as con:
-            version = int(con.execute("PRAGMA user_version").fetchone()[0])
-            application_id = int(con.execute("PRAGMA application_id").fetchone()[0])
-            rows = con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
-    except sqlite3.DatabaseError as error:
-        raise WorkspaceError(_sqlite_message(error), where=str(path)) from error
-    finally:
-        for suffix in set(SIDECARS) - found:
-            with contextlib.suppress(OSError):
-                _sidecar(path, suffix).unlink()
-    return _FileFacts(version, application_id, frozenset(row[0] for row in rows))
-
-
-def _sidecar(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
-
-
-def _recognise(path: Path, facts: _FileFacts) -> None:
-    """Refuse anything that is not positively an Overlap workspace of a version we read.
-
-    Files written since the application id was introduced carry it; older ones are known by
-    the tables their version had. Another program's database that happens to have a
-    ``user_version`` Overlap also used is refused before anything is written to it.
-    """
-    ours = facts.application_id == APPLICATION_ID or (
-        facts.application_id == 0
-        and 1 <= facts.version <= SCHEMA_VERSION
-        and _tables_of(facts.version) <= facts.tables
-    )
-    if not ours:
-        raise WorkspaceError(
-            "this file is not an Overlap workspace (it is another program's database); "
-            "it was left unchanged",
-            where=str(path),
-        )
-    if facts.version > SCHEMA_VERSION:
-        raise WorkspaceError(
-            f"this workspace was saved by a newer Overlap (format {facts.version}; this "
-            f"version reads up to {SCHEMA_VERSION}); update Overlap to open it",
-            where=str(path),
-        )
-
-
-def _tables_of(version: int) -> frozenset[str]:
-    """The tables every workspace of ``version`` has."""
-    return frozenset(
-        str(model.__tablename__)
-        for group in range(1, version + 1)
-        for model in SCHEMA_GROUPS[group]
-    )
-
-
-def _quick_check(path: Path, seconds: float = QUICK_CHECK_SECONDS) -> str | None:
-    """The first problem ``PRAGMA quick_check`` finds in the file, or None.
-
-    The check reads every page, about a second for a million accounts a side; past
-    ``seconds`` it stops and the file counts as sound, so that a huge workspace still opens
-    promptly (SQLite reports a damaged page it meets later as an error, and nothing is
-    written past it).
-    """
-    deadline = time.monotonic() + seconds
-    try:
-        with contextlib.closing(sqlite3.connect(path)) as con:
-            con.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
-            rows = con.execute("PRAGMA quick_check(3)").fetchall()
-    except sqlite3.OperationalError as error:
-        if "interrupted" in str(error):
-            return None
-        return str(error)
-    except sqlite3.DatabaseError as error:
-        return str(error)
-    # Each problem may start with "*** in database main ***" on a line of its own.
-    lines = [line for row in rows for line in str(row[0]).splitlines()]
-    problems = [line for line in lines if line != "ok" and not line.startswith("***")]
-    return "; ".join(problems) or None
-
-
-def backups(path: str | Path) -> list[Path]:
-    """The backups of a workspace kept beside it, newest first."""
-    path = Path(path)
-    found = path.parent.glob(f"{glob.escape(path.stem)}.*backup-*{SUFFIX}")
-    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
-
-
-def _damaged(path: Path, problem: str) -> WorkspaceError:
-    kept = backups(path)
-    if kept:
-        advice = f"restore its newest backup with: overlap restore {path.name} {kept[0].name}"
-    else:
-        advice = "no backup of it was found beside it; open it in a backup of this folder instead"
-    return WorkspaceError(
-        f"the workspace file is damaged ({problem}); nothing was written to it. {advice}",
-        where=str(path),
-    )
-
-
-def _begin_exclusive(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN EXCLUSIVE")
-
-
-def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
-    # Python's sqlite3 opens a transaction only before INSERT / UPDATE / DELETE and runs
-    # CREATE, ALTER and DROP in autocommit: transactions are then begun by _begin_exclusive.
-    dbapi_connection.isolation_level = None
-
-
-def _upgrade(path: Path, version: int) -> None:
-    """Migrate ``path`` from ``version`` in one transaction, schema changes included.
-
-    A kill or power cut at any moment leaves the file at its old version with every row,
-    and the next open starts over; it never finds half an upgrade to finish.
-    """
-    engine = create_engine(f"sqlite:///{path}")
-    event.listen(engine, "connect", _set_pragmas)
-    event.listen(engine, "connect", _no_driver_transactions)
-    event.listen(engine, "begin", _begin_exclusive)
-    try:
-        with sqlite_errors(path), engine.begin() as connection:
-            _migrate(connection, version)
-    finally:
-        engine.dispose()
-
-
-def restore_backup(path: str | Path, backup: str | Path) -> Path | None:
-    """Put ``backup`` in the place of the workspace at ``path``; return where the replaced
-    file was kept (``<name>.replaced-<time>.overlap``, with its WAL), so nothing is lost, or
-    None when there was no file to replace.
-
-    The backup must be a sound Overlap workspace; the workspace must not be open elsewhere.
-    """
-    path, backup = Path(path), Path(backup)
-    if not backup.is_file():
-        raise WorkspaceError("no backup at this path", where=str(backup))
-    _recognise(backup, _inspect(backup))
-    problem = _quick_check(backup, seconds=float("inf"))
-    if problem:
-        raise WorkspaceError(f"this backup is damaged too ({problem})", where=str(backup))
-    lock = _Lock(path)
-    lock.acquire(path)
-    try:
-        staged = path.with_name(f".{path.name}.restoring")
-        with contextlib.closing(sqlite3.connect(backup)) as source:
-            _copy_database(source, staged)
-        kept = path.with_name(f"{path.stem}.replaced-{now().strftime('%Y%m%d-%H%M%S')}{SUFFIX}")
-        replaced = path.exists()
-        # The WAL goes with its file: left beside the restored one, SQLite would replay it.
-        for suffix in ("", *SIDECARS):
-            if _sidecar(path, suffix).exists():
-                os.replace(_sidecar(path, suffix), _sidecar(kept, suffix))
-        os.replace(staged, path)
-    finally:
-        lock.release()
-    return kept if replaced else None
-
-
-def write_backup(path: str | Path, out: str | Path | None = None) -> Path:
-    """A consistent copy of the workspace at ``path`` (default: beside it, stamped)."""
-    path = Path(path)
-    target = (
-        Path(out)
-        if out
-        else path.with_name(f"{path.stem}.backup-{now().strftime('%Y%m%d-%H%M%S')}{SUFFIX}")
-    )
-    with Workspace.open(path) as ws:
-        ws.backup_to(target)
-    return target
 
 
 class Workspace:
     """An open workspace. Use ``Workspace.create`` or ``Workspace.open``; close it when done."""
 
-    def __init__(self, path: Path, engine: Engine, lock: _Lock) -> None:
+    def __init__(self, path: Path, engine: Engine, lock: WorkspaceLock) -> None:
         self.path = path
         self.engine = engine
         self._lock = lock
@@ -491,7 +80,7 @@ class Workspace:
             )
         if not path.parent.is_dir():
             raise WorkspaceError("the folder does not exist", where=str(path.parent))
-        lock = _Lock(path)
+        lock = WorkspaceLock(path)
         lock.acquire(path)
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -531,23 +120,23 @@ class Workspace:
         with open(path, "rb") as handle:
             if handle.read(16) != b"SQLite format 3\x00":
                 raise WorkspaceError("this file is not an Overlap workspace", where=str(path))
-        holder = _Lock(path)  # released at close; a no-op when never acquired (lock=False)
+        holder = WorkspaceLock(path)  # released at close; a no-op when never acquired (lock=False)
         if lock:
             holder.acquire(path)
         try:
-            facts = _inspect(path)
-            _recognise(path, facts)
+            facts = inspect(path)
+            recognise(path, facts)
             if facts.version < SCHEMA_VERSION and not lock:
                 raise WorkspaceError(
                     "this workspace needs an upgrade; open it normally first", where=str(path)
                 )
             if lock:  # a helper process opens a file its parent has just checked
-                problem = _quick_check(path)
+                problem = quick_check(path)
                 if problem:
-                    raise _damaged(path, problem)
+                    raise damaged(path, problem)
             if facts.version < SCHEMA_VERSION:
-                cls._backup(path, facts.version)
-                _upgrade(path, facts.version)
+                backup_before_upgrade(path, facts.version)
+                upgrade(path, facts.version)
             engine = cls._engine(path)
             if lock and facts.application_id != APPLICATION_ID and facts.version == SCHEMA_VERSION:
                 with sqlite_errors(path), engine.begin() as connection:
@@ -560,24 +149,13 @@ class Workspace:
     @staticmethod
     def _engine(path: Path) -> Engine:
         engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _set_pragmas)
+        event.listen(engine, "connect", set_pragmas)
         return engine
-
-    @staticmethod
-    def _backup(path: Path, version: int) -> Path:
-        """Copy the file (with its WAL content) before a migration changes it."""
-        stamp = now().strftime("%Y%m%d-%H%M%S")
-        backup = path.with_name(f"{path.stem}.v{version}-backup-{stamp}{SUFFIX}")
-        with contextlib.closing(sqlite3.connect(path)) as source:
-            _copy_database(source, backup)
-        return backup
 
     def backup_to(self, target: Path) -> None:
         """A consistent copy of this workspace at ``target``, written whole or not at all."""
         with self.engine.connect() as connection:
-            _copy_database(
-                cast(sqlite3.Connection, connection.connection.driver_connection), target
-            )
+            copy_database(cast(sqlite3.Connection, connection.connection.driver_connection), target)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -751,7 +329,7 @@ class Workspace:
             "SELECT coalesce(max(first_account_id + account_count), 1) FROM snapshot"
         ).fetchone()
         first = int(row[0]) if row else 1
-        _write_blocks(connection, snapshot_id, frame, first, progress=progress, cancel=cancel)
+        write_blocks(connection, snapshot_id, frame, first, progress=progress, cancel=cancel)
         return first
 
     def accounts_table(self, snapshot_id: int, columns: Sequence[str] | None = None) -> pa.Table:
@@ -776,7 +354,7 @@ class Workspace:
             ]
         except (pa.ArrowInvalid, OSError) as error:
             # A damaged page inside a block's data: SQLite's page checks cannot see it.
-            raise _damaged(self.path, f"the accounts of import {snapshot_id}: {error}") from None
+            raise damaged(self.path, f"the accounts of import {snapshot_id}: {error}") from None
         table = pa.concat_tables(parts) if parts else schema.empty_table()
         table = table.select([c for c in wanted if c != "id"])
         ids = pa.array(np.arange(len(table), dtype=np.int64) + (int(first[0]) if first else 0))
@@ -825,63 +403,6 @@ class Workspace:
             "WHERE snapshot_id = :s ORDER BY row_number",
             {"s": snapshot_id},
         )
-
-
-def _write_blocks(
-    connection: Connection,
-    snapshot_id: int,
-    frame: pd.DataFrame | pa.Table,
-    first: int,
-    *,
-    progress: Progress | None = None,
-    cancel: Callable[[], bool] | None = None,
-) -> None:
-    """Write accounts as ``AccountBlock`` rows and record their ids on the snapshot."""
-    table = (
-        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
-    )
-    columns = []
-    for field in ACCOUNT_SCHEMA:
-        if field.name in table.column_names:
-            column = table.column(field.name)
-            if column.type != field.type:
-                column = column.cast(field.type)
-        else:
-            column = pa.nulls(len(table), field.type)
-        if field.name in _DEFAULTS:
-            column = pc.fill_null(column, _DEFAULTS[field.name])
-        columns.append(column)
-    table = pa.Table.from_arrays(columns, schema=ACCOUNT_SCHEMA)
-    total = len(table)
-    for part, start in enumerate(range(0, total, BLOCK_ROWS)):
-        if cancel is not None and cancel():
-            raise Cancelled()
-        chunk = table.slice(start, BLOCK_ROWS)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_file(sink, ACCOUNT_SCHEMA, options=_IPC_WRITE) as writer:
-            writer.write_table(chunk, max_chunksize=BLOCK_ROWS)
-        connection.exec_driver_sql(
-            "INSERT INTO accountblock (snapshot_id, part, rows, data) VALUES (?, ?, ?, ?)",
-            (snapshot_id, part, len(chunk), memoryview(sink.getvalue())),
-        )
-        if progress is not None:
-            progress(min(1.0, (start + len(chunk)) / total), "Saving accounts")
-    connection.exec_driver_sql(
-        "UPDATE snapshot SET first_account_id = ?, account_count = ? WHERE id = ?",
-        (first, total, snapshot_id),
-    )
-
-
-def _copy_database(source: sqlite3.Connection, target: Path) -> None:
-    """SQLite's online backup of ``source`` into a new private file at ``target``, written
-    whole or not at all."""
-    with atomic_write(target) as staged:
-        try:
-            with contextlib.closing(sqlite3.connect(staged)) as copy:
-                source.backup(copy)
-        except sqlite3.OperationalError as error:
-            raise OSError(str(error)) from error  # atomic_write names the file it could not write
-        os.chmod(staged, 0o600)
 
 
 def _bind_columns(chunk: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
@@ -953,3 +474,12 @@ def account_keys(frame: pd.DataFrame) -> pd.Series:
         index=frame.index,
         dtype=object,
     )
+
+
+def resolve_partner(ws: Workspace, partner: str | Partner) -> Partner:
+    """The partnership ``partner`` names (a name or a ``Partner``), or a clear ``OverlapError``."""
+    if isinstance(partner, Partner):
+        return partner
+    if not str(partner).strip():
+        raise OverlapError("name the partner (--partner NAME)")
+    return ws.partner(str(partner))

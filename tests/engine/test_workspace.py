@@ -16,17 +16,12 @@ import pytest
 from sqlalchemy import create_engine
 
 from engine.errors import Cancelled, WorkspaceError
+from engine.store.backups import restore_backup
+from engine.store.checks import APPLICATION_ID, backups
+from engine.store.connection import PAGE_SIZE
+from engine.store.migrations import create_schema
 from engine.store.models import SCHEMA_VERSION, Snapshot
-from engine.store.workspace import (
-    APPLICATION_ID,
-    PAGE_SIZE,
-    Workspace,
-    account_key,
-    backups,
-    create_schema,
-    now,
-    restore_backup,
-)
+from engine.store.workspace import Workspace, account_key, now
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -194,7 +189,7 @@ def test_partners_are_validated(workspace: Workspace) -> None:
 def test_a_cancelled_bulk_write_leaves_the_previous_state(
     workspace: Workspace, monkeypatch
 ) -> None:
-    monkeypatch.setattr("engine.store.workspace.BLOCK_ROWS", 10)
+    monkeypatch.setattr("engine.store.blocks.BLOCK_ROWS", 10)
     first = _add_snapshot(workspace, ["Initech", "Umbrella"])
     calls = []
 
@@ -216,9 +211,10 @@ def test_a_process_killed_mid_write_leaves_the_previous_state(tmp_path: Path) ->
     script = textwrap.dedent(
         f"""
         import os, signal
+        import engine.store.blocks
         import engine.store.workspace
         from tests.engine.test_workspace import _add_snapshot
-        engine.store.workspace.BLOCK_ROWS = 1000
+        engine.store.blocks.BLOCK_ROWS = 1000
         def progress(fraction, _message):
             if fraction > 0.5:
                 os.kill(os.getpid(), signal.SIGKILL)
@@ -508,18 +504,18 @@ def test_an_upgrade_is_one_transaction(tmp_path: Path) -> None:
     before = _tables(path)
     with contextlib.closing(sqlite3.connect(path)) as con:
         matches = con.execute("SELECT * FROM match ORDER BY id").fetchall()
-    import engine.store.workspace as workspace_module
+    import engine.store.migrations as migrations
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
-    original = workspace_module._write_blocks
-    workspace_module._write_blocks = broken  # type: ignore[assignment]
+    original = migrations.write_blocks
+    migrations.write_blocks = broken  # type: ignore[assignment]
     try:
         with pytest.raises(WorkspaceError):
             Workspace.open(path)
     finally:
-        workspace_module._write_blocks = original  # type: ignore[assignment]
+        migrations.write_blocks = original  # type: ignore[assignment]
     assert _user_version(path) == 4 and _tables(path) == before
     with contextlib.closing(sqlite3.connect(path)) as con:
         assert con.execute("SELECT * FROM match ORDER BY id").fetchall() == matches

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from engine.errors import WorkspaceError
-from engine.store.workspace import Workspace, create_schema
+from engine.store.migrations import create_schema
+from engine.store.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
 
