@@ -61,6 +61,61 @@ def test_import_contract_holds() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _circles(package: str) -> list[list[str]]:
+    """The import circles among the modules of ``package``: each a list of modules that all
+    reach each other (imports inside functions count too)."""
+    import grimp
+
+    graph = grimp.build_graph(package)
+    edges = {
+        m: set(graph.find_modules_directly_imported_by(m)) & graph.modules for m in graph.modules
+    }
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(module: str) -> None:  # Tarjan's strongly connected components
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in edges[module]:
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for module in sorted(edges):
+        if module not in index:
+            visit(module)
+    return circles
+
+
+@pytest.mark.parametrize("package", ["engine", "desktop"])
+def test_no_import_circles(package: str) -> None:
+    assert _circles(package) == []
+
+
+def test_no_file_is_over_about_800_lines() -> None:
+    """A file that grows past this is asking to be cut into rooms (see README, For developers)."""
+    long = {
+        str(path.relative_to(REPO)): lines
+        for folder in ("engine", "desktop")
+        for path in (REPO / folder).rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 850
+    }
+    assert long == {}
+
+
 @pytest.mark.skipif(shutil.which("ruff", path=str(BIN)) is None, reason="ruff is not installed")
 def test_ruff_is_clean() -> None:
     result = subprocess.run(
