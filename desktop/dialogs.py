@@ -138,6 +138,80 @@ class DealDialog(QDialog):
         }
 
 
+class RegistrationDialog(QDialog):
+    """One deal registration entered by hand."""
+
+    def __init__(self, parent: QWidget, us: str, partner: str, account: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Register a deal")
+        self.setAccessibleName("Register a deal")
+        self.setMinimumWidth(460)
+        form = QFormLayout(self)
+        self.account_edit = QLineEdit(account, self)
+        self.account_edit.setPlaceholderText("Name or CRM id of a shared account")
+        self.account_edit.setAccessibleName("Account: name or CRM id of a shared account")
+        self.side_combo = QComboBox(self)
+        self.side_combo.addItem(partner, "partner")
+        self.side_combo.addItem(f"{us} (us)", "us")
+        self.side_combo.setAccessibleName("Registered by")
+        self.opportunity_edit = QLineEdit(self)
+        self.opportunity_edit.setPlaceholderText("e.g. Initech ERP rollout")
+        self.opportunity_edit.setAccessibleName("Opportunity name")
+        self.amount_spin = amount_spin(self)
+        self.product_edit = QLineEdit(self)
+        self.product_edit.setAccessibleName("Product")
+        self.close_check = QCheckBox("Expected close:", self)
+        self.close_check.setAccessibleName("The deal has an expected close date")
+        self.close_edit = self._date_edit("Expected close date")
+        self.close_edit.setDate(QDate.currentDate().addMonths(3))
+        self.close_edit.setEnabled(False)
+        self.close_check.toggled.connect(self.close_edit.setEnabled)
+        self.registered_edit = self._date_edit("Registration date")
+        self.registered_edit.setMaximumDate(QDate.currentDate())
+        self.status_combo = QComboBox(self)
+        self.status_combo.addItems(["submitted", "approved"])
+        self.status_combo.setAccessibleName("Status")
+        form.addRow("Account:", self.account_edit)
+        form.addRow("Registered by:", self.side_combo)
+        form.addRow("Opportunity:", self.opportunity_edit)
+        form.addRow("Amount:", self.amount_spin)
+        form.addRow("Product:", self.product_edit)
+        form.addRow(self.close_check, self.close_edit)
+        form.addRow("Registered on:", self.registered_edit)
+        form.addRow("Status:", self.status_combo)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _date_edit(self, name: str) -> QDateEdit:
+        edit = QDateEdit(self)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setDate(QDate.currentDate())
+        edit.setAccessibleName(name)
+        return edit
+
+    def values(self) -> dict[str, Any]:
+        """The fields as ``engine.add_registration`` takes them."""
+        return {
+            "account": self.account_edit.text().strip(),
+            "side": self.side_combo.currentData(),
+            "opportunity": self.opportunity_edit.text().strip(),
+            "amount": float(self.amount_spin.value()) or None,
+            "product": self.product_edit.text().strip(),
+            "expected_close": (
+                self.close_edit.date().toString("yyyy-MM-dd")
+                if self.close_check.isChecked()
+                else None
+            ),
+            "registered_on": self.registered_edit.date().toString("yyyy-MM-dd"),
+            "status": self.status_combo.currentText(),
+        }
+
+
 def ask_deal(parent: QWidget | None, title: str) -> dict[str, Any] | None:
     """The fields of one opportunity (``DealDialog.values()``), or None if cancelled."""
     dialog = DealDialog(parent, title)

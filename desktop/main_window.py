@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import dialogs
-from desktop.operations import Operations, PartnerInfo, WorkspaceInfo
+from desktop.operations.core import Operations
+from desktop.operations.workspace import PartnerInfo, WorkspaceInfo
 from desktop.pages.welcome import WelcomePage
 from desktop.settings import Settings, engine_paths
 
@@ -356,7 +357,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def open_workspace(self, path: str) -> None:
-        from desktop.operations import open_workspace
+        from desktop.operations.workspace import open_workspace
 
         self.ops.run(
             f"Opening {Path(path).name}",
@@ -367,7 +368,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str, list)
     def create_workspace(self, path: str, name: str, domains: list[str]) -> None:
-        from desktop.operations import create_workspace
+        from desktop.operations.workspace import create_workspace
 
         self.ops.run(
             f"Creating {Path(path).name}",
@@ -382,7 +383,7 @@ class MainWindow(QMainWindow):
         if path.exists():
             self.open_workspace(str(path))
             return
-        from desktop.operations import build_demo
+        from desktop.operations.workspace import build_demo
 
         self._demo_building = True
         self.ops.run(
@@ -395,7 +396,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def close_workspace(self) -> None:
-        from desktop.operations import close_workspace
+        from desktop.operations.workspace import close_workspace
 
         if self.workspace is None:
             return
@@ -482,9 +483,9 @@ class MainWindow(QMainWindow):
     def add_partner(self) -> None:
         if self.workspace is None:
             return
-        from engine import CADENCES, PARTNER_MODELS
+        from desktop.operations.workspace import partner_choices
 
-        dialog = AddPartnerDialog(self, PARTNER_MODELS, CADENCES)
+        dialog = AddPartnerDialog(self, *partner_choices())
         dialog.setObjectName("addPartnerDialog")
         dialog.accepted.connect(partial(self._on_add_partner_accepted, dialog))
         dialog.finished.connect(dialog.deleteLater)
@@ -492,7 +493,7 @@ class MainWindow(QMainWindow):
         self.add_partner_dialog = dialog
 
     def _on_add_partner_accepted(self, dialog: AddPartnerDialog) -> None:
-        from desktop.operations import add_partner
+        from desktop.operations.workspace import add_partner
 
         name = dialog.name_edit.text().strip()
         if not name:
@@ -534,7 +535,7 @@ class MainWindow(QMainWindow):
 
     def reload_workspace_info(self) -> None:
         """Re-read partners (thresholds, refresh dates) after a job changed them."""
-        from desktop.operations import workspace_info
+        from desktop.operations.workspace import workspace_info
 
         if self.workspace is not None:
             self.ops.run(
@@ -639,7 +640,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ state of the steps
 
     def refresh_summary(self) -> None:
-        from desktop.summary import summarize
+        from desktop.operations.summary import summarize
 
         if self.workspace is None:
             return

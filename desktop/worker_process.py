@@ -3,7 +3,7 @@
 A thread cannot keep a long C call (a pandas merge, an SQLite fetch, a rapidfuzz scorer, an
 ``executemany``) from holding the GIL for tens or hundreds of milliseconds, and while it does
 the GUI thread cannot run any Python: the window freezes. So the database worker thread
-(``desktop.operations``) hands the heavy jobs to one child process, started on the first such
+(``desktop.operations.core``) hands the heavy jobs to one child process, started on the first such
 job and stopped with the operations (workspace closed, app quit).
 
 The child opens the same workspace file with ``Workspace.open(path, lock=False)`` (the GUI

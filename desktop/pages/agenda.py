@@ -98,7 +98,7 @@ class ScheduleCommand(QUndoCommand):
         self.state: dict[str, Any] = {}
 
     def redo(self) -> None:
-        from desktop.operations import save_sync_schedule
+        from desktop.operations.agenda import save_sync_schedule
 
         self.page.ops.run(
             self.text(),
@@ -109,7 +109,7 @@ class ScheduleCommand(QUndoCommand):
         )
 
     def undo(self) -> None:
-        from desktop.operations import restore_sync_schedule_job
+        from desktop.operations.agenda import restore_sync_schedule_job
 
         self.page.ops.run(
             f"Undo {self.text()}",
@@ -133,7 +133,7 @@ class SyncLogCommand(QUndoCommand):
         self.state: dict[str, Any] = {}
 
     def redo(self) -> None:
-        from desktop.operations import log_sync_meeting
+        from desktop.operations.agenda import log_sync_meeting
 
         self.page.ops.run(
             self.text(),
@@ -150,7 +150,7 @@ class SyncLogCommand(QUndoCommand):
         )
 
     def undo(self) -> None:
-        from desktop.operations import undo_sync_meeting
+        from desktop.operations.agenda import undo_sync_meeting
 
         self.page.ops.run(
             f"Undo {self.text()}",
@@ -513,7 +513,7 @@ class AgendaPage(Page):
         return self.stack
 
     def reload(self) -> None:
-        from desktop.operations import load_agenda
+        from desktop.operations.agenda import load_agenda
 
         self.load_for_partner("Preparing the agenda", load_agenda, self._on_loaded)
 
@@ -648,7 +648,7 @@ class AgendaPage(Page):
 
     @Slot(str)
     def export_agenda(self, suffix: str) -> None:
-        from desktop.operations import export_agenda_file
+        from desktop.operations.agenda import export_agenda_file
 
         if self.partner is None:
             return
@@ -669,7 +669,7 @@ class AgendaPage(Page):
 
     @Slot()
     def export_calendar(self) -> None:
-        from desktop.operations import export_calendar_file
+        from desktop.operations.agenda import export_calendar_file
 
         if self.partner is None:
             return
@@ -713,7 +713,7 @@ class AgendaPage(Page):
         self.handoff_dialog = dialog
 
     def _on_handoff_accepted(self, dialog: HandoffDialog) -> None:
-        from desktop.operations import prepare_email
+        from desktop.operations.agenda import prepare_email
 
         if self.partner is None:
             return

@@ -23,7 +23,8 @@ from desktop.widgets.help_panel import HelpPanel
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
-    from desktop.operations import Operations, PartnerInfo, WorkspaceInfo
+    from desktop.operations.core import Operations
+    from desktop.operations.workspace import PartnerInfo, WorkspaceInfo
 
 
 # Below this page height the help panel starts folded (unless the user opened it).

@@ -170,7 +170,7 @@ class DashboardPage(Page):
         layout.addWidget(changes, 1)
 
     def reload(self) -> None:
-        from desktop.operations import load_dashboard
+        from desktop.operations.dashboard import load_dashboard
 
         self.load_for_partner("Reading the dashboard", load_dashboard, self._on_loaded)
         if self.partner is not None:
@@ -241,7 +241,7 @@ class DashboardPage(Page):
 
     @Slot()
     def record_baseline(self) -> None:
-        from desktop.operations import record_baseline
+        from desktop.operations.dashboard import record_baseline
 
         if self.partner is None:
             return
@@ -263,7 +263,7 @@ class DashboardPage(Page):
             self._refresh(path, replace=False)
 
     def _refresh(self, path: str, *, replace: bool) -> None:
-        from desktop.operations import refresh_partner
+        from desktop.operations.dashboard import refresh_partner
 
         if self.partner is None:
             return
@@ -290,7 +290,7 @@ class DashboardPage(Page):
         self.changes_label.setText(f"Refreshed: {len(outcome.changes):,} changes.")
 
     def log_engagement(self, kind: str) -> None:
-        from desktop.operations import log_partner_engagement
+        from desktop.operations.dashboard import log_partner_engagement
 
         if self.partner is None:
             return
@@ -303,7 +303,7 @@ class DashboardPage(Page):
 
     @Slot()
     def import_opportunities(self) -> None:
-        from desktop.operations import import_partner_opportunities
+        from desktop.operations.dashboard import import_partner_opportunities
 
         if self.partner is None:
             return
@@ -321,7 +321,7 @@ class DashboardPage(Page):
 
     @Slot()
     def add_deal(self) -> None:
-        from desktop.operations import add_partner_opportunity
+        from desktop.operations.dashboard import add_partner_opportunity
 
         if self.partner is None:
             return
@@ -337,7 +337,7 @@ class DashboardPage(Page):
 
     @Slot(int)
     def change_cadence(self, index: int) -> None:
-        from desktop.operations import set_partner_cadence
+        from desktop.operations.dashboard import set_partner_cadence
 
         if self.partner is None or index < 0:
             return

@@ -382,7 +382,7 @@ class ImportPage(Page):
         self.profile_button.setEnabled(enabled)
 
     def reload(self) -> None:
-        from desktop.operations import import_status
+        from desktop.operations.importing import import_status
 
         self._fill_sides()
         self.ops.run(
@@ -459,7 +459,7 @@ class ImportPage(Page):
 
     @Slot()
     def refresh_preview(self, proposed: bool = False) -> None:
-        from desktop.operations import preview_import
+        from desktop.operations.importing import preview_import
 
         if not self.path:
             return
@@ -521,7 +521,7 @@ class ImportPage(Page):
         self._import(replace=False)
 
     def _import(self, *, replace: bool) -> None:
-        from desktop.operations import run_import
+        from desktop.operations.importing import run_import
 
         if not self.path or self.preview is None:
             return
@@ -572,7 +572,7 @@ class ImportPage(Page):
 
     @Slot()
     def save_profile(self) -> None:
-        from desktop.operations import save_mapping_profile
+        from desktop.operations.importing import save_mapping_profile
 
         if not self.path:
             return
@@ -601,7 +601,7 @@ class ImportPage(Page):
 
     @Slot()
     def export_template(self) -> None:
-        from desktop.operations import write_import_template
+        from desktop.operations.importing import write_import_template
 
         path = dialogs.choose_save_file(
             self, "Export the template", "Excel (*.xlsx);;CSV (*.csv)", "overlap-template.xlsx"

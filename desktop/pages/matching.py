@@ -95,7 +95,7 @@ class DecisionCommand(QUndoCommand):
         self.state: dict[str, Any] = {}
 
     def redo(self) -> None:
-        from desktop.operations import JobContext  # noqa: F401 - documents the job signature
+        from desktop.operations.core import JobContext  # noqa: F401 - documents the job signature
 
         self.previous = self.page.local_status(self.match_id)
         self.page.set_local_status(self.match_id, self.status)
@@ -108,7 +108,7 @@ class DecisionCommand(QUndoCommand):
         )
 
     def undo(self) -> None:
-        from desktop.operations import undo_decision
+        from desktop.operations.matching import undo_decision
 
         self.page.set_local_status(self.match_id, self.previous)
         self.page.ops.run(
@@ -455,7 +455,7 @@ class MatchPage(Page):
         return self.stack
 
     def reload(self) -> None:
-        from desktop.operations import load_matches
+        from desktop.operations.matching import load_matches
 
         self.load_for_partner("Reading matches", load_matches, self._on_loaded)
 
@@ -497,7 +497,7 @@ class MatchPage(Page):
 
     @Slot()
     def run_matching(self) -> None:
-        from desktop.operations import run_matching
+        from desktop.operations.matching import run_matching
 
         if self.partner is None:
             return
@@ -616,7 +616,7 @@ class MatchPage(Page):
         self._show_suggestion()
 
     def _push_decision(self, match_id: int, decision: str, ours: str, theirs: str) -> None:
-        from desktop.operations import decide_match
+        from desktop.operations.matching import decide_match
 
         assert self.partner is not None
         status = {"accept": "accepted", "reject": "rejected", "unlink": "rejected"}[decision]
@@ -706,7 +706,7 @@ class MatchPage(Page):
     # ------------------------------------------------------------------ manual links
 
     def _search_side(self, side: str) -> None:
-        from desktop.operations import search_accounts
+        from desktop.operations.matching import search_accounts
 
         if self.partner is None:
             return
@@ -723,7 +723,7 @@ class MatchPage(Page):
 
     @Slot()
     def link_selected(self) -> None:
-        from desktop.operations import link_accounts
+        from desktop.operations.matching import link_accounts
 
         ours = self.our_table.current_record()
         theirs = self.their_table.current_record()
@@ -757,7 +757,7 @@ class MatchPage(Page):
 
     @Slot()
     def add_alias(self) -> None:
-        from desktop.operations import add_domain_alias
+        from desktop.operations.matching import add_domain_alias
 
         a, b = self.alias_a.text().strip(), self.alias_b.text().strip()
         if not a or not b:
@@ -772,7 +772,7 @@ class MatchPage(Page):
 
     @Slot()
     def remove_alias(self) -> None:
-        from desktop.operations import remove_domain_alias
+        from desktop.operations.matching import remove_domain_alias
 
         record = self.aliases_table.current_record()
         if record is None:

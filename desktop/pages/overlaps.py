@@ -152,7 +152,7 @@ class OverlapsPage(Page):
     # ------------------------------------------------------------------ data
 
     def reload(self) -> None:
-        from desktop.operations import territory_names
+        from desktop.operations.territories import territory_names
 
         self.load_for_partner("Reading territories", territory_names, self._on_territory_names)
 
@@ -162,7 +162,7 @@ class OverlapsPage(Page):
         self._load()
 
     def _load(self) -> None:
-        from desktop.operations import load_overlaps
+        from desktop.operations.overlaps import load_overlaps
 
         if self.partner is None:
             return
@@ -254,7 +254,7 @@ class OverlapsPage(Page):
 
     @Slot(str)
     def _on_region_clicked(self, region: str) -> None:
-        from desktop.operations import load_region
+        from desktop.operations.overlaps import load_region
 
         if self.partner is None:
             return
@@ -300,7 +300,7 @@ class OverlapsPage(Page):
 
     @Slot()
     def _on_export_clicked(self) -> None:
-        from desktop.operations import export_frame
+        from desktop.operations.overlaps import export_frame
 
         frame = self.model.frame
         if frame is None or not len(frame):

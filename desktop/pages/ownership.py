@@ -73,7 +73,7 @@ class OverrideCommand(QUndoCommand):
         self.state: dict[str, Any] = {}
 
     def redo(self) -> None:
-        from desktop.operations import override_lead
+        from desktop.operations.ownership import override_lead
 
         self.page.ops.run(
             self.text(),
@@ -91,7 +91,7 @@ class OverrideCommand(QUndoCommand):
         )
 
     def undo(self) -> None:
-        from desktop.operations import restore_lead
+        from desktop.operations.ownership import restore_lead
 
         self.page.ops.run(
             f"Undo {self.text()}",
@@ -241,7 +241,7 @@ class OwnershipPage(Page):
         return self.stack
 
     def reload(self) -> None:
-        from desktop.operations import load_ownership
+        from desktop.operations.ownership import load_ownership
 
         self.load_for_partner("Reading leads", load_ownership, self._on_loaded)
 
@@ -346,7 +346,7 @@ class OwnershipPage(Page):
 
     @Slot()
     def apply_rules(self) -> None:
-        from desktop.operations import apply_rules
+        from desktop.operations.ownership import apply_rules
 
         if self.partner is None:
             return
@@ -400,7 +400,7 @@ class OwnershipPage(Page):
 
     @Slot()
     def dispute_selected(self) -> None:
-        from desktop.operations import open_lead_dispute
+        from desktop.operations.ownership import open_lead_dispute
 
         record = self.table.current_record()
         if record is None or self.partner is None:
@@ -424,7 +424,7 @@ class OwnershipPage(Page):
 
     @Slot()
     def resolve_selected(self) -> None:
-        from desktop.operations import resolve_lead_dispute
+        from desktop.operations.ownership import resolve_lead_dispute
 
         record = self.disputes_table.current_record()
         if record is None:

@@ -158,7 +158,7 @@ class SettleLeadCommand(QUndoCommand):
         self._undo_asked = False
 
     def redo(self) -> None:
-        from desktop.operations import settle_account_lead
+        from desktop.operations.partners import settle_account_lead
 
         self.page.ops.run(
             self.text(),
@@ -188,7 +188,7 @@ class SettleLeadCommand(QUndoCommand):
         self._restore()
 
     def _restore(self) -> None:
-        from desktop.operations import restore_account_leads
+        from desktop.operations.partners import restore_account_leads
 
         changes, self.changes = self.changes, None
         self.page.ops.run(
@@ -232,7 +232,7 @@ class ComparisonPanel(QFrame):
         layout.addLayout(row)
 
     def load(self, ops: Any, partner: str | None) -> None:
-        from desktop.operations import compare_partnerships
+        from desktop.operations.partners import compare_partnerships
 
         self.partner = partner
         ops.run(
@@ -456,7 +456,7 @@ class PartnersPage(Page):
             self.reload()
 
     def reload(self) -> None:
-        from desktop.operations import load_partners
+        from desktop.operations.partners import load_partners
 
         if self.workspace is None:
             return
@@ -532,7 +532,7 @@ class PartnersPage(Page):
 
     @Slot(int)
     def _on_rank_chosen(self, index: int) -> None:
-        from desktop.operations import compare_partnerships
+        from desktop.operations.partners import compare_partnerships
 
         if self.workspace is None or index < 0:
             return
@@ -623,7 +623,7 @@ class PartnersPage(Page):
         self._load_account(account_id)
 
     def _load_account(self, account_id: int) -> None:
-        from desktop.operations import account_partners
+        from desktop.operations.partners import account_partners
 
         self.ops.run(
             "Reading the account's partners",

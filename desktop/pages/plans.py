@@ -362,7 +362,7 @@ class PlansPage(Page):
     # ------------------------------------------------------------------ loading
 
     def reload(self) -> None:
-        from desktop.operations import territory_names
+        from desktop.operations.territories import territory_names
 
         self.load_for_partner("Reading territories", territory_names, self._on_territory_names)
 
@@ -372,7 +372,7 @@ class PlansPage(Page):
         self._load_plans()
 
     def _load_plans(self) -> None:
-        from desktop.operations import load_plans
+        from desktop.operations.plans import load_plans
 
         if self.partner is None:
             return
@@ -442,7 +442,7 @@ class PlansPage(Page):
 
     @Slot()
     def build_shortlist(self) -> None:
-        from desktop.operations import build_shortlist
+        from desktop.operations.plans import build_shortlist
 
         if self.partner is None:
             return
@@ -475,7 +475,7 @@ class PlansPage(Page):
 
     @Slot()
     def create_plans_for_shortlist(self) -> None:
-        from desktop.operations import create_shortlist_plans
+        from desktop.operations.plans import create_shortlist_plans
 
         if self.partner is None:
             return
@@ -501,7 +501,7 @@ class PlansPage(Page):
 
     @Slot()
     def create_plan_for_selected(self) -> None:
-        from desktop.operations import create_one_plan
+        from desktop.operations.plans import create_one_plan
 
         record = self.shortlist_table.current_record()
         if record is None or self.partner is None:
@@ -549,7 +549,7 @@ class PlansPage(Page):
             self.open_plan(int(record["id"]))
 
     def open_plan(self, plan_id: int) -> None:
-        from desktop.operations import load_plan
+        from desktop.operations.plans import load_plan
 
         self.plan_id = plan_id
         self.ops.run(
@@ -581,7 +581,7 @@ class PlansPage(Page):
 
     @Slot()
     def save_plan(self) -> None:
-        from desktop.operations import save_plan
+        from desktop.operations.plans import save_plan
 
         if self.plan_id is None:
             return
@@ -599,7 +599,7 @@ class PlansPage(Page):
 
     @Slot()
     def add_role(self) -> None:
-        from desktop.operations import add_plan_role
+        from desktop.operations.plans import add_plan_role
 
         if self.plan_id is None:
             return
@@ -619,7 +619,7 @@ class PlansPage(Page):
 
     @Slot()
     def add_step(self) -> None:
-        from desktop.operations import add_plan_step
+        from desktop.operations.plans import add_plan_step
 
         if self.plan_id is None or not self.step_what.text().strip():
             return
@@ -638,7 +638,7 @@ class PlansPage(Page):
 
     @Slot()
     def mark_step_done(self) -> None:
-        from desktop.operations import mark_step_done
+        from desktop.operations.plans import mark_step_done
 
         record = self.steps_table.current_record()
         if record is None or self.plan_id is None:
@@ -655,7 +655,7 @@ class PlansPage(Page):
 
     @Slot()
     def add_metric(self) -> None:
-        from desktop.operations import add_plan_metric
+        from desktop.operations.plans import add_plan_metric
 
         if self.plan_id is None or not self.metric_name.text().strip():
             return
@@ -673,7 +673,7 @@ class PlansPage(Page):
 
     @Slot()
     def record_actual(self) -> None:
-        from desktop.operations import set_plan_metric_actual
+        from desktop.operations.plans import set_plan_metric_actual
 
         record = self.metrics_table.current_record()
         if self.plan_id is None:
@@ -705,7 +705,7 @@ class PlansPage(Page):
         )
 
     def _remove_selected(self, table: Any, kind: str, label: str) -> None:
-        from desktop.operations import remove_plan_entry
+        from desktop.operations.plans import remove_plan_entry
 
         record = table.current_record()
         if self.plan_id is None or record is None:

@@ -5,15 +5,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -29,7 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import dialogs
-from desktop.models.frame import Column, FrameModel, mask_contains
+from desktop.dialogs import RegistrationDialog
+from desktop.models.frame import mask_contains
+from desktop.models.registrations import (
+    ConflictsModel,
+    RegisteredAccountsModel,
+    RegistrationsModel,
+)
 from desktop.pages.base import Page, note, section
 from desktop.widgets.table import DataTable
 
@@ -55,126 +56,6 @@ SIDE_BY_SIDE = (
     ("Registration id", "external_id"),
     ("Decision reason", "decision_reason"),
 )
-
-
-class RegistrationsModel(FrameModel):
-    """The partnership's deal registrations, with protection and conflicts."""
-
-    NUMBER, ACCOUNT, SIDE, OPPORTUNITY, AMOUNT, REGISTERED, PROTECTED, DAYS_LEFT, STATUS = range(9)
-    COLUMNS = (
-        Column("id", "#", "number", "The registration's number in this workspace"),
-        Column("account_name", "Account"),
-        Column("side_name", "Registered by"),
-        Column("opportunity", "Opportunity"),
-        Column("amount", "Amount", "money"),
-        Column("registered_on", "Registered", "date"),
-        Column("protected_until", "Protected until", "date", "The last day of protection"),
-        Column("days_left", "Days left", "number", "Days of protection after today"),
-        Column("status", "Status"),
-        Column("conflicts_with", "Conflicts with", tooltip="Registrations (#) protected at once"),
-        Column("product", "Product"),
-        Column("decision_reason", "Decision reason"),
-        Column("external_id", "Registration id"),
-    )
-
-
-class ConflictsModel(FrameModel):
-    """Conflicts: two registrations of one account protected at once."""
-
-    COLUMNS = (
-        Column("account_name", "Account"),
-        Column("first_label", "Earlier registration"),
-        Column("second_label", "Later registration"),
-        Column("overlap", "Both protected"),
-    )
-
-
-class RegisteredAccountsModel(FrameModel):
-    """One row per registered account."""
-
-    COLUMNS = (
-        Column("account_name", "Account"),
-        Column("registrations", "Registrations", "number"),
-        Column("active", "Active", "number", "Submitted, approved or won, not expired"),
-        Column("holder_name", "Held by"),
-        Column("protected_until", "Protected until", "date"),
-        Column("conflicts", "In conflict", "number"),
-        Column("latest", "Last registered", "date"),
-    )
-
-
-class RegistrationDialog(QDialog):
-    """One deal registration entered by hand."""
-
-    def __init__(self, parent: QWidget, us: str, partner: str, account: str = "") -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Register a deal")
-        self.setAccessibleName("Register a deal")
-        self.setMinimumWidth(460)
-        form = QFormLayout(self)
-        self.account_edit = QLineEdit(account, self)
-        self.account_edit.setPlaceholderText("Name or CRM id of a shared account")
-        self.account_edit.setAccessibleName("Account: name or CRM id of a shared account")
-        self.side_combo = QComboBox(self)
-        self.side_combo.addItem(partner, "partner")
-        self.side_combo.addItem(f"{us} (us)", "us")
-        self.side_combo.setAccessibleName("Registered by")
-        self.opportunity_edit = QLineEdit(self)
-        self.opportunity_edit.setPlaceholderText("e.g. Initech ERP rollout")
-        self.opportunity_edit.setAccessibleName("Opportunity name")
-        self.amount_spin = dialogs.amount_spin(self)
-        self.product_edit = QLineEdit(self)
-        self.product_edit.setAccessibleName("Product")
-        self.close_check = QCheckBox("Expected close:", self)
-        self.close_check.setAccessibleName("The deal has an expected close date")
-        self.close_edit = self._date_edit("Expected close date")
-        self.close_edit.setDate(QDate.currentDate().addMonths(3))
-        self.close_edit.setEnabled(False)
-        self.close_check.toggled.connect(self.close_edit.setEnabled)
-        self.registered_edit = self._date_edit("Registration date")
-        self.registered_edit.setMaximumDate(QDate.currentDate())
-        self.status_combo = QComboBox(self)
-        self.status_combo.addItems(["submitted", "approved"])
-        self.status_combo.setAccessibleName("Status")
-        form.addRow("Account:", self.account_edit)
-        form.addRow("Registered by:", self.side_combo)
-        form.addRow("Opportunity:", self.opportunity_edit)
-        form.addRow("Amount:", self.amount_spin)
-        form.addRow("Product:", self.product_edit)
-        form.addRow(self.close_check, self.close_edit)
-        form.addRow("Registered on:", self.registered_edit)
-        form.addRow("Status:", self.status_combo)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def _date_edit(self, name: str) -> QDateEdit:
-        edit = QDateEdit(self)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setDate(QDate.currentDate())
-        edit.setAccessibleName(name)
-        return edit
-
-    def values(self) -> dict[str, Any]:
-        """The fields as ``engine.add_registration`` takes them."""
-        return {
-            "account": self.account_edit.text().strip(),
-            "side": self.side_combo.currentData(),
-            "opportunity": self.opportunity_edit.text().strip(),
-            "amount": float(self.amount_spin.value()) or None,
-            "product": self.product_edit.text().strip(),
-            "expected_close": (
-                self.close_edit.date().toString("yyyy-MM-dd")
-                if self.close_check.isChecked()
-                else None
-            ),
-            "registered_on": self.registered_edit.date().toString("yyyy-MM-dd"),
-            "status": self.status_combo.currentText(),
-        }
 
 
 class _DoneCommand(QUndoCommand):
@@ -208,7 +89,7 @@ class AddRegistrationCommand(_DoneCommand):
         self.state = state
 
     def again(self) -> None:
-        from desktop.operations import add_deal_registration
+        from desktop.operations.registrations import add_deal_registration
 
         self.page.ops.run(
             self.text(),
@@ -222,7 +103,7 @@ class AddRegistrationCommand(_DoneCommand):
         self.state["id"] = made.registration.id
 
     def undo(self) -> None:
-        from desktop.operations import remove_deal_registration
+        from desktop.operations.registrations import remove_deal_registration
 
         self.page.ops.run(
             f"Undo {self.text()}",
@@ -247,7 +128,7 @@ class DecideCommand(_DoneCommand):
         self.state = state
 
     def again(self) -> None:
-        from desktop.operations import decide_deal_registrations
+        from desktop.operations.registrations import decide_deal_registrations
 
         self.page.ops.run(
             self.text(),
@@ -257,7 +138,7 @@ class DecideCommand(_DoneCommand):
         )
 
     def undo(self) -> None:
-        from desktop.operations import restore_deal_registrations
+        from desktop.operations.registrations import restore_deal_registrations
 
         self.page.ops.run(
             f"Undo {self.text()}",
@@ -520,7 +401,7 @@ class RegistrationsPage(Page):
             self._fill_import_sides()
 
     def reload(self) -> None:
-        from desktop.operations import load_registrations
+        from desktop.operations.registrations import load_registrations
 
         self.load_for_partner("Reading registrations", load_registrations, self._on_loaded)
 
@@ -660,7 +541,7 @@ class RegistrationsPage(Page):
         )
 
     def _decide(self, text: str, decisions: list[tuple[int, str, str | None]]) -> None:
-        from desktop.operations import decide_deal_registrations
+        from desktop.operations.registrations import decide_deal_registrations
 
         state: dict[str, Any] = {}
         self.ops.run(
@@ -767,7 +648,7 @@ class RegistrationsPage(Page):
         dialog.open()
 
     def _on_add_accepted(self, dialog: RegistrationDialog) -> None:
-        from desktop.operations import add_deal_registration
+        from desktop.operations.registrations import add_deal_registration
 
         values = dialog.values()
         if self.partner is None:
@@ -800,7 +681,7 @@ class RegistrationsPage(Page):
 
     @Slot()
     def import_file(self) -> None:
-        from desktop.operations import import_deal_registrations
+        from desktop.operations.registrations import import_deal_registrations
 
         if self.partner is None:
             return
@@ -831,7 +712,7 @@ class RegistrationsPage(Page):
 
     @Slot()
     def export_file(self) -> None:
-        from desktop.operations import export_deal_registrations
+        from desktop.operations.registrations import export_deal_registrations
 
         if self.partner is None:
             return
@@ -852,7 +733,7 @@ class RegistrationsPage(Page):
 
     @Slot()
     def save_protection(self) -> None:
-        from desktop.operations import save_registration_settings
+        from desktop.operations.registrations import save_registration_settings
 
         if self.partner is None:
             return

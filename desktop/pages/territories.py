@@ -75,7 +75,7 @@ class SaveTerritoryCommand(QUndoCommand):
         self._saved_already = True  # the page saved it before pushing this command
 
     def redo(self) -> None:
-        from desktop.operations import save_partner_territory
+        from desktop.operations.territories import save_partner_territory
 
         if self._saved_already:
             self._saved_already = False
@@ -92,7 +92,7 @@ class SaveTerritoryCommand(QUndoCommand):
         )
 
     def undo(self) -> None:
-        from desktop.operations import remove_partner_territory, save_partner_territory
+        from desktop.operations.territories import remove_partner_territory, save_partner_territory
 
         if self.previous is None:
             job = partial(remove_partner_territory, partner=self.partner, name=self.saved.name)
@@ -117,7 +117,7 @@ class RemoveTerritoryCommand(QUndoCommand):
         self._removed_already = True
 
     def redo(self) -> None:
-        from desktop.operations import remove_partner_territory
+        from desktop.operations.territories import remove_partner_territory
 
         if self._removed_already:
             self._removed_already = False
@@ -128,7 +128,7 @@ class RemoveTerritoryCommand(QUndoCommand):
         )
 
     def undo(self) -> None:
-        from desktop.operations import save_partner_territory
+        from desktop.operations.territories import save_partner_territory
 
         self.page.run_change(
             f"Undo {self.text()}",
@@ -345,7 +345,7 @@ class TerritoriesPage(Page):
             self.partner_rep_label.setText(f"{self.partner_name} rep:")
 
     def reload(self) -> None:
-        from desktop.operations import load_territories
+        from desktop.operations.territories import load_territories
 
         self.load_for_partner("Reading territories", load_territories, self._on_loaded)
 
@@ -481,7 +481,7 @@ class TerritoriesPage(Page):
 
     @Slot()
     def save(self) -> None:
-        from desktop.operations import save_territory_fields
+        from desktop.operations.territories import save_territory_fields
 
         if self.partner is None:
             return
@@ -515,7 +515,7 @@ class TerritoriesPage(Page):
 
     @Slot()
     def remove_selected(self) -> None:
-        from desktop.operations import remove_partner_territory
+        from desktop.operations.territories import remove_partner_territory
 
         found = self.definition(self.editing)
         if found is None or self.partner is None:

@@ -130,7 +130,7 @@ def _track_timers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _strict_leftovers(qapp: QApplication, qtbot: Any) -> Iterator[None]:
     """Fail a test that leaves a thread, an active timer or a visible window behind."""
-    from desktop import operations
+    from desktop.operations import core
 
     threads_before = set(threading.enumerate())
     yield
@@ -139,7 +139,7 @@ def _strict_leftovers(qapp: QApplication, qtbot: Any) -> Iterator[None]:
         if window.isVisible():
             problems.append(f"window left open: {type(window).__name__} {window.objectName()!r}")
             window.close()
-    for ops in list(operations.LIVE):
+    for ops in list(core.LIVE):
         if ops.is_running():
             problems.append("an Operations worker thread is still running")
             ops.shutdown()

@@ -211,7 +211,7 @@ def measure_import_and_match(
 
     window.create_workspace(str(folder / "big.overlap"), "Acme Corp", ["acme.com"])
     wait(lambda: window.workspace is not None and idle())
-    from desktop.operations import add_partner
+    from desktop.operations.workspace import add_partner
 
     window.ops.run(
         "Adding Globex",
@@ -221,8 +221,8 @@ def measure_import_and_match(
     wait(lambda: window.partner is not None and idle())
     # A test run leaves the objects of hundreds of earlier tests alive, and a full collection
     # walks them all while the GUI thread waits. The app freezes what it holds once the engine
-    # is loaded (``desktop.operations._freeze_imports``); these leftovers are frozen the same
-    # way, so the stalls measured are the app's own.
+    # is loaded (``desktop.operations.workspace._freeze_imports``); these leftovers are frozen
+    # the same way, so the stalls measured are the app's own.
     gc.collect()
     gc.freeze()
     beat = Heartbeat()

@@ -58,12 +58,12 @@ def test_the_smoke_test_imports_matches_and_shows_the_overlaps(tmp_path: Path) -
 def test_a_failing_step_fails_the_smoke_test_with_its_reason(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from desktop import operations
+    from desktop.operations import matching
 
     def broken(_context: Any, **_kwargs: Any) -> None:
         raise RuntimeError("the matcher is missing from this build")
 
-    monkeypatch.setattr(operations, "run_matching", broken)
+    monkeypatch.setattr(matching, "run_matching", broken)
     assert command_line(["--smoke-test", "60"]) == 1
     err = capsys.readouterr().err
     assert "smoke test failed" in err

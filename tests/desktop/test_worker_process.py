@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from desktop.operations import in_worker_process
+from desktop.operations.core import in_worker_process
 from tests.desktop.conftest import until, wait_idle
 from tests.desktop.exports import write_ours
 from tests.desktop.steps import add_partner, import_file, new_workspace

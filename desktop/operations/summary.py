@@ -1,4 +1,5 @@
-"""The state of each step of a partnership, computed on the worker for the sidebar and status."""
+"""The sidebar's job: the state of each step of a partnership and the status bar's sentence,
+computed on the worker."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from desktop.operations import JobContext
+from desktop.operations.core import JobContext
 
 
 @dataclass(frozen=True)
