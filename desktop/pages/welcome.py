@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -20,21 +19,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-if TYPE_CHECKING:
-    from desktop.main_window import MainWindow
-
 
 class WelcomePage(QWidget):
-    """Shown while no workspace is open."""
+    """Shown while no workspace is open. It knows nothing of the main window: it asks for what
+    the user chose by its signals, and the window fills it (``refresh``, ``set_error``)."""
 
     create_requested = Signal(str, str, list)  # path, our company name, our domains
     open_requested = Signal(str)
     browse_requested = Signal()
     demo_requested = Signal()
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setObjectName("page_welcome")
         self.setAccessibleName("Welcome page")
         outer = QVBoxLayout(self)
