@@ -82,6 +82,8 @@ class SmokeTest(QObject):
     # ------------------------------------------------------------------ the steps
 
     def _plan(self) -> list[Step]:
+        # Long on purpose: the steps are small closures over the window, read in the order they
+        # run; the list at the end is the plan.
         from desktop.settings import engine_paths
 
         window = self.window

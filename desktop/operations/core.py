@@ -11,9 +11,10 @@ Rules kept here so no page has to remember them: no widget is touched inside ``f
 thread; an unexpected exception is logged with its traceback and reported, never swallowed.
 
 Heavy jobs (``@in_worker_process``: import, matching, the pages' big reads, ...) go one step
-further: the worker thread hands them to a child process (``desktop.worker_process``) and waits
-for the answer with the GIL released, so the long C calls of pandas, SQLite and rapidfuzz never
-keep the GUI thread from running. Their arguments and results cross as pickles: plain data.
+further: the worker thread hands them to a child process (``worker_process``, beside this
+module) and waits for the answer with the GIL released, so the long C calls of pandas, SQLite
+and rapidfuzz never keep the GUI thread from running. Their arguments and results cross as
+pickles: plain data.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from desktop.worker_process import WorkerProcess, WorkerProcessError
+from desktop.operations.worker_process import WorkerProcess, WorkerProcessError
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class JobContext:
 
 
 def in_worker_process(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a job function to run in the worker process (see ``desktop.worker_process``).
+    """Mark a job function to run in the worker process (see ``worker_process``).
 
     Called on the database thread, it sends its module, name and arguments to the child and
     waits; in the child it runs ``fn``. The child finds it again by that module and name, so

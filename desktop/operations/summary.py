@@ -54,66 +54,10 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
         )
     theirs = ws.current_snapshot(partner_id)
     their_count = theirs.account_count if theirs else 0
-    p = {"p": partner_id}
-    matches = _count(ws, "SELECT count(*) FROM match WHERE partner_id = :p", **p)
-    shared = _count(
-        ws,
-        "SELECT count(DISTINCT our_account_id) FROM match WHERE partner_id = :p "
-        "AND status IN ('auto', 'accepted', 'manual')",
-        **p,
-    )
-    review = _count(
-        ws, "SELECT count(*) FROM match WHERE partner_id = :p AND status = 'review'", **p
-    )
-    assigned = _count(ws, "SELECT count(*) FROM assignment WHERE partner_id = :p", **p)
-    disputes = _count(
-        ws, "SELECT count(*) FROM dispute WHERE partner_id = :p AND resolved_at IS NULL", **p
-    )
-    plans = _count(ws, "SELECT count(*) FROM plan WHERE partner_id = :p", **p)
-    today = datetime.now(UTC).date().isoformat()
-    overdue_steps = _count(
-        ws,
-        "SELECT count(DISTINCT s.plan_id) FROM planstep s JOIN plan p ON p.id = s.plan_id "
-        "WHERE p.partner_id = :p AND s.done = 0 AND s.due_date < :today",
-        p=partner_id,
-        today=today,
-    )
-    no_steps = _count(
-        ws,
-        "SELECT count(*) FROM plan p WHERE p.partner_id = :p AND NOT EXISTS "
-        "(SELECT 1 FROM planstep s WHERE s.plan_id = p.id AND s.done = 0)",
-        **p,
-    )
-    states: dict[str, tuple[str, int, str]] = {}
-    sides = int(ours is not None) + int(theirs is not None)
-    states["import"] = (
-        ("done", 0, "both lists imported")
-        if sides == 2
-        else ("attention", 2 - sides, "import both lists")
-        if sides
-        else ("not started", 0, "")
-    )
-    if not matches:
-        states["match"] = ("not started", 0, "")
-    elif review:
-        states["match"] = ("attention", review, f"{review:,} to review")
-    else:
-        states["match"] = ("done", 0, "")
-    states["overlaps"] = ("done", 0, "") if shared else ("not started", 0, "")
-    if disputes:
-        states["ownership"] = ("attention", disputes, f"{disputes} open disputes")
-    elif assigned:
-        states["ownership"] = ("done", 0, "")
-    else:
-        states["ownership"] = ("not started", 0, "")
-    stalled = overdue_steps + no_steps
-    if plans and stalled:
-        states["plans"] = ("attention", stalled, f"{stalled} plans stalling")
-    elif plans:
-        states["plans"] = ("done", 0, "")
-    else:
-        states["plans"] = ("not started", 0, "")
-    territories = _count(ws, "SELECT count(*) FROM territory WHERE partner_id = :p", **p)
+    counts = _counts(ws, partner_id)
+    shared, review = counts["shared"], counts["review"]
+    states = _step_states(counts, int(ours is not None) + int(theirs is not None))
+    territories = _count(ws, "SELECT count(*) FROM territory WHERE partner_id = :p", p=partner_id)
     if territories:
         states["territories"] = ("done", 0, f"{territories} territories")
 
@@ -140,6 +84,76 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
         else "Import our accounts to start"
     )
     return Summary(states, text, our_count, their_count, shared, review)
+
+
+def _counts(ws: Any, partner_id: int) -> dict[str, int]:
+    """What the steps' states are read from: matches, leads, disputes, plans of a partnership."""
+    p = {"p": partner_id}
+    today = datetime.now(UTC).date().isoformat()
+    return {
+        "matches": _count(ws, "SELECT count(*) FROM match WHERE partner_id = :p", **p),
+        "shared": _count(
+            ws,
+            "SELECT count(DISTINCT our_account_id) FROM match WHERE partner_id = :p "
+            "AND status IN ('auto', 'accepted', 'manual')",
+            **p,
+        ),
+        "review": _count(
+            ws, "SELECT count(*) FROM match WHERE partner_id = :p AND status = 'review'", **p
+        ),
+        "assigned": _count(ws, "SELECT count(*) FROM assignment WHERE partner_id = :p", **p),
+        "disputes": _count(
+            ws, "SELECT count(*) FROM dispute WHERE partner_id = :p AND resolved_at IS NULL", **p
+        ),
+        "plans": _count(ws, "SELECT count(*) FROM plan WHERE partner_id = :p", **p),
+        "overdue_steps": _count(
+            ws,
+            "SELECT count(DISTINCT s.plan_id) FROM planstep s JOIN plan p ON p.id = s.plan_id "
+            "WHERE p.partner_id = :p AND s.done = 0 AND s.due_date < :today",
+            p=partner_id,
+            today=today,
+        ),
+        "no_steps": _count(
+            ws,
+            "SELECT count(*) FROM plan p WHERE p.partner_id = :p AND NOT EXISTS "
+            "(SELECT 1 FROM planstep s WHERE s.plan_id = p.id AND s.done = 0)",
+            **p,
+        ),
+    }
+
+
+def _step_states(counts: dict[str, int], sides: int) -> dict[str, tuple[str, int, str]]:
+    """Import to Plans: (status, count, note) from the counts and the sides imported."""
+    review, disputes, plans = counts["review"], counts["disputes"], counts["plans"]
+    states: dict[str, tuple[str, int, str]] = {}
+    states["import"] = (
+        ("done", 0, "both lists imported")
+        if sides == 2
+        else ("attention", 2 - sides, "import both lists")
+        if sides
+        else ("not started", 0, "")
+    )
+    if not counts["matches"]:
+        states["match"] = ("not started", 0, "")
+    elif review:
+        states["match"] = ("attention", review, f"{review:,} to review")
+    else:
+        states["match"] = ("done", 0, "")
+    states["overlaps"] = ("done", 0, "") if counts["shared"] else ("not started", 0, "")
+    if disputes:
+        states["ownership"] = ("attention", disputes, f"{disputes} open disputes")
+    elif counts["assigned"]:
+        states["ownership"] = ("done", 0, "")
+    else:
+        states["ownership"] = ("not started", 0, "")
+    stalled = counts["overdue_steps"] + counts["no_steps"]
+    if plans and stalled:
+        states["plans"] = ("attention", stalled, f"{stalled} plans stalling")
+    elif plans:
+        states["plans"] = ("done", 0, "")
+    else:
+        states["plans"] = ("not started", 0, "")
+    return states
 
 
 def _registrations_state(ws: Any, partner: Any) -> tuple[str, int, str]:

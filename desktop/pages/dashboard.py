@@ -67,6 +67,8 @@ class DashboardPage(Page):
     scrolls = True
 
     def __init__(self, window: Any) -> None:
+        # Long on purpose: it only makes the page's widgets and lays them out top to bottom, in
+        # the order they are read; what they do is in the slots below.
         super().__init__(window)
         self.view: Any = None
         layout = QVBoxLayout(self.body)

@@ -271,6 +271,8 @@ class ImportPage(Page):
     next_key = "match"
 
     def __init__(self, window: Any) -> None:
+        # Long on purpose: it only makes the page's widgets and lays them out top to bottom, in
+        # the order they are read; what they do is in the slots below.
         super().__init__(window)
         self.preview: Any = None
         self.path: str | None = None

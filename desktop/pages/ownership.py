@@ -123,6 +123,8 @@ class OwnershipPage(Page):
     next_key = "plans"
 
     def __init__(self, window: Any) -> None:
+        # Long on purpose: it only makes the page's widgets and lays them out top to bottom, in
+        # the order they are read; what they do is in the slots below.
         self.stack = QUndoStack()
         super().__init__(window)
         self.stack.setParent(self)

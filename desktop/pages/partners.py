@@ -316,6 +316,12 @@ class PartnersPage(Page):
         self.tabs.setAccessibleName("Our accounts across partners; partnerships compared")
         layout.addWidget(self.tabs)
 
+        self._build_accounts_tab()
+        self._build_compare_tab()
+        self._show_detail(None)
+
+    def _build_accounts_tab(self) -> None:
+        """Our accounts across partners: the filters, the accounts, the picked one."""
         accounts = QWidget(self.tabs)
         accounts_layout = QVBoxLayout(accounts)
         self.counts_label = QLabel("", accounts)
@@ -360,6 +366,17 @@ class PartnersPage(Page):
         self.table.selectionModel().currentRowChanged.connect(self._on_account_picked)
         across.addWidget(self.table)
 
+        across.addWidget(self._build_detail(across))
+        # Both halves keep room for a few rows on a small window (the top one takes the rest).
+        self.table.setMinimumHeight(120)
+        self.pairs_table.setMinimumHeight(112)
+        across.setStretchFactor(0, 3)
+        across.setStretchFactor(1, 2)
+        accounts_layout.addWidget(across, 1)
+        self.tabs.addTab(accounts, "Our accounts across partners")
+
+    def _build_detail(self, across: QSplitter) -> QFrame:
+        """The picked account's partners side by side, and who leads it."""
         detail = QFrame(across)
         detail.setObjectName("card")
         detail_layout = QVBoxLayout(detail)
@@ -399,15 +416,10 @@ class PartnersPage(Page):
         self.settle_button.clicked.connect(self.settle_selected)
         settle.addWidget(self.settle_button)
         detail_layout.addLayout(settle)
-        across.addWidget(detail)
-        # Both halves keep room for a few rows on a small window (the top one takes the rest).
-        self.table.setMinimumHeight(120)
-        self.pairs_table.setMinimumHeight(112)
-        across.setStretchFactor(0, 3)
-        across.setStretchFactor(1, 2)
-        accounts_layout.addWidget(across, 1)
-        self.tabs.addTab(accounts, "Our accounts across partners")
+        return detail
 
+    def _build_compare_tab(self) -> None:
+        """The partnerships compared, ranked by the chosen figure."""
         compare = QWidget(self.tabs)
         compare_layout = QVBoxLayout(compare)
         bar = QHBoxLayout()
@@ -436,7 +448,6 @@ class PartnersPage(Page):
         )  # fmt: skip
         compare_layout.addWidget(self.comparison_table, 1)
         self.tabs.addTab(compare, "Partnerships compared")
-        self._show_detail(None)
 
     # ------------------------------------------------------------------ loading
 

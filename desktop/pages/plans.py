@@ -185,28 +185,7 @@ class PlansPage(Page):
         layout.setContentsMargins(4, 4, 4, 4)
         splitter = QSplitter(Qt.Orientation.Horizontal, tab)
         splitter.setChildrenCollapsible(False)
-        left = QWidget(splitter)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        self.stalled_label = QLabel("", left)
-        self.stalled_label.setWordWrap(True)
-        left_layout.addWidget(self.stalled_label)
-        self.plans_model = PlansModel()
-        self.plans_model.set_row_brush(self._plan_brush)
-        self.plans_table = DataTable(self.plans_model, "Joint plans", left)
-        self.plans_table.set_widths(
-            {
-                "account_name": 170,
-                "reason": 220,
-                "lead": 60,
-                "status": 60,
-                "open_steps": 90,
-                "next_due": 95,
-            }
-        )
-        self.plans_table.selectionModel().currentRowChanged.connect(self._on_plan_selected)
-        left_layout.addWidget(self.plans_table, 1)
-        splitter.addWidget(left)
+        self._build_plans_list(splitter)
 
         scroll = QScrollArea(splitter)
         scroll.setWidgetResizable(True)
@@ -245,6 +224,55 @@ class PlansPage(Page):
         self.save_button.clicked.connect(self.save_plan)
         form_layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
 
+        self._build_roles(editor, form_layout)
+        self._build_steps(editor, form_layout)
+        self._build_metrics(editor, form_layout)
+        # Delete removes the selected row of whichever of the two tables has the focus.
+        for table, remove in (
+            (self.roles_table, self.remove_role),
+            (self.steps_table, self.remove_step),
+        ):
+            shortcut = QShortcut(QKeySequence(Qt.Key.Key_Delete), table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(remove)
+        form_layout.addStretch(1)
+        scroll.setWidget(editor)
+        self.editor = editor
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([420, 480])
+        layout.addWidget(splitter)
+        self.editor.setEnabled(False)
+        self.tabs.addTab(tab, "Plans")
+
+    def _build_plans_list(self, splitter: QSplitter) -> None:
+        """The plans, on the left of the Plans tab."""
+        left = QWidget(splitter)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        self.stalled_label = QLabel("", left)
+        self.stalled_label.setWordWrap(True)
+        left_layout.addWidget(self.stalled_label)
+        self.plans_model = PlansModel()
+        self.plans_model.set_row_brush(self._plan_brush)
+        self.plans_table = DataTable(self.plans_model, "Joint plans", left)
+        self.plans_table.set_widths(
+            {
+                "account_name": 170,
+                "reason": 220,
+                "lead": 60,
+                "status": 60,
+                "open_steps": 90,
+                "next_due": 95,
+            }
+        )
+        self.plans_table.selectionModel().currentRowChanged.connect(self._on_plan_selected)
+        left_layout.addWidget(self.plans_table, 1)
+        splitter.addWidget(left)
+
+    def _build_roles(self, editor: QWidget, form_layout: QVBoxLayout) -> None:
+        """The plan's roles and responsibilities, with a row to add one."""
         form_layout.addWidget(section("Roles and responsibilities", editor))
         self.roles_model = RolesModel()
         self.roles_table = DataTable(self.roles_model, "Roles", editor)
@@ -270,6 +298,8 @@ class PlansPage(Page):
         form_layout.addLayout(row)
         form_layout.addWidget(self.remove_role_button, 0, Qt.AlignmentFlag.AlignRight)
 
+    def _build_steps(self, editor: QWidget, form_layout: QVBoxLayout) -> None:
+        """The plan's next steps, with a row to add one."""
         form_layout.addWidget(section("Next steps", editor))
         self.steps_model = StepsModel()
         self.steps_table = DataTable(self.steps_model, "Next steps", editor)
@@ -310,6 +340,8 @@ class PlansPage(Page):
         row.addWidget(self.remove_step_button)
         form_layout.addLayout(row)
 
+    def _build_metrics(self, editor: QWidget, form_layout: QVBoxLayout) -> None:
+        """The plan's success metrics, with a row to add one."""
         form_layout.addWidget(section("Success metrics", editor))
         self.metrics_model = MetricsModel()
         self.metrics_table = DataTable(self.metrics_model, "Success metrics", editor)
@@ -340,24 +372,6 @@ class PlansPage(Page):
         self.actual_button.clicked.connect(self.record_actual)
         self.metrics_table.doubleClicked.connect(lambda _index: self.record_actual())
         form_layout.addWidget(self.actual_button, 0, Qt.AlignmentFlag.AlignRight)
-        # Delete removes the selected row of whichever of the two tables has the focus.
-        for table, remove in (
-            (self.roles_table, self.remove_role),
-            (self.steps_table, self.remove_step),
-        ):
-            shortcut = QShortcut(QKeySequence(Qt.Key.Key_Delete), table)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-            shortcut.activated.connect(remove)
-        form_layout.addStretch(1)
-        scroll.setWidget(editor)
-        self.editor = editor
-        splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([420, 480])
-        layout.addWidget(splitter)
-        self.editor.setEnabled(False)
-        self.tabs.addTab(tab, "Plans")
 
     # ------------------------------------------------------------------ loading
 

@@ -127,8 +127,15 @@ class SharePage(Page):
         self._loading = False
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
+        self._build_policy(layout)
+        self._build_preview(layout)
+        self._build_plan_file(layout)
+        self._build_private_matching(layout)
+        self._build_ledger(layout)
+        self._set_enabled(False)
 
-        # -- policy
+    def _build_policy(self, layout: QVBoxLayout) -> None:
+        """What may leave: a box per field, and counts only."""
         layout.addWidget(section("What may leave", self.body))
         self.field_boxes: dict[str, QCheckBox] = {}
         grid = QGridLayout()
@@ -147,7 +154,8 @@ class SharePage(Page):
         self.counts_only_box.toggled.connect(self._on_policy_edited)
         layout.addWidget(self.counts_only_box)
 
-        # -- preview
+    def _build_preview(self, layout: QVBoxLayout) -> None:
+        """The preview of exactly what leaves, and the export buttons."""
         layout.addWidget(section("Preview: exactly what leaves", self.body))
         self.preview_label = note("", self.body)
         self.preview_label.setAccessibleName("Preview summary")
@@ -178,7 +186,8 @@ class SharePage(Page):
         buttons.addStretch(1)
         layout.addLayout(buttons)
 
-        # -- the partner's plan file
+    def _build_plan_file(self, layout: QVBoxLayout) -> None:
+        """The partner's plan file: import it, settle its conflicts."""
         layout.addWidget(section("The partner's plan file", self.body))
         row = QHBoxLayout()
         self.import_button = QPushButton("Import plan file…", self.body)
@@ -202,7 +211,8 @@ class SharePage(Page):
         row.addStretch(1)
         layout.addLayout(row)
 
-        # -- private matching
+    def _build_private_matching(self, layout: QVBoxLayout) -> None:
+        """Private matching by files: request, respond, finish."""
         layout.addWidget(section("Private matching by files", self.body))
         layout.addWidget(
             note(
@@ -243,7 +253,8 @@ class SharePage(Page):
         self.exchanges_table.setMinimumHeight(90)
         layout.addWidget(self.exchanges_table)
 
-        # -- ledger
+    def _build_ledger(self, layout: QVBoxLayout) -> None:
+        """The ledger of every file that left."""
         row = QHBoxLayout()
         row.addWidget(section("Ledger: every file that left", self.body), 1)
         self.ledger_button = QPushButton("Export ledger…", self.body)
@@ -255,7 +266,6 @@ class SharePage(Page):
         self.ledger_table.setMinimumHeight(140)
         self.ledger_table.set_widths({"created_at": 170, "path": 300, "fields": 260})
         layout.addWidget(self.ledger_table)
-        self._set_enabled(False)
 
     # ------------------------------------------------------------------ loading
 

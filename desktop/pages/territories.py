@@ -191,6 +191,61 @@ class TerritoriesPage(Page):
         splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter)
 
+        left = self._build_table(splitter)
+
+        scroll = QScrollArea(splitter)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        editor = QWidget(scroll)
+        editor.setObjectName("pageBody")
+        editor.setAccessibleName("Territory editor")
+        form_layout = QVBoxLayout(editor)
+        self.editor_title = section("New territory", editor)
+        form_layout.addWidget(self.editor_title)
+        form_layout.addLayout(self._build_fields(editor))
+        self.error_label = QLabel("", editor)
+        self.error_label.setObjectName("errorText")
+        self.error_label.setWordWrap(True)
+        self.error_label.setAccessibleName("Why the territory was not saved")
+        self.error_label.hide()
+        form_layout.addWidget(self.error_label)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        self.save_button = QPushButton("Add territory", editor)
+        self.save_button.setObjectName("primaryButton")
+        self.save_button.setAccessibleName("Save the territory")
+        self.save_button.setToolTip("Save the territory (Enter in any field)")
+        self.save_button.clicked.connect(self.save)
+        actions.addWidget(self.save_button)
+        form_layout.addLayout(actions)
+        self.rules_note = note(
+            "Empty fields cover any value. A band holds its first figure, not the one after "
+            "“to under”: 200 to under 1,000, then 1,000 to under 5,000. Lists are "
+            "comma-separated; countries are ISO codes or names; regions are NA, LATAM, EMEA, "
+            "APAC, Europe, DACH, Nordics, Benelux, UKI, ANZ… Amounts may be written 250k or 1.5M.",
+            editor,
+        )
+        form_layout.addWidget(self.rules_note)
+        self.states_note = note("", editor)
+        form_layout.addWidget(self.states_note)
+        form_layout.addStretch(1)
+        for edit in self.edits:
+            edit.returnPressed.connect(self.save)
+        scroll.setWidget(editor)
+        self.editor = editor
+        self.editor_scroll = scroll
+        # The editor scrolls down on a small window, never sideways.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(editor.minimumSizeHint().width() + 16)
+        left.setMinimumWidth(300)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([660, 400])
+        self.remove_button.setEnabled(False)
+
+    def _build_table(self, splitter: QSplitter) -> QWidget:
+        """The territories and their accounts, on the left, with New and Remove."""
         left = QWidget(splitter)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -230,16 +285,10 @@ class TerritoriesPage(Page):
         shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
         shortcut.activated.connect(self.remove_selected)
         splitter.addWidget(left)
+        return left
 
-        scroll = QScrollArea(splitter)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        editor = QWidget(scroll)
-        editor.setObjectName("pageBody")
-        editor.setAccessibleName("Territory editor")
-        form_layout = QVBoxLayout(editor)
-        self.editor_title = section("New territory", editor)
-        form_layout.addWidget(self.editor_title)
+    def _build_fields(self, editor: QWidget) -> QFormLayout:
+        """The editor's fields: name, places, industries, bands and the reps."""
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.name_edit = QLineEdit(editor)
@@ -291,47 +340,7 @@ class TerritoriesPage(Page):
         self.partner_rep_label = QLabel("Their rep:", editor)
         form.addRow(self.our_rep_label, self.our_rep_edit)
         form.addRow(self.partner_rep_label, self.partner_rep_edit)
-        form_layout.addLayout(form)
-        self.error_label = QLabel("", editor)
-        self.error_label.setObjectName("errorText")
-        self.error_label.setWordWrap(True)
-        self.error_label.setAccessibleName("Why the territory was not saved")
-        self.error_label.hide()
-        form_layout.addWidget(self.error_label)
-        actions = QHBoxLayout()
-        actions.addStretch(1)
-        self.save_button = QPushButton("Add territory", editor)
-        self.save_button.setObjectName("primaryButton")
-        self.save_button.setAccessibleName("Save the territory")
-        self.save_button.setToolTip("Save the territory (Enter in any field)")
-        self.save_button.clicked.connect(self.save)
-        actions.addWidget(self.save_button)
-        form_layout.addLayout(actions)
-        self.rules_note = note(
-            "Empty fields cover any value. A band holds its first figure, not the one after "
-            "“to under”: 200 to under 1,000, then 1,000 to under 5,000. Lists are "
-            "comma-separated; countries are ISO codes or names; regions are NA, LATAM, EMEA, "
-            "APAC, Europe, DACH, Nordics, Benelux, UKI, ANZ… Amounts may be written 250k or 1.5M.",
-            editor,
-        )
-        form_layout.addWidget(self.rules_note)
-        self.states_note = note("", editor)
-        form_layout.addWidget(self.states_note)
-        form_layout.addStretch(1)
-        for edit in self.edits:
-            edit.returnPressed.connect(self.save)
-        scroll.setWidget(editor)
-        self.editor = editor
-        self.editor_scroll = scroll
-        # The editor scrolls down on a small window, never sideways.
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(editor.minimumSizeHint().width() + 16)
-        left.setMinimumWidth(300)
-        splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([660, 400])
-        self.remove_button.setEnabled(False)
+        return form
 
     # ------------------------------------------------------------------ loading
 

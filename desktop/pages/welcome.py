@@ -30,6 +30,8 @@ class WelcomePage(QWidget):
     demo_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        # Long on purpose: it only makes the page's widgets and lays them out top to bottom, in
+        # the order they are read; what they do is in the slots below.
         super().__init__(parent)
         self.setObjectName("page_welcome")
         self.setAccessibleName("Welcome page")

@@ -1,8 +1,9 @@
 """Long work never blocks the window: the GUI thread's heartbeat keeps ticking during big jobs.
 
-The heavy jobs run in the worker process (``desktop.worker_process``), so the GUI process's GIL
-is free while pandas, SQLite and rapidfuzz work; the pages show big frames without converting
-them up front (``desktop.models.frame``). ``bench/bench_gui.py stall`` prints the same figure.
+The heavy jobs run in the worker process (``desktop.operations.worker_process``), so the GUI
+process's GIL is free while pandas, SQLite and rapidfuzz work; the pages show big frames without
+converting them up front (``desktop.models.frame``). ``bench/bench_gui.py stall`` prints the same
+figure.
 """
 
 from __future__ import annotations

@@ -141,7 +141,7 @@ def test_big_text_columns_cross_as_arrow_strings() -> None:
 
     import pandas as pd
 
-    from desktop.worker_process import COMPACT_ROWS, compact
+    from desktop.operations.worker_process import COMPACT_ROWS, compact
 
     @dataclass(frozen=True)
     class View:
@@ -176,7 +176,12 @@ def test_messages_cross_with_their_big_buffers_apart() -> None:
     import numpy as np
     import pandas as pd
 
-    from desktop.worker_process import COMPACT_ROWS, compact, receive_message, send_message
+    from desktop.operations.worker_process import (
+        COMPACT_ROWS,
+        compact,
+        receive_message,
+        send_message,
+    )
 
     rows = COMPACT_ROWS * 3
     frame = compact(
