@@ -1,0 +1,334 @@
+"""Review: a partnership's stored links, the user's decisions on them, and domain aliases.
+
+Decisions (accept, reject, link, unlink) are keyed by ``account_key``, so they survive
+re-matching and refreshed imports: ``match_partner`` applies them again with
+``_apply_decisions``. ``undo_decision`` reverses one. Domain aliases (squareup.com = block.xyz)
+feed the alias tier of the next matching.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import text
+
+from engine.errors import OverlapError
+from engine.keys.domains import GENERIC_DOMAINS, registrable_domain
+from engine.store.models import DomainAlias
+from engine.store.workspace import Workspace, account_key, account_keys, now
+
+MATCH_STATUSES = ("auto", "review", "accepted", "rejected", "manual")
+SHARED_MATCH_STATUSES = ("auto", "accepted", "manual")
+MATCH_DECISIONS = ("accept", "reject", "unlink")
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """A review decision just made; ``undo`` restores what was there before."""
+
+    partner_id: int
+    match_id: int
+    previous_status: str | None  # None: the link did not exist before (a manual link)
+    decision_id: int
+    new_status: str
+
+
+def _stamp() -> str:
+    """Now, written the way the ORM writes datetimes to SQLite (UTC, no zone suffix)."""
+    return now().strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _aliases(ws: Workspace) -> list[tuple[str, str]]:
+    frame = ws.read_frame("SELECT domain, other_domain FROM domainalias ORDER BY id")
+    return list(zip(frame["domain"], frame["other_domain"], strict=True))
+
+
+def _latest_decisions(ws: Workspace, partner_id: int) -> pd.DataFrame:
+    """The newest decision of each pair of account keys."""
+    frame = ws.read_frame(
+        "SELECT id, our_key, partner_key, decision, reason, decided_at FROM matchdecision "
+        "WHERE partner_id = :p ORDER BY decided_at, id",
+        {"p": partner_id},
+    )
+    return frame.drop_duplicates(["our_key", "partner_key"], keep="last")
+
+
+def _apply_decisions(
+    frame: pd.DataFrame, ours: pd.DataFrame, theirs: pd.DataFrame, decisions: pd.DataFrame
+) -> tuple[pd.DataFrame, int]:
+    """Links with the user's decisions applied; decisions on accounts no longer there wait."""
+    if decisions.empty:
+        return frame, 0
+    our_keys = pd.DataFrame(
+        {"our_key": account_keys(ours).to_numpy(), "our_account_id": ours["id"].to_numpy()}
+    )
+    their_keys = pd.DataFrame(
+        {
+            "partner_key": account_keys(theirs).to_numpy(),
+            "partner_account_id": theirs["id"].to_numpy(),
+        }
+    )
+    targets = decisions.merge(our_keys, on="our_key").merge(their_keys, on="partner_key")
+    if targets.empty:
+        return frame, 0
+    frame = frame.merge(
+        targets[["our_account_id", "partner_account_id", "decision", "reason"]],
+        on=["our_account_id", "partner_account_id"],
+        how="outer",
+        sort=False,
+    )
+    decision = frame["decision"].fillna("")
+    existing = frame["status"].notna()
+    new_status = {
+        "accept": "accepted",
+        "reject": "rejected",
+        "unlink": "rejected",
+        "link": "manual",
+    }
+    for kind, status in new_status.items():
+        frame.loc[(decision == kind) & existing, "status"] = status
+    created = ~existing & decision.isin(["accept", "link"])
+    reasons = frame["reason"].fillna("").astype(str)
+    frame.loc[created, "method"] = "manual"
+    frame.loc[created, "score"] = 100.0
+    frame.loc[created, "status"] = np.where(decision[created] == "accept", "accepted", "manual")
+    frame.loc[created, "explanation"] = [
+        "linked by hand" + (f": {r}" if r else "") for r in reasons[created]
+    ]
+    frame = frame[frame["status"].notna()]
+    applied = int((decision != "").sum())
+    frame = frame.sort_values(["our_account_id", "partner_account_id"], kind="stable")
+    columns = ["our_account_id", "partner_account_id", "method", "score", "status", "explanation"]
+    out = frame[columns].reset_index(drop=True)
+    out = out.astype({"our_account_id": np.int64, "partner_account_id": np.int64, "score": float})
+    return out, applied
+
+
+def list_matches(ws: Workspace, partner: str, *, status: str | None = None) -> pd.DataFrame:
+    """The partnership's links with both accounts' ids, names and domains, in our file order."""
+    if status is not None and status not in MATCH_STATUSES:
+        raise OverlapError(f"unknown status '{status}' (use {', '.join(MATCH_STATUSES)})")
+    partner_id = ws.partner(partner).id
+    where = "partner_id = :p" + (" AND status = :s" if status else "")
+    # Account ids follow file order, so this is our file order, then the partner's.
+    links = ws.read_frame(
+        "SELECT id AS match_id, our_account_id, partner_account_id, method, score, status, "
+        f"explanation FROM match WHERE {where} "
+        "ORDER BY our_account_id, partner_account_id, id",
+        {"p": partner_id, "s": status},
+    )
+    named = ws.with_accounts(links, ["external_id", "name", "domains"]).rename(
+        columns={"our_external_id": "our_id", "partner_external_id": "partner_id"}
+    )
+    columns = ["match_id", "our_account_id", "our_id", "our_name", "our_domains"]
+    columns += ["partner_account_id", "partner_id", "partner_name", "partner_domains"]
+    return named[[*columns, "method", "score", "status", "explanation"]]
+
+
+def _match_row(ws: Workspace, partner_id: int, match_id: int) -> dict[str, Any]:
+    frame = ws.read_frame(
+        "SELECT id, status, our_account_id, partner_account_id FROM match "
+        "WHERE id = :m AND partner_id = :p",
+        {"m": int(match_id), "p": partner_id},
+    )
+    if frame.empty:
+        raise OverlapError(f"no match {match_id} for this partner (see 'overlap matches')")
+    named = ws.with_accounts(frame, ["external_id", "name", "domains"])
+    return {str(k): v for k, v in named.iloc[0].items()}
+
+
+def _none_if_missing(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _record_decision(
+    connection: Any,
+    partner_id: int,
+    our_key: str,
+    partner_key: str,
+    decision: str,
+    reason: str | None,
+) -> int:
+    result = connection.execute(
+        text(
+            "INSERT INTO matchdecision "
+            "(partner_id, our_key, partner_key, decision, reason, decided_at) "
+            "VALUES (:p, :o, :t, :d, :r, :at)"
+        ),
+        {
+            "p": partner_id,
+            "o": our_key,
+            "t": partner_key,
+            "d": decision,
+            "r": reason,
+            "at": _stamp(),
+        },
+    )
+    return int(result.lastrowid)
+
+
+def decide(
+    ws: Workspace, partner: str, match_id: int, decision: str, *, reason: str | None = None
+) -> ReviewDecision:
+    """Accept, reject or unlink one link; the decision outlives re-matching and new imports.
+
+    Returns a ``ReviewDecision``; ``undo_decision(ws, decision)`` puts the link back as it was.
+    """
+    if decision not in MATCH_DECISIONS:
+        raise OverlapError(f"unknown decision '{decision}' (use {', '.join(MATCH_DECISIONS)})")
+    partner_id = ws.partner(partner).id
+    assert partner_id is not None
+    row = _match_row(ws, partner_id, match_id)
+    our_key, partner_key = (
+        account_key(
+            _none_if_missing(row[f"{side}_external_id"]),
+            row[f"{side}_name"],
+            _none_if_missing(row[f"{side}_domains"]) or "",
+        )
+        for side in ("our", "partner")
+    )
+    status = {"accept": "accepted", "reject": "rejected", "unlink": "rejected"}[decision]
+    with ws.transaction() as connection:
+        decision_id = _record_decision(
+            connection, partner_id, our_key, partner_key, decision, reason
+        )
+        connection.execute(
+            text("UPDATE match SET status = :s WHERE id = :m"), {"s": status, "m": int(match_id)}
+        )
+    return ReviewDecision(partner_id, int(match_id), str(row["status"]), decision_id, status)
+
+
+def _find_account(
+    ws: Workspace, partner_id: int | None, ref: int | str, side: str
+) -> dict[str, Any]:
+    snapshot = ws.current_snapshot(partner_id)
+    if snapshot is None or snapshot.id is None:
+        raise OverlapError(f"{side} has no imported accounts yet")
+    accounts = ws.accounts(snapshot.id, ["external_id", "name", "domains"])
+    frame = accounts[accounts["external_id"] == str(ref)]
+    if frame.empty and str(ref).isdigit():
+        frame = accounts[accounts["id"] == int(ref)]
+    if frame.empty:
+        raise OverlapError(f"no account '{ref}' on {side} (give its CRM id or account id)")
+    return {str(k): v for k, v in frame.iloc[0].items()}
+
+
+def link(
+    ws: Workspace,
+    partner: str,
+    our_account: int | str,
+    partner_account: int | str,
+    *,
+    reason: str | None = None,
+) -> ReviewDecision:
+    """Link two accounts by hand (by CRM id, else account id); survives re-matching."""
+    found = ws.partner(partner)
+    assert found.id is not None
+    ours = _find_account(ws, None, our_account, "our side")
+    theirs = _find_account(ws, found.id, partner_account, found.name)
+    our_key = account_key(
+        _none_if_missing(ours["external_id"]), ours["name"], ours["domains"] or ""
+    )
+    partner_key = account_key(
+        _none_if_missing(theirs["external_id"]), theirs["name"], theirs["domains"] or ""
+    )
+    explanation = "linked by hand" + (f": {reason}" if reason else "")
+    with ws.transaction() as connection:
+        decision_id = _record_decision(connection, found.id, our_key, partner_key, "link", reason)
+        existing = connection.execute(
+            text(
+                "SELECT id, status FROM match WHERE partner_id = :p AND our_account_id = :o "
+                "AND partner_account_id = :t"
+            ),
+            {"p": found.id, "o": int(ours["id"]), "t": int(theirs["id"])},
+        ).first()
+        if existing is not None:
+            connection.execute(
+                text("UPDATE match SET status = 'manual' WHERE id = :m"), {"m": existing[0]}
+            )
+            return ReviewDecision(
+                found.id, int(existing[0]), str(existing[1]), decision_id, "manual"
+            )
+        result = connection.execute(
+            text(
+                "INSERT INTO match (partner_id, our_account_id, partner_account_id, method, score, "
+                "status, explanation, matched_at) "
+                "VALUES (:p, :o, :t, 'manual', 100.0, 'manual', :e, :at)"
+            ),
+            {
+                "p": found.id,
+                "o": int(ours["id"]),
+                "t": int(theirs["id"]),
+                "e": explanation,
+                "at": _stamp(),
+            },
+        )
+        return ReviewDecision(found.id, int(result.lastrowid), None, decision_id, "manual")
+
+
+def undo_decision(ws: Workspace, decision: ReviewDecision) -> None:
+    """Reverse a ``decide`` or ``link``: the link's old status comes back, the decision goes.
+
+    Redo is the same ``decide`` or ``link`` call made again.
+    """
+    with ws.transaction() as connection:
+        connection.execute(
+            text("DELETE FROM matchdecision WHERE id = :d"), {"d": decision.decision_id}
+        )
+        if decision.previous_status is None:
+            connection.execute(text("DELETE FROM match WHERE id = :m"), {"m": decision.match_id})
+        else:
+            connection.execute(
+                text("UPDATE match SET status = :s WHERE id = :m"),
+                {"s": decision.previous_status, "m": decision.match_id},
+            )
+
+
+def _alias_domain(value: str) -> str:
+    domain = registrable_domain(value).split()
+    if not domain:
+        raise OverlapError(f"'{value}' is not a web domain")
+    if domain[0] in GENERIC_DOMAINS:
+        raise OverlapError(
+            f"'{domain[0]}' is a generic domain (free mail, social network...) and never matches"
+        )
+    return domain[0]
+
+
+def add_alias(ws: Workspace, domain: str, other: str) -> DomainAlias:
+    """Declare two domains one company's (squareup.com = block.xyz); used by the next matching."""
+    first, second = sorted((_alias_domain(domain), _alias_domain(other)))
+    if first == second:
+        raise OverlapError(f"{first} and {second} are the same domain")
+    existing = ws.read_frame(
+        "SELECT id FROM domainalias WHERE domain = :a AND other_domain = :b",
+        {"a": first, "b": second},
+    )
+    if not existing.empty:
+        raise OverlapError(f"{first} = {second} is already an alias")
+    alias = DomainAlias(domain=first, other_domain=second, created_at=now())
+    ws.save(alias)
+    return alias
+
+
+def list_aliases(ws: Workspace) -> pd.DataFrame:
+    """Every domain alias of the workspace: id, domain, other_domain, created_at."""
+    return ws.read_frame(
+        "SELECT id, domain, other_domain, created_at FROM domainalias ORDER BY domain, other_domain"
+    )
+
+
+def remove_alias(ws: Workspace, domain: str, other: str) -> None:
+    """Forget that two domains are one company's."""
+    first, second = sorted((_alias_domain(domain), _alias_domain(other)))
+    with ws.transaction() as connection:
+        result = connection.execute(
+            text("DELETE FROM domainalias WHERE domain = :a AND other_domain = :b"),
+            {"a": first, "b": second},
+        )
+    if result.rowcount == 0:
+        raise OverlapError(f"{first} = {second} is not an alias")

@@ -1,0 +1,254 @@
+"""Scores for candidate pairs: fuzzy name scores, acronyms and prefixes, and other fields' evidence.
+
+Scores weigh words by IDF, so a rare brand counts far more than "Holdings"; acronyms (IBM ↔
+International Business Machines) and short everyday names starting exactly one long name (Abbott
+↔ Abbott Laboratories) are review candidates; industry, country, city and websites raise or lower
+a name-based score, and say so in the link's explanation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz import fuzz, process
+
+from engine.keys.names import ACRONYM_STOPWORDS
+from engine.matching.blocking import SCORE_CHUNK, _lengths
+from engine.matching.joins import _factorize, _join_keys
+from engine.matching.prepare import MAX_TOKENS, Cancel, _check, _Side, _TokenTable
+
+# How much each agreeing (plus) or disagreeing (minus) field moves a name-based score. CRMs
+# name industries from different picklists, so a different industry says little; a different
+# country says a lot.
+_FIELDS = (("country", 2.0, 12.0), ("city", 3.0, 9.0), ("industry", 2.0, 0.0))
+_RELATED_SITES, _OTHER_SITES = 3.0, 12.0
+
+
+def _evidence(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How industry, country, city and websites raise or lower a name-based score.
+
+    Pairs reaching the name tiers share no domain (the domain tier would have linked them), so
+    two websites mean two companies unless their names match ("acme.com" / "acme.de").
+    """
+    adjust = np.zeros(len(a), dtype=float)
+    for field_name, plus, minus in _FIELDS:
+        va = getattr(ours, field_name)[a]
+        vb = getattr(theirs, field_name)[b]
+        both = (va != 0) & (vb != 0)
+        adjust += np.where(both & (va == vb), plus, 0.0) - np.where(both & (va != vb), minus, 0.0)
+    sites = ours.has_site[a] & theirs.has_site[b]
+    related = sites & (ours.site_label[a] == theirs.site_label[b])
+    adjust += np.where(related, _RELATED_SITES, 0.0) - np.where(sites & ~related, _OTHER_SITES, 0.0)
+    return adjust
+
+
+def _evidence_words(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> list[str]:
+    """``_evidence`` in words ("same country; different websites"), for the links kept."""
+    parts: list[list[str]] = [[] for _ in range(len(a))]
+    for field_name, _plus, minus in _FIELDS:
+        va = getattr(ours, field_name)[a]
+        vb = getattr(theirs, field_name)[b]
+        both = (va != 0) & (vb != 0)
+        for i in np.flatnonzero(both & (va == vb)):
+            parts[i].append(f"same {field_name}")
+        if minus > 0:
+            for i in np.flatnonzero(both & (va != vb)):
+                parts[i].append(f"different {field_name}")
+    sites = ours.has_site[a] & theirs.has_site[b]
+    related = sites & (ours.site_label[a] == theirs.site_label[b])
+    for i in np.flatnonzero(related):
+        parts[i].append("related websites")
+    for i in np.flatnonzero(sites & ~related):
+        parts[i].append("different websites")
+    return ["; ".join(p) for p in parts]
+
+
+def _with_evidence(text_: str, words: str) -> str:
+    return f"{text_}; {words}" if words else text_
+
+
+def _token_matrix(table: _TokenTable, n: int) -> np.ndarray:
+    """Token ids per row, rarest first, padded with -1 to ``MAX_TOKENS`` columns."""
+    matrix = np.full((n, MAX_TOKENS), -1, dtype=np.int64)
+    keep = table.rank < MAX_TOKENS
+    matrix[table.rows[keep], table.rank[keep]] = table.ids[keep]
+    return matrix
+
+
+def _soft_overlap(
+    ids_a: np.ndarray,
+    ids_b: np.ndarray,
+    idf: np.ndarray,
+    vocabulary: np.ndarray,
+    lengths: np.ndarray | None = None,
+) -> np.ndarray:
+    """IDF-weighted share of each side's words found in the other (Dice), typos forgiven.
+
+    A rare word ("Zoetis") weighs far more than "Holdings" or "Group"; a word counts as found
+    when the same or at most about one letter in five away (for words of four letters or more).
+    """
+    weight = np.where(ids_a >= 0, idf[np.maximum(ids_a, 0)], 0.0)
+    weight_b = np.where(ids_b >= 0, idf[np.maximum(ids_b, 0)], 0.0)
+    found_a = np.zeros(ids_a.shape, dtype=bool)
+    found_b = np.zeros(ids_b.shape, dtype=bool)
+    for i in range(MAX_TOKENS):
+        for j in range(MAX_TOKENS):
+            same = (ids_a[:, i] == ids_b[:, j]) & (ids_a[:, i] >= 0)
+            found_a[:, i] |= same
+            found_b[:, j] |= same
+    words = vocabulary
+    if lengths is None:
+        lengths = _lengths(words)
+    for i in range(MAX_TOKENS):
+        open_a = (ids_a[:, i] >= 0) & ~found_a[:, i] & (lengths[np.maximum(ids_a[:, i], 0)] >= 4)
+        if not open_a.any():
+            continue
+        for j in range(MAX_TOKENS):
+            open_pair = open_a & (ids_b[:, j] >= 0) & ~found_b[:, j]
+            open_pair &= lengths[np.maximum(ids_b[:, j], 0)] >= 4
+            where = np.flatnonzero(open_pair)
+            if len(where) == 0:
+                continue
+            scores = process.cpdist(
+                words[ids_a[where, i]].tolist(),
+                words[ids_b[where, j]].tolist(),
+                scorer=fuzz.ratio,
+                dtype=np.uint8,
+                workers=-1,
+            )
+            hit = where[scores >= 80]
+            found_a[hit, i] = True
+            found_b[hit, j] = True
+    total = weight.sum(axis=1) + weight_b.sum(axis=1)
+    matched = (weight * found_a).sum(axis=1) + (weight_b * found_b).sum(axis=1)
+    return np.divide(matched, total, out=np.zeros(len(total)), where=total > 0)
+
+
+def _score_pairs(
+    ours: _Side,
+    theirs: _Side,
+    a: np.ndarray,
+    b: np.ndarray,
+    by_words_all: np.ndarray,
+    tables: tuple[_TokenTable, _TokenTable],
+    cancel: Cancel | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fuzzy score (0–100) of each pair, how alike the names are in characters, and whether
+    the rarest word of each is in the other as written."""
+    word_lengths = _lengths(tables[0].words)
+    matrix_a = _token_matrix(tables[0], len(ours))
+    matrix_b = _token_matrix(tables[1], len(theirs))
+    scores = np.empty(len(a), dtype=float)
+    chars = np.empty(len(a), dtype=float)
+    rare_exact = np.empty(len(a), dtype=bool)
+    for start in range(0, len(a), SCORE_CHUNK):
+        _check(cancel)
+        sa, sb = a[start : start + SCORE_CHUNK], b[start : start + SCORE_CHUNK]
+        by_words = by_words_all[start : start + SCORE_CHUNK]
+        squashed = process.cpdist(
+            ours.compact[sa].tolist(), theirs.compact[sb].tolist(), scorer=fuzz.ratio, workers=-1
+        )
+        char = np.maximum(by_words, squashed)
+        # A name written as one run of letters cannot be compared word by word.
+        one_run = ours.one_run[sa] | theirs.one_run[sb]
+        ids_a, ids_b = matrix_a[sa], matrix_b[sb]
+        overlap = _soft_overlap(ids_a, ids_b, tables[0].idf, tables[0].words, word_lengths)
+        overlap = np.where(one_run, np.maximum(overlap, squashed / 100.0), overlap)
+        # The rarest word of each name appears, spelled the same, in the other.
+        rare_exact[start : start + SCORE_CHUNK] = (ids_a[:, :1] == ids_b).any(axis=1) & (
+            ids_b[:, :1] == ids_a
+        ).any(axis=1)
+        scores[start : start + SCORE_CHUNK] = 0.5 * char + 50.0 * overlap
+        chars[start : start + SCORE_CHUNK] = char
+    return scores, chars, rare_exact
+
+
+def _initials(keys: pa.Array) -> np.ndarray:
+    """Initials of each key's significant words when it has three or more, else ""."""
+    split = pc.split_pattern(keys, " ")
+    words = pc.list_flatten(split)
+    rows = pc.list_parent_indices(split).to_numpy().astype(np.int64)
+    stop = pa.array(sorted(ACRONYM_STOPWORDS), type=pa.string())
+    keep = pc.and_(pc.not_equal(words, ""), pc.invert(pc.is_in(words, value_set=stop)))
+    keep_np = keep.to_numpy(zero_copy_only=False)
+    letters = pc.utf8_slice_codeunits(pc.filter(words, keep), 0, 1)
+    counts = np.bincount(rows[keep_np], minlength=len(keys))
+    offsets = pa.array(np.r_[0, np.cumsum(counts)].astype(np.int32))
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, letters), "")
+    out = joined.to_numpy(zero_copy_only=False).astype(object)
+    out[counts < 3] = ""
+    return out
+
+
+def _starts(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The first one, two and three words of each key with more words than that: (start, row)."""
+    split = pc.split_pattern(keys, " ")
+    counts = pc.list_value_length(split).to_numpy(zero_copy_only=False)
+    starts, owners = [], []
+    for m in range(1, 4):
+        rows = np.flatnonzero(counts > m)
+        if len(rows) == 0:
+            break
+        sub = split.take(pa.array(rows, type=pa.int64()))
+        starts.append(pc.binary_join(pc.list_slice(sub, 0, m), " ").to_numpy(zero_copy_only=False))
+        owners.append(rows)
+    if not starts:
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+    return np.concatenate(starts).astype(object), np.concatenate(owners).astype(np.int64)
+
+
+def _special_candidates(
+    ours: _Side, theirs: _Side, rest_a: np.ndarray, rest_b: np.ndarray
+) -> pd.DataFrame:
+    """Acronyms (IBM ↔ International Business Machines) and short everyday names that start
+    exactly one long name on the other side (Abbott ↔ Abbott Laboratories); review only."""
+    frames = []
+    sides = ((ours, theirs, rest_a, rest_b), (theirs, ours, rest_b, rest_a))
+    for flip, (x, y, rx, ry) in enumerate(sides):
+        y_keys = pa.array(y.keys, type=pa.string())
+        keys_rx = pa.array(x.keys[rx], type=pa.string())
+        lengths = _lengths(keys_rx)
+        one_word = pc.invert(pc.match_substring(keys_rx, " ")).to_numpy(zero_copy_only=False)
+        # Acronyms: a one-word name of x equal to the initials of a name of y.
+        short = rx[one_word & (lengths >= 3) & (lengths <= 6)]
+        initials = _initials(y_keys)[ry]
+        has = initials != ""
+        sx, sy, _k, _c = _join_keys(x.keys[short], short, initials[has], ry[has], cap=3)
+        for i, j in zip(sx.tolist(), sy.tolist(), strict=True):
+            words = (
+                f"'{_clean(x.names[i].as_py())}' is the acronym of '{_clean(y.names[j].as_py())}'"
+            )
+            frames.append((i, j, flip, 82.0, words))
+        # Prefixes: counted over all of y, so "exactly one account starts that way" is true.
+        start_arr, owner_arr = _starts(y_keys)
+        if len(start_arr) == 0:
+            continue
+        codes, size = _factorize(start_arr)
+        once = np.bincount(codes, minlength=size) == 1
+        in_rest = np.zeros(len(y), dtype=bool)
+        in_rest[ry] = True
+        usable = once[codes] & in_rest[owner_arr]
+        cand_x = rx[lengths >= 4]
+        px, py, _k, _c = _join_keys(
+            x.keys[cand_x], cand_x, start_arr[usable], owner_arr[usable], cap=1
+        )
+        for i, j in zip(px.tolist(), py.tolist(), strict=True):
+            words = (
+                f"'{_clean(x.names[i].as_py())}' is the start of '{_clean(y.names[j].as_py())}', "
+                "the only account named so"
+            )
+            frames.append((i, j, flip, 80.0, words))
+    if not frames:
+        return pd.DataFrame({"a": [], "b": [], "base": [], "words": []})
+    rows = [(i, j, s, w) if flip == 0 else (j, i, s, w) for i, j, flip, s, w in frames]
+    out = pd.DataFrame(rows, columns=["a", "b", "base", "words"])
+    out = out.sort_values(["a", "b", "base", "words"], ascending=[True, True, False, True])
+    return out.drop_duplicates(["a", "b"]).astype({"a": np.int64, "b": np.int64})
+
+
+def _clean(name: Any) -> str:
+    return " ".join(str(name).split())

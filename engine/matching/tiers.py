@@ -1,0 +1,409 @@
+"""The matching tiers and the core that runs them, ``match_frames``.
+
+Tiers, strongest first: a shared web domain, a declared domain alias, the same name key (or the
+same without spaces), then fuzzy names for the accounts still unmatched. ``match_frames`` is pure:
+two DataFrames in, one DataFrame of links out, the same for the same input and symmetric in its
+two sides; each pair keeps its link of the strongest tier.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine.errors import OverlapError
+from engine.matching.blocking import CANDIDATE_CUTOFF, _candidates
+from engine.matching.joins import _join_keys
+from engine.matching.prepare import (
+    Cancel,
+    Progress,
+    _check,
+    _prepare,
+    _report,
+    _Side,
+    _token_tables,
+)
+from engine.matching.scoring import (
+    _evidence,
+    _evidence_words,
+    _score_pairs,
+    _special_candidates,
+    _with_evidence,
+)
+
+MATCH_METHODS = ("domain", "alias", "name", "fuzzy", "manual")
+DEFAULT_AUTO = 92.0
+DEFAULT_REVIEW = 75.0
+RESULT_COLUMNS = ["our_index", "partner_index", "method", "score", "status", "explanation"]
+# A domain or name key carried by more accounts than this on either side links nothing by
+# itself (a reseller's domain, "Holdings"): it would produce a flood of links.
+CROWDED = 50
+
+
+def _alias_groups(aliases: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each aliased domain → one representative of its group (union-find, smallest name)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for first, second in aliases:
+        a, b = find(first.strip().lower()), find(second.strip().lower())
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {d: find(d) for d in list(parent)}
+
+
+def _domain_tier(
+    ours: _Side, theirs: _Side, aliases: dict[str, str], notes: list[str]
+) -> pd.DataFrame:
+    arrow_a, rows_a = ours.domain_values, ours.domain_rows
+    arrow_b, rows_b = theirs.domain_values, theirs.domain_rows
+    # Domains as integer codes (Arrow's hash table), joined as numbers.
+    encoded = pa.concat_arrays([arrow_a, arrow_b]).dictionary_encode()
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    code_a, code_b = codes[: len(arrow_a)], codes[len(arrow_a) :]
+    frames = []
+    a, b, k, crowded = _join_keys(code_a, rows_a, code_b, rows_b, cap=CROWDED)
+    if crowded.any():
+        notes.append(
+            f"{int(crowded.sum())} domain(s) carried by more than {CROWDED} accounts were not used"
+        )
+    if len(a):
+        # Each pair once; a pair sharing several domains names the first in lexical order.
+        order = np.lexsort((b, a))
+        a, b, k = a[order], b[order], k[order]
+        again = (a[1:] == a[:-1]) & (b[1:] == b[:-1])
+        if again.any():
+            several = np.r_[False, again] | np.r_[again, False]
+            at = np.flatnonzero(several)
+            group = pd.DataFrame(
+                {"at": at, "a": a[at], "b": b[at], "d": arrow_a.take(pa.array(k[at]))}
+            )
+            keep = ~several
+            keep[group.sort_values(["a", "b", "d"]).drop_duplicates(["a", "b"])["at"]] = True
+            a, b, k = a[keep], b[keep], k[keep]
+        large = pa.large_string()
+        explanation = pc.binary_join_element_wise(
+            pa.scalar("same domain ", large), arrow_a.take(pa.array(k)), pa.scalar("", large)
+        ).to_numpy(zero_copy_only=False)
+        frames.append(
+            pd.DataFrame(
+                {"a": a, "b": b, "method": "domain", "score": 100.0, "explanation": explanation}
+            )
+        )
+    dom_a = arrow_a.to_numpy(zero_copy_only=False) if aliases else arrow_a
+    dom_b = arrow_b.to_numpy(zero_copy_only=False) if aliases else arrow_b
+    if aliases and len(dom_a) and len(dom_b):
+        canon_a = np.array([aliases.get(d, d) for d in dom_a], dtype=object)
+        canon_b = np.array([aliases.get(d, d) for d in dom_b], dtype=object)
+        a, b, _k, _crowded = _join_keys(
+            canon_a, np.arange(len(dom_a)), canon_b, np.arange(len(dom_b)), cap=CROWDED
+        )
+        differ = dom_a[a] != dom_b[b]
+        if differ.any():
+            pairs = pd.DataFrame(
+                {
+                    "a": rows_a[a[differ]],
+                    "b": rows_b[b[differ]],
+                    "da": dom_a[a[differ]],
+                    "db": dom_b[b[differ]],
+                }
+            )
+            # A lexical order of the two domains keeps the explanation symmetric.
+            lo = np.where(pairs["da"] < pairs["db"], pairs["da"], pairs["db"])
+            hi = np.where(pairs["da"] < pairs["db"], pairs["db"], pairs["da"])
+            pairs["detail"] = [f"{x} is an alias of {y}" for x, y in zip(lo, hi, strict=True)]
+            pairs = pairs.sort_values(["a", "b", "detail"]).drop_duplicates(["a", "b"])
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "a": pairs["a"].to_numpy(),
+                        "b": pairs["b"].to_numpy(),
+                        "method": "alias",
+                        "score": 100.0,
+                        "explanation": pairs["detail"].to_numpy(),
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True) if frames else _empty_links()
+
+
+def _empty_links() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "a": np.empty(0, dtype=np.int64),
+            "b": np.empty(0, dtype=np.int64),
+            "method": np.empty(0, dtype=object),
+            "score": np.empty(0, dtype=float),
+            "explanation": np.empty(0, dtype=object),
+        }
+    )
+
+
+def _name_tier(ours: _Side, theirs: _Side, notes: list[str]) -> pd.DataFrame:
+    frames = []
+    nonempty_a = np.flatnonzero(ours.keys != "")
+    nonempty_b = np.flatnonzero(theirs.keys != "")
+    a, b, _k, crowded = _join_keys(
+        ours.keys[nonempty_a], nonempty_a, theirs.keys[nonempty_b], nonempty_b, cap=CROWDED
+    )
+    if crowded.any():
+        notes.append(
+            f"{int(crowded.sum())} name(s) carried by more than {CROWDED} accounts were not used"
+        )
+    if len(a):
+        frames.append((a, b, 100.0, "same name after removing legal forms"))
+    # Squashed or split words: "Face Book" = "Facebook".
+    ca, cb = ours.compact[nonempty_a], theirs.compact[nonempty_b]
+    a2, b2, _k, _c = _join_keys(ca, nonempty_a, cb, nonempty_b, cap=CROWDED)
+    differ = ours.keys[a2] != theirs.keys[b2]
+    if differ.any():
+        frames.append((a2[differ], b2[differ], 96.0, "same name apart from spaces"))
+    if not frames:
+        return _empty_links()
+    out = []
+    for a_, b_, base, words in frames:
+        adjust = _evidence(ours, theirs, a_, b_)
+        out.append(
+            pd.DataFrame(
+                {
+                    "a": a_,
+                    "b": b_,
+                    "method": "name",
+                    "score": np.clip(base + np.minimum(adjust, 0.0), 0, 100),
+                    "explanation": [
+                        _with_evidence(words, w) for w in _evidence_words(ours, theirs, a_, b_)
+                    ],
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True)
+
+
+def _fuzzy_tier(
+    ours: _Side,
+    theirs: _Side,
+    matched_a: np.ndarray,
+    matched_b: np.ndarray,
+    review: float,
+    auto: float,
+    cancel: Cancel | None,
+    progress: Progress | None,
+) -> pd.DataFrame:
+    """Fuzzy links for pairs where at least one account has no exact link yet (so a duplicate
+    spelled differently still links to the account its twin matched exactly)."""
+    usable_a = np.flatnonzero(ours.keys != "")
+    usable_b = np.flatnonzero(theirs.keys != "")
+    if not (~matched_a[usable_a]).any() and not (~matched_b[usable_b]).any():
+        return _empty_links()
+    if len(usable_a) == 0 or len(usable_b) == 0:
+        return _empty_links()
+    tables = _token_tables(ours.keys, theirs.keys)
+    found = _candidates(
+        ours.keys,
+        theirs.keys,
+        (ours.compact, theirs.compact),
+        tables,
+        CANDIDATE_CUTOFF,
+        None,
+        cancel,
+        progress,
+    )
+    a, b = found["a"].to_numpy(np.int64), found["b"].to_numpy(np.int64)
+    open_pair = ~(matched_a[a] & matched_b[b]) & (ours.keys[a] != "") & (theirs.keys[b] != "")
+    a, b, by_words = a[open_pair], b[open_pair], found["score"].to_numpy(float)[open_pair]
+    _check(cancel)
+    scores, chars, rare_exact = _score_pairs(ours, theirs, a, b, by_words, tables, cancel)
+    final = np.clip(np.round(scores + _evidence(ours, theirs, a, b), 1), 0, 100)
+    # Brands one letter apart are as often two companies as one typo: when the rarest words
+    # differ, a person decides, unless the names are nearly identical and the city and country
+    # agree.
+    place = (ours.city[a] != 0) & (ours.city[a] == theirs.city[b])
+    place &= (ours.country[a] != 0) & (ours.country[a] == theirs.country[b])
+    trusted = rare_exact | (place & (chars >= 95))
+    final = np.where(trusted, final, np.minimum(final, auto - 0.1))
+    keep = final >= review
+    fuzzy = pd.DataFrame(
+        {
+            "a": a[keep],
+            "b": b[keep],
+            "score": final[keep],
+            "kind": 0,
+            "char": chars[keep],
+            "words": "",
+        }
+    )
+    extra = _special_links(ours, theirs, usable_a, usable_b, matched_a, matched_b, review, auto)
+    if extra is not None:
+        fuzzy = pd.concat([fuzzy, extra], ignore_index=True)
+    return _mutual_best_links(ours, theirs, fuzzy)
+
+
+def _special_links(
+    ours: _Side,
+    theirs: _Side,
+    usable_a: np.ndarray,
+    usable_b: np.ndarray,
+    matched_a: np.ndarray,
+    matched_b: np.ndarray,
+    review: float,
+    auto: float,
+) -> pd.DataFrame | None:
+    """Acronym and prefix candidates (``_special_candidates``) of pairs still open, scored with
+    their evidence, at ``review`` or above; None when there is no open candidate."""
+    special = _special_candidates(ours, theirs, usable_a, usable_b)
+    if len(special):
+        sa, sb = special["a"].to_numpy(np.int64), special["b"].to_numpy(np.int64)
+        open_special = ~(matched_a[sa] & matched_b[sb])
+        special, sa, sb = special[open_special], sa[open_special], sb[open_special]
+    if not len(special):
+        return None
+    # Acronyms and prefixes always wait for a person, however well the rest agrees.
+    special_scores = np.clip(
+        special["base"].to_numpy(float) + _evidence(ours, theirs, sa, sb), 0, auto - 1
+    )
+    extra = pd.DataFrame(
+        {
+            "a": sa,
+            "b": sb,
+            "score": np.round(special_scores, 1),
+            "kind": 1,
+            "char": 0.0,
+            "words": special["words"].to_numpy(object),
+        }
+    )
+    return extra[extra["score"] >= review]
+
+
+def _mutual_best_links(ours: _Side, theirs: _Side, fuzzy: pd.DataFrame) -> pd.DataFrame:
+    """The fuzzy tier's links from its scored candidates (columns a, b, score, kind: 0 for a
+    fuzzy name, 1 for an acronym or prefix, char, words): each pair once, kept when neither
+    account has a better candidate, with its explanation."""
+    fuzzy = fuzzy.sort_values(["a", "b", "score", "kind"], ascending=[True, True, False, True])
+    fuzzy = fuzzy.drop_duplicates(["a", "b"])
+    # Mutual best: a link stays when neither account has a better candidate (ties all stay,
+    # so duplicates inside one CRM link to the same account).
+    best_a = fuzzy.groupby("a")["score"].transform("max")
+    best_b = fuzzy.groupby("b")["score"].transform("max")
+    fuzzy = fuzzy[(fuzzy["score"] >= best_a) & (fuzzy["score"] >= best_b)]
+    fa, fb = fuzzy["a"].to_numpy(np.int64), fuzzy["b"].to_numpy(np.int64)
+    words = [
+        _with_evidence(w if k else f"names {round(c)}% alike after removing legal forms", e)
+        for w, k, c, e in zip(
+            fuzzy["words"],
+            fuzzy["kind"],
+            fuzzy["char"],
+            _evidence_words(ours, theirs, fa, fb),
+            strict=True,
+        )
+    ]
+    return pd.DataFrame(
+        {
+            "a": fa,
+            "b": fb,
+            "method": "fuzzy",
+            "score": fuzzy["score"].to_numpy(float),
+            "explanation": words,
+        }
+    )
+
+
+def match_frames(
+    ours: pd.DataFrame,
+    partner: pd.DataFrame,
+    *,
+    by_name: bool = True,
+    aliases: Iterable[tuple[str, str]] = (),
+    auto: float = DEFAULT_AUTO,
+    review: float = DEFAULT_REVIEW,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+    notes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Links between the rows of ``ours`` and ``partner`` (columns ``name``, optionally
+    ``domains``, ``industry``, ``country``, ``city``).
+
+    ``by_name=False`` compares domains only (the domain and alias tiers): for a side whose
+    export has web domains and no company names.
+
+    Returns one row per link with ``our_index`` / ``partner_index`` (row positions), ``method``,
+    ``score``, ``status`` (``auto`` or ``review``) and ``explanation``, sorted by position.
+    ``notes`` (a list) receives remarks such as domains too crowded to use.
+    """
+    _validate_thresholds(auto, review)
+    notes = [] if notes is None else notes
+    _report(progress, 0.0, "Preparing names")
+    # Arrow's string kernels release the GIL: the two sides' keys are built side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = [pool.submit(_prepare, ours, by_name), pool.submit(_prepare, partner, by_name)]
+        a_side, b_side = jobs[0].result(), jobs[1].result()
+    _check(cancel)
+    _report(progress, 0.15, "Matching domains")
+    exact = [_domain_tier(a_side, b_side, _alias_groups(aliases), notes)]
+    _check(cancel)
+    if not by_name:
+        notes.append("names were not compared: one side gave web domains only")
+        return _result(exact[0], auto, review, progress)
+    _report(progress, 0.25, "Matching names")
+    exact.append(_name_tier(a_side, b_side, notes))
+    links = pd.concat(exact, ignore_index=True)
+    matched_a = np.zeros(len(a_side), dtype=bool)
+    matched_b = np.zeros(len(b_side), dtype=bool)
+    matched_a[links["a"].to_numpy(np.int64)] = True
+    matched_b[links["b"].to_numpy(np.int64)] = True
+    _check(cancel)
+    _report(progress, 0.35, "Comparing the other names")
+    fuzzy = _fuzzy_tier(
+        a_side,
+        b_side,
+        matched_a,
+        matched_b,
+        review,
+        auto,
+        cancel,
+        None if progress is None else (lambda f, m: progress(0.35 + 0.6 * f, m)),
+    )
+    return _result(pd.concat([links, fuzzy], ignore_index=True), auto, review, progress)
+
+
+def _result(
+    links: pd.DataFrame, auto: float, review: float, progress: Progress | None
+) -> pd.DataFrame:
+    """``match_frames``' result from the links of every tier: the best link of each pair."""
+    rank = pd.Categorical(links["method"], categories=MATCH_METHODS).codes
+    a, b = links["a"].to_numpy(np.int64), links["b"].to_numpy(np.int64)
+    score = links["score"].to_numpy(float)
+    order = np.lexsort((-score, rank, b, a))  # by pair, then tier, then best score first
+    a, b, score = a[order], b[order], score[order]
+    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])] if len(a) else np.empty(0, bool)
+    links = links.iloc[order[first & (score >= review)]]
+    status = np.where(links["score"] >= auto, "auto", "review")
+    _report(progress, 1.0, "Matched")
+    return pd.DataFrame(
+        {
+            "our_index": links["a"].to_numpy(np.int64),
+            "partner_index": links["b"].to_numpy(np.int64),
+            "method": links["method"].to_numpy(object),
+            "score": links["score"].to_numpy(float).round(1),
+            "status": status.astype(object),
+            "explanation": links["explanation"].to_numpy(object),
+        }
+    )
+
+
+def _validate_thresholds(auto: float, review: float) -> None:
+    if not (0 <= review <= auto <= 100) or math.isnan(auto) or math.isnan(review):
+        raise OverlapError(
+            "thresholds must satisfy 0 <= review <= auto <= 100 "
+            f"(got review {review:g}, auto {auto:g})"
+        )

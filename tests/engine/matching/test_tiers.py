@@ -1,0 +1,226 @@
+"""The tiers and the core, ``match_frames``: domains, aliases, name keys, thresholds, shapes
+of input, determinism and symmetry (engine/matching/tiers.py)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine import (
+    Cancelled,
+    OverlapError,
+    match_frames,
+)
+from tests.engine.matching.accounts import accounts, link_for, pairs, universe
+
+# ------------------------------------------------------------------------------------ tiers
+
+
+def test_domain_tier_with_several_domains_and_generic_ones() -> None:
+    ours = accounts(
+        ("Acme Inc", "acme.com acme.de"),
+        ("Jane's Bakery", "gmail.com"),
+        ("Initrode", "initrode.com"),
+    )
+    theirs = accounts(
+        ("ACME Deutschland", "acme.de"),
+        ("Bob's Garage", "gmail.com"),
+        ("Something else", "other.com"),
+    )
+    links = match_frames(ours, theirs)
+    assert pairs(links) == {(0, 0)}
+    row = link_for(links, 0, 0)
+    assert (row["method"], row["score"], row["status"]) == ("domain", 100.0, "auto")
+    assert row["explanation"] == "same domain acme.de"
+
+
+def test_alias_tier() -> None:
+    ours = accounts(("Block", "block.xyz"))
+    theirs = accounts(("Square", "squareup.com"))
+    assert match_frames(ours, theirs).empty
+    links = match_frames(ours, theirs, aliases=[("squareup.com", "block.xyz")])
+    row = link_for(links, 0, 0)
+    assert (row["method"], row["status"]) == ("alias", "auto")
+    assert row["explanation"] == "block.xyz is an alias of squareup.com"
+
+
+def test_exact_name_tier_and_what_lowers_it() -> None:
+    ours = accounts(
+        ("Lowe's Companies, Inc.", "", "US"),
+        ("Globex GmbH", "globex.de", "Germany"),
+        ("Initech", "", "United States"),
+    )
+    theirs = accounts(
+        ("LOWES", "", "USA"),
+        ("Globex Corporation", "globex-corp.com", "US"),
+        ("Initech LLC", "", "US"),
+    )
+    links = match_frames(ours, theirs)
+    lowes = link_for(links, 0, 0)
+    assert (lowes["method"], lowes["score"], lowes["status"]) == ("name", 100.0, "auto")
+    assert lowes["explanation"] == "same name after removing legal forms; same country"
+    # Same name, but another country and another website: a person should look.
+    globex = link_for(links, 1, 1)
+    assert globex["status"] == "review"
+    assert "different country" in globex["explanation"]
+    assert "different websites" in globex["explanation"]
+    assert link_for(links, 2, 2)["status"] == "auto"
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        ("Face Book", "Facebook Inc"),
+        ("SponteraMotors", "Spontera Motors"),
+        ("VesneviaPowerplc", "Vesnevia Power plc"),
+        ("BungeLtd", "Bunge"),
+    ],
+)
+def test_squashed_words(ours: str, theirs: str) -> None:
+    links = match_frames(accounts((ours, "")), accounts((theirs, "")))
+    row = link_for(links, 0, 0)
+    assert (row["method"], row["status"]) == ("name", "auto")
+    assert row["explanation"] in (
+        "same name apart from spaces",
+        "same name after removing legal forms",
+    )
+
+
+# ------------------------------------------------------------------------------------ thresholds
+
+
+def test_thresholds_decide_auto_review_and_none() -> None:
+    ours = accounts(("Velmira Foods", "", "US"))
+    theirs = accounts(("Velmira Foods", "", "France"))  # same name, another country: 88
+    score = link_for(match_frames(ours, theirs), 0, 0)["score"]
+    assert 75 <= score < 92
+    assert link_for(match_frames(ours, theirs), 0, 0)["status"] == "review"
+    assert link_for(match_frames(ours, theirs, auto=score, review=50), 0, 0)["status"] == "auto"
+    assert link_for(match_frames(ours, theirs, auto=100, review=score), 0, 0)["status"] == "review"
+    assert match_frames(ours, theirs, auto=100, review=min(100, score + 0.1)).empty
+
+
+def test_invalid_thresholds() -> None:
+    with pytest.raises(OverlapError, match="review <= auto"):
+        match_frames(accounts(("A", "")), accounts(("B", "")), auto=70, review=80)
+
+
+# ------------------------------------------------------------------------------------ shapes
+
+
+def test_duplicates_inside_one_crm_all_link() -> None:
+    ours = accounts(("Acme Inc", "acme.com"), ("ACME Incorporated", "acme.com"), ("Acme", ""))
+    theirs = accounts(("Acme Corp", "acme.com"))
+    links = match_frames(ours, theirs)
+    assert pairs(links) == {(0, 0), (1, 0), (2, 0)}
+
+
+def test_a_duplicate_spelled_differently_still_links() -> None:
+    ours = accounts(("Tagitron Lucia & Sons", ""))
+    theirs = accounts(("Lucia Tagitron and Sons", ""), ("Tagitron Lucia & Sons plc", ""))
+    assert pairs(match_frames(ours, theirs)) == {(0, 0), (0, 1)}
+
+
+def test_an_empty_side() -> None:
+    ours = accounts(("Acme", "acme.com"))
+    empty = pd.DataFrame(
+        {"name": pd.Series([], dtype=object), "domains": pd.Series([], dtype=object)}
+    )
+    for a, b in ((ours, empty), (empty, ours), (empty, empty)):
+        links = match_frames(a, b)
+        assert links.empty
+        assert list(links.columns) == [
+            "our_index",
+            "partner_index",
+            "method",
+            "score",
+            "status",
+            "explanation",
+        ]
+
+
+def test_names_in_other_scripts() -> None:
+    ours = accounts(
+        ("トヨタ自動車株式会社", ""), ("Müller Maschinenbau GmbH", ""), ("İstanbul Gıda A.Ş.", "")
+    )
+    theirs = accounts(
+        ("トヨタ自動車(株)", ""), ("MUELLER MASCHINENBAU AG", ""), ("ISTANBUL GIDA", "")
+    )
+    links = match_frames(ours, theirs)
+    assert link_for(links, 0, 0)["method"] == "name"
+    assert link_for(links, 2, 2)["method"] == "name"
+    assert (1, 1) in pairs(links)  # "Müller" and "Mueller" are one letter apart
+
+
+def test_cancel_between_chunks() -> None:
+    ours = accounts(("Acme", "acme.com"))
+    with pytest.raises(Cancelled):
+        match_frames(ours, ours, cancel=lambda: True)
+
+
+def test_progress_is_reported() -> None:
+    seen: list[tuple[float, str]] = []
+    match_frames(
+        accounts(("Acme", "")), accounts(("Acme", "")), progress=lambda f, m: seen.append((f, m))
+    )
+    assert seen[-1][0] == 1.0
+    assert all(0.0 <= f <= 1.0 for f, _ in seen)
+
+
+# ------------------------------------------------------------------------------------ determinism
+
+
+def test_same_input_same_output_in_same_order() -> None:
+    ours, theirs = universe(1, 60)
+    first = match_frames(ours, theirs)
+    second = match_frames(ours.copy(), theirs.copy())
+    pd.testing.assert_frame_equal(first, second)
+    assert list(zip(first["our_index"], first["partner_index"], strict=True)) == sorted(
+        pairs(first)
+    )
+
+
+NAMES = st.sampled_from(
+    [
+        "Acme Inc",
+        "ACME",
+        "Acme Holdings",
+        "Globex GmbH",
+        "Globex Corp",
+        "Globecs",
+        "Initech",
+        "Initech LLC",
+        "IBM",
+        "International Business Machines",
+        "Umbrella Group",
+        "Umbrela",
+        "Hooli",
+        "Hooli XYZ",
+        "Abbott",
+        "Abbott Laboratories",
+        "Face Book",
+        "Facebook",
+    ]
+)
+DOMAINS = st.sampled_from(["", "", "acme.com", "globex.de", "gmail.com", "hooli.com", "abbott.com"])
+ROWS = st.lists(
+    st.tuples(NAMES, DOMAINS, st.sampled_from(["", "US", "DE"])), min_size=0, max_size=8
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ROWS, ROWS)
+def test_matching_is_symmetric(rows_a: list, rows_b: list) -> None:
+    a = pd.DataFrame(rows_a, columns=["name", "domains", "country"])
+    b = pd.DataFrame(rows_b, columns=["name", "domains", "country"])
+    forward = match_frames(a, b)
+    backward = match_frames(b, a)
+    there = {
+        (r.our_index, r.partner_index, r.method, r.score, r.status) for r in forward.itertuples()
+    }
+    back = {
+        (r.partner_index, r.our_index, r.method, r.score, r.status) for r in backward.itertuples()
+    }
+    assert there == back
