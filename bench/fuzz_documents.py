@@ -10,7 +10,7 @@ replaced by others of any type, keys and items removed, items repeated, 100,000 
 command line in a fresh copy of the workspace each arrives in. A case passes when it ends in a
 clean import (exit 0, and ``stalled`` and ``sync agenda`` still run) or in exit 2 with one
 ``error:`` line, the workspace unchanged and no -wal / -shm file left. The mutations and checks
-are the suite's (``tests/engine/test_untrusted.py``); only the source of choices differs: a
+are the suite's (``tests/engine/sharing/test_untrusted.py``); only the source of choices differs: a
 seeded random generator here, hypothesis there. Prints ``cases run N, failures F``.
 """
 
@@ -30,7 +30,7 @@ from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.engine.test_untrusted import Chooser, _write_real_files, fuzz_case
+from tests.engine.sharing.test_untrusted import Chooser, _write_real_files, fuzz_case
 
 T = TypeVar("T")
 

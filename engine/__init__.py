@@ -54,11 +54,12 @@ from engine.matching import (
     undo_decision,
 )
 from engine.offline import NetworkForbidden, forbid_network_if_asked
+from engine.opportunities import OPPORTUNITY_KINDS, named_opportunities
 from engine.overlaps import (
     LABELS,
-    OPPORTUNITY_KINDS,
     STAGES,
     Overlaps,
+    TerritoryFilter,
     build_mapping,
     cell_accounts,
     find_overlaps,
@@ -66,33 +67,34 @@ from engine.overlaps import (
     forget_mappings,
     mapping_from_frames,
     matrix_dict,
-    named_opportunities,
     overlap_counts,
     overlap_matrix,
     overlap_summary,
     parse_cell,
     with_detail,
 )
-from engine.ownership import (
-    CRITERIA,
-    DEFAULT_ORDER,
-    OWNERSHIP_COLUMNS,
-    Criterion,
+from engine.overrides import (
     OverrideState,
-    Rules,
-    assign,
     clear_override,
-    decide_leads,
     disputes,
-    list_leads,
     note_dispute,
     open_dispute,
     overrides,
     resolve_dispute,
     restore_override,
+    set_override,
+)
+from engine.ownership import (
+    CRITERIA,
+    DEFAULT_ORDER,
+    OWNERSHIP_COLUMNS,
+    Criterion,
+    Rules,
+    assign,
+    decide_leads,
+    list_leads,
     rules,
     rules_history,
-    set_override,
     set_rules,
 )
 from engine.plans import (
@@ -118,6 +120,7 @@ from engine.plans import (
     stalled_plans,
     update_plan,
 )
+from engine.program.agenda import AGENDA_SECTIONS, Agenda, AgendaItem, AgendaSection, sync_agenda
 from engine.program.calendar import (
     CalendarEvent,
     calendar_text,
@@ -141,14 +144,16 @@ from engine.program.metrics import (
     partner_metrics,
     score_engagement,
 )
-from engine.program.partners import (
+from engine.program.partner_comparison import (
     COMPARISON_MEASURES,
+    PartnerComparison,
+    compare_partners,
+)
+from engine.program.partners import (
     CROSS_FLAGS,
     CROSS_PARTNER_COLUMNS,
     CrossPartner,
     LeadChange,
-    PartnerComparison,
-    compare_partners,
     cross_partner,
     lead_reasons,
     restore_leads,
@@ -177,6 +182,12 @@ from engine.program.refresh import (
     run_baseline,
     set_cadence,
 )
+from engine.program.registration_files import (
+    RegistrationImport,
+    export_registrations,
+    import_registrations,
+    registration_export_frame,
+)
 from engine.program.registrations import (
     DEFAULT_PROTECTION_DAYS,
     REGISTRATION_COLUMNS,
@@ -185,18 +196,13 @@ from engine.program.registrations import (
     Registered,
     RegistrationConflict,
     RegistrationDecision,
-    RegistrationImport,
     RegistrationInfo,
     RegistrationSettings,
     add_registration,
     decide_registration,
     delete_registration,
-    export_registrations,
-    import_registrations,
     registration_conflicts,
-    registration_export_frame,
     registration_settings,
-    registration_touches,
     registrations,
     registrations_by_account,
     registrations_for_agenda,
@@ -204,28 +210,16 @@ from engine.program.registrations import (
     set_registration_settings,
 )
 from engine.program.sync import (
-    AGENDA_SECTIONS,
     RHYTHMS,
-    Agenda,
-    AgendaExport,
-    AgendaItem,
-    AgendaSection,
-    CalendarExport,
     SyncLog,
     SyncSettings,
-    agenda_kind_for,
-    calendar_events,
-    export_agenda,
-    export_calendar,
     last_sync,
     log_sync,
     next_sync_date,
     restore_sync_schedule,
     set_sync_schedule,
-    sync_agenda,
     sync_schedule,
     undo_sync_log,
-    write_agenda,
 )
 from engine.program.territories import (
     NO_TERRITORY,
@@ -240,6 +234,7 @@ from engine.program.territories import (
     state_sources,
     territories,
     territory,
+    territory_filter,
     territory_labels,
     territory_summary,
 )
@@ -281,6 +276,16 @@ from engine.sharing import (
     share_policy,
     share_preview,
 )
+from engine.sharing.agenda import (
+    AgendaExport,
+    CalendarExport,
+    agenda_kind_for,
+    calendar_events,
+    export_agenda,
+    export_calendar,
+    write_agenda,
+)
+from engine.store.registration_state import registration_touches
 from engine.store.workspace import CADENCES, PARTNER_MODELS, US, Progress, Workspace, account_key
 
 __all__ = [
@@ -378,6 +383,7 @@ __all__ = [
     "SyncLog",
     "SyncSettings",
     "TerritoryDefinition",
+    "TerritoryFilter",
     "Workspace",
     "WorkspaceError",
     "account_key",
@@ -530,6 +536,7 @@ __all__ = [
     "sync_schedule",
     "territories",
     "territory",
+    "territory_filter",
     "territory_labels",
     "territory_summary",
     "time_zones",

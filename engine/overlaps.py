@@ -38,8 +38,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.errors import Cancelled, OverlapError
+from engine.opportunities import LIST_COLUMNS, named_opportunities, opportunity_counts
 from engine.store.models import Partner
-from engine.store.workspace import Progress, Workspace, account_key
+from engine.store.workspace import Progress, Workspace, account_key, resolve_partner
 
 STAGES = ("prospect", "customer", "churned", "other")
 LABELS = ("ours_only", "partner_only", "shared")
@@ -50,39 +51,6 @@ SIDES = ("our", "partner")
 # The fields read for every account; the text fields only where detail is asked for.
 _NUMERIC = ("stage", "deal_size", "annual_revenue", "priority")
 _TEXT = ("external_id", "name", "domains", "industry", "owner", "first_touch", "deal_close_date")
-
-OPPORTUNITY_KINDS: dict[str, tuple[str, str]] = {
-    "ask_intro": (
-        "Their customer, our prospect",
-        "Ask the partner for an introduction",
-    ),
-    "offer_intro": (
-        "Our customer, their prospect",
-        "Offer the partner an introduction",
-    ),
-    "joint_pursuit": (
-        "Prospect of both",
-        "Pursue it together",
-    ),
-    "greenfield": (
-        "Their customer, not in our list",
-        "New for us: ask for an introduction (as far as the partner shared it)",
-    ),
-    "win_back": (
-        "Churned on one side, customer on the other",
-        "Learn from the side that kept it; win it back together",
-    ),
-}
-
-
-def resolve_partner(ws: Workspace, partner: str | Partner) -> Partner:
-    """The partnership ``partner`` names (a name or a ``Partner``), or a clear ``OverlapError``."""
-    if isinstance(partner, Partner):
-        return partner
-    if not str(partner).strip():
-        raise OverlapError("name the partner (--partner NAME)")
-    return ws.partner(str(partner))
-
 
 # ---------------------------------------------------------------------- reading the mapping
 
@@ -653,23 +621,6 @@ def parse_cell(cell: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-_LIST_COLUMNS = [
-    "name",
-    "our_stage",
-    "partner_stage",
-    "potential_revenue",
-    "revenue_basis",
-    "our_external_id",
-    "partner_external_id",
-    "our_owner",
-    "partner_owner",
-    "our_key",
-    "partner_key",
-    "our_id",
-    "partner_id",
-]
-
-
 def cell_accounts(mapping: pd.DataFrame, our_stage: str, partner_stage: str) -> pd.DataFrame:
     """The shared accounts of one matrix cell (the drill-down), largest potential first."""
     if our_stage not in STAGES or partner_stage not in STAGES:
@@ -680,51 +631,10 @@ def cell_accounts(mapping: pd.DataFrame, our_stage: str, partner_stage: str) -> 
         & (mapping["partner_stage"] == partner_stage)
     ]
     return (
-        rows[_LIST_COLUMNS]
+        rows[LIST_COLUMNS]
         .sort_values(["potential_revenue", "name"], ascending=[False, True], kind="stable")
         .reset_index(drop=True)
     )
-
-
-# ---------------------------------------------------------------------- named opportunities
-
-
-def named_opportunities(
-    mapping: pd.DataFrame, *, greenfield: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """The named opportunities, one row per account: ``kind``, ``label``, ``action`` + fields.
-
-    Greenfield rows are the partner's customers we do not have, as far as the partner shared
-    them; ``greenfield`` (a mapping of just those rows) stands in when ``mapping`` lacks their
-    text fields (``detail="shared"``).
-    """
-    shared = mapping["status"] == "shared"
-    our, theirs = mapping["our_stage"], mapping["partner_stage"]
-    masks = {
-        "ask_intro": shared & (theirs == "customer") & (our == "prospect"),
-        "offer_intro": shared & (our == "customer") & (theirs == "prospect"),
-        "joint_pursuit": shared & (our == "prospect") & (theirs == "prospect"),
-        "greenfield": (mapping["status"] == "partner_only") & (theirs == "customer"),
-        "win_back": shared
-        & (
-            ((our == "churned") & (theirs == "customer"))
-            | ((our == "customer") & (theirs == "churned"))
-        ),
-    }
-    parts = []
-    for kind, mask in masks.items():
-        source = mapping
-        if kind == "greenfield" and greenfield is not None:
-            source, mask = greenfield, greenfield["partner_stage"] == "customer"
-        where = np.flatnonzero(mask.to_numpy(dtype=bool))
-        # Largest potential first; equal ones keep the mapping's order (no string sort).
-        where = where[np.argsort(-source["potential_revenue"].to_numpy()[where], kind="stable")]
-        label, action = OPPORTUNITY_KINDS[kind]
-        rows: dict[str, Any] = {"kind": kind, "label": label, "action": action}
-        # Series keep their dtype (object text stays object; no Arrow conversion of 200k names).
-        rows.update({c: source[c].iloc[where].reset_index(drop=True) for c in _LIST_COLUMNS})
-        parts.append(pd.DataFrame(rows, index=pd.RangeIndex(len(where))))
-    return pd.concat(parts, ignore_index=True)
 
 
 # ---------------------------------------------------------------------- the step's result
@@ -759,27 +669,39 @@ class Overlaps:
         return out
 
 
-def opportunity_counts(opps: pd.DataFrame) -> dict[str, int]:
-    counts = opps["kind"].value_counts()
-    return {kind: int(counts.get(kind, 0)) for kind in OPPORTUNITY_KINDS}
+@dataclass(frozen=True)
+class TerritoryFilter:
+    """A named part of a partnership's accounts that a step's figures can be limited to.
+
+    Built by the program layer (``engine.program.territories.territory_filter``), which knows
+    what a territory is; the steps only apply it. ``keep`` takes a mapping and returns its rows
+    in the part, in their order (indexed from 0).
+    """
+
+    name: str  # as the territory spells it
+    keep: Callable[[pd.DataFrame], pd.DataFrame] = field(repr=False)
+
+    def apply(self, mapping: pd.DataFrame) -> pd.DataFrame:
+        return self.keep(mapping)
 
 
 def find_overlaps(
     ws: Workspace,
     partner: str | Partner,
     *,
-    territory: str | None = None,
+    territory: TerritoryFilter | None = None,
     mapping: pd.DataFrame | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> Overlaps:
     """Step 3 for one partnership. Pass ``mapping`` to reuse one already built; ``territory``
-    (a name, see ``engine.program.territories``) limits every figure to the accounts in it."""
+    (see ``engine.program.territories.territory_filter``) limits every figure to the accounts
+    in it."""
     record = resolve_partner(ws, partner)
     if mapping is None:
         mapping = build_mapping(ws, record, progress=progress, cancel=cancel)
     if territory is not None:
-        mapping, territory = limit_to_territory(ws, record, mapping, territory)
+        mapping = territory.apply(mapping)
     return Overlaps(
         partner=record.name,
         counts=overlap_counts(mapping),
@@ -787,19 +709,8 @@ def find_overlaps(
         revenue_basis=revenue_basis_text(mapping),
         opportunities=named_opportunities(mapping, greenfield=_greenfield(ws, record, mapping)),
         mapping=mapping,
-        territory=territory,
+        territory=None if territory is None else territory.name,
     )
-
-
-def limit_to_territory(
-    ws: Workspace, record: Partner, mapping: pd.DataFrame, name: str
-) -> tuple[pd.DataFrame, str]:
-    """The rows of ``mapping`` in the territory ``name``, and the territory's own spelling."""
-    # Imported here: territories reads mappings built by this module.
-    from engine.program.territories import in_territory
-    from engine.program.territories import territory as find_territory
-
-    return in_territory(ws, record, mapping, name), find_territory(ws, record, name).name
 
 
 # Text fields the opportunity lists do not show: not read for the greenfield list.

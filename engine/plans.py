@@ -29,15 +29,9 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import OverlapError
-from engine.overlaps import (
-    STAGES,
-    build_mapping,
-    limit_to_territory,
-    resolve_partner,
-    shared_rows,
-)
+from engine.overlaps import STAGES, TerritoryFilter, build_mapping, shared_rows
 from engine.store.models import Partner, Plan, PlanMetric, PlanRole, PlanStep
-from engine.store.workspace import US, Progress, Workspace, now
+from engine.store.workspace import US, Progress, Workspace, now, resolve_partner
 
 PARTIES = (US, "partner")
 PLAN_STATUSES = ("draft", "active", "won", "lost", "paused")
@@ -173,7 +167,7 @@ def shortlist(
     partner: str | Partner,
     size: int = SHORTLIST_DEFAULT,
     *,
-    territory: str | None = None,
+    territory: TerritoryFilter | None = None,
     mapping: pd.DataFrame | None = None,
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
@@ -188,7 +182,7 @@ def shortlist(
     if mapping is None:
         mapping = build_mapping(ws, record, progress=progress, cancel=cancel)
     if territory is not None:
-        mapping = limit_to_territory(ws, record, mapping, territory)[0]
+        mapping = territory.apply(mapping)
     picks = rank_shortlist(mapping, size)
     picks.insert(4, "lead", _leads_of(ws, int(record.id), picks))  # type: ignore[arg-type]
     return picks
@@ -355,7 +349,7 @@ def create_plans_for_shortlist(
     partner: str | Partner,
     size: int = SHORTLIST_DEFAULT,
     *,
-    territory: str | None = None,
+    territory: TerritoryFilter | None = None,
     mapping: pd.DataFrame | None = None,
 ) -> list[Plan]:
     """Draft plans for the whole shortlist (of ``territory``, when one is named) in one step;
@@ -395,7 +389,7 @@ def create_plans_for_shortlist(
 
 
 def list_plans(
-    ws: Workspace, partner: str | Partner, *, territory: str | None = None
+    ws: Workspace, partner: str | Partner, *, territory: TerritoryFilter | None = None
 ) -> pd.DataFrame:
     """The partnership's plans: id, account, lead, status, objective, open steps, next due.
 
@@ -413,7 +407,7 @@ def list_plans(
     )
     if territory is None:
         return frame
-    inside = shared_rows(limit_to_territory(ws, record, build_mapping(ws, record), territory)[0])
+    inside = shared_rows(territory.apply(build_mapping(ws, record)))
     pairs = pd.MultiIndex.from_arrays([inside["our_key"], inside["partner_key"]])
     keep = pd.MultiIndex.from_arrays([frame["our_key"], frame["partner_key"]]).isin(pairs)
     return frame[keep].reset_index(drop=True)

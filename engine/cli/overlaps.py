@@ -15,6 +15,7 @@ from engine import (
     find_overlaps,
     overlap_summary,
     parse_cell,
+    territory_filter,
     territory_summary,
 )
 from engine.cli.output import add_format_option, emit_frame, emit_json
@@ -60,7 +61,9 @@ def _overlaps(args: argparse.Namespace) -> int:
             emit_frame(summary, args.format)
         return 0
     with Workspace.open(args.workspace) as ws:
-        result = find_overlaps(ws, args.partner, territory=args.territory)
+        result = find_overlaps(
+            ws, args.partner, territory=territory_filter(ws, args.partner, args.territory)
+        )
         us = ws.company().name
     if args.cell:
         frame = result.cell(*parse_cell(args.cell))

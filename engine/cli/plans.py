@@ -22,6 +22,7 @@ from engine import (
     set_step_done,
     shortlist,
     stalled_plans,
+    territory_filter,
     update_plan,
 )
 from engine.cli.dates import parse_day
@@ -132,7 +133,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _shortlist(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        picks = shortlist(ws, args.partner, args.size, territory=args.territory)
+        picks = shortlist(
+            ws,
+            args.partner,
+            args.size,
+            territory=territory_filter(ws, args.partner, args.territory),
+        )
     columns = ["rank", "name", "score", "lead", "reason"]
     emit_frame(picks if args.format != "table" else picks[columns], args.format)
     return 0
@@ -142,7 +148,10 @@ def _create(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         if args.shortlist:
             created = create_plans_for_shortlist(
-                ws, args.partner, args.size, territory=args.territory
+                ws,
+                args.partner,
+                args.size,
+                territory=territory_filter(ws, args.partner, args.territory),
             )
             print(f"{len(created)} draft plans created for the shortlist")
             return 0
@@ -162,7 +171,9 @@ def _create(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        frame = list_plans(ws, args.partner, territory=args.territory)
+        frame = list_plans(
+            ws, args.partner, territory=territory_filter(ws, args.partner, args.territory)
+        )
     if args.format == "table":
         frame = frame.drop(columns=["our_key", "partner_key"])
     emit_frame(frame, args.format)

@@ -32,9 +32,8 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import ImportFileError, OverlapError
-from engine.overlaps import resolve_partner
 from engine.store.models import EngagementEvent, Opportunity, Partner
-from engine.store.workspace import Workspace
+from engine.store.workspace import Workspace, resolve_partner
 
 OUTCOMES = ("won", "lost", "open")
 ENGAGEMENT_KINDS = ("sync_scheduled", "sync_attended", "crm_update", "contact")

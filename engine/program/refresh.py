@@ -22,9 +22,9 @@ import pandas as pd
 from sqlmodel import col, select
 
 from engine.errors import Cancelled, OverlapError
-from engine.overlaps import build_mapping, resolve_partner, shared_rows
+from engine.overlaps import build_mapping, shared_rows
 from engine.store.models import MappingRun, Partner
-from engine.store.workspace import CADENCES, Progress, Workspace, now
+from engine.store.workspace import CADENCES, Progress, Workspace, now, resolve_partner
 
 CADENCE_MONTHS = {"monthly": 1, "quarterly": 3, "semi-annual": 6}
 CADENCE_GUIDANCE = {

@@ -26,20 +26,18 @@ when a registration decided (``registration_touches``; see ``engine.ownership``)
 
 Registrations are entered one by one or imported from a PRM or CRM export (CSV or XLSX; all rows
 or none, a bad row named by row and column), exported as formula-safe CSV / XLSX (recorded in
-the egress ledger), listed per account, and summarised for a partner sync's agenda
-(``registrations_for_agenda``).
+the egress ledger) — both in ``engine.program.registration_files`` — listed per account, and
+summarised for a partner sync's agenda (``registrations_for_agenda``). How stored rows read on a
+day (expiry, conflicts, touches) is ``engine.store.registration_state``'s, which the ownership
+step reads too.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,28 +45,26 @@ import pandas as pd
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
-from engine.errors import ImportFileError, OverlapError
+from engine.errors import OverlapError
 
 # The account import's column cleaners: dates decided day-first or month-first per column,
 # amounts in every currency and locale an export writes them in.
-from engine.importing import BLANK_WORDS, clean_amounts, clean_dates, read_export
+from engine.importing import clean_amounts
 from engine.overlaps import build_mapping, shared_rows
-from engine.paths import resource
 from engine.plans import parse_date
-from engine.sharing.export import export_table
 from engine.store.clock import today as local_today
 from engine.store.models import Partner, Registration, RegistrationSetting
+from engine.store.registration_state import (
+    ACTIVE_STATUSES,
+    PARTNER,
+    conflict_pairs,
+    read_registrations,
+)
 from engine.store.workspace import US, Workspace, now, resolve_partner
 
-PARTNER = "partner"
-SIDES = (US, PARTNER)
 REGISTRATION_STATUSES = ("submitted", "approved", "rejected", "expired", "won", "lost")
 # What a user decides on a registration (expiry comes with the date, not by decision).
 REGISTRATION_DECISIONS = ("submitted", "approved", "rejected", "won", "lost")
-# Registrations that hold a claim on their account (a conflict needs two of them).
-ACTIVE_STATUSES = ("submitted", "approved", "won")
-# Registrations that count as their side's touch of the account for "introduced first".
-TOUCH_STATUSES = ("approved", "won")
 DEFAULT_PROTECTION_DAYS = 90
 MAX_PROTECTION_DAYS = 730
 
@@ -179,7 +175,7 @@ def set_registration_settings(
 # ---------------------------------------------------------------------- finding the account
 
 
-class _SharedAccounts:
+class SharedAccounts:
     """The partnership's shared accounts, and which one a reference (CRM id, key, name) names.
 
     References resolve as ``engine.overlaps.find_shared`` does (an account key, then a CRM id
@@ -307,100 +303,12 @@ class _SharedAccounts:
 # ---------------------------------------------------------------------- reading
 
 
-_SELECT = (
-    "SELECT id, side, our_key, partner_key, account_name, opportunity, amount, product, "
-    "expected_close, registered_on, protection_days, status AS stored_status, decision_reason, "
-    "decided_on, decided_by, external_id, source FROM registration"
-)
-
-
-def _read(ws: Workspace, partner_id: int, today: date) -> pd.DataFrame:
-    """Every registration of the partnership with its protection, effective status, conflicts."""
-    frame = ws.read_frame(
-        f"{_SELECT} WHERE partner_id = :p ORDER BY registered_on, id", {"p": partner_id}
-    )
-    for column in _OPTIONAL_TEXT:  # missing text is None, whatever SQLite handed back
-        values = frame[column].astype(object)
-        frame[column] = values.where(values.notna(), None)
-    frame["amount"] = frame["amount"].astype("float64")
-    return _with_state(frame, today)
-
-
-_OPTIONAL_TEXT = (
-    "expected_close",
-    "decision_reason",
-    "decided_on",
-    "decided_by",
-    "external_id",
-    "source",
-)
-
-
-def _with_state(frame: pd.DataFrame, today: date) -> pd.DataFrame:
-    """Add ``protected_until``, ``days_left``, ``status`` (expiry applied) and conflicts."""
-    frame = frame.reset_index(drop=True)
-    start = pd.to_datetime(frame["registered_on"].astype(object), format="%Y-%m-%d")
-    until = start + pd.to_timedelta(frame["protection_days"].astype("int64"), unit="D")
-    day = pd.Timestamp(today)
-    stored = frame["stored_status"].astype(object)
-    lapsed = stored.isin(("submitted", "approved")) & (until < day)
-    frame["protected_until"] = until.dt.strftime("%Y-%m-%d").astype(object)
-    frame["days_left"] = (until - day).dt.days.astype("int64")
-    frame["status"] = np.where(lapsed.to_numpy(dtype=bool), "expired", stored.to_numpy())
-    frame["status"] = frame["status"].astype(object)
-    frame["_start"] = start
-    frame["_until"] = until
-    pairs = _conflict_pairs(frame)
-    others: dict[int, list[int]] = {}
-    for a, b in pairs:
-        others.setdefault(a, []).append(b)
-        others.setdefault(b, []).append(a)
-    ids = frame["id"].astype("int64").to_numpy()
-    frame["conflict"] = np.array([int(i) in others for i in ids], dtype=bool)
-    frame["conflicts_with"] = np.array(
-        [", ".join(str(o) for o in sorted(others.get(int(i), []))) for i in ids], dtype=object
-    )
-    return frame
-
-
 def _effective(stored: str, registered_on: str, days: int, today: date) -> tuple[str, date]:
     """One registration's effective status on ``today`` and its last protected day."""
     until = date.fromisoformat(registered_on) + timedelta(days=int(days))
     if stored in ("submitted", "approved") and until < today:
         return "expired", until
     return stored, until
-
-
-def _conflict_pairs(frame: pd.DataFrame) -> list[tuple[int, int]]:
-    """(earlier id, later id) of every two active registrations of one account that overlap.
-
-    One account is one shared pair; a registration whose pair shares either side's key with
-    another (after a re-match) is on the same account too.
-    """
-    active = frame[frame["status"].isin(ACTIVE_STATUSES).to_numpy(dtype=bool)]
-    if len(active) < 2:
-        return []
-    parts = []
-    columns = ["id", "_start", "_until", "our_key", "partner_key"]
-    for key in ("our_key", "partner_key"):
-        both = active[columns].merge(active[columns], on=key, suffixes=("_a", "_b"))
-        parts.append(both[["id_a", "id_b", "_start_a", "_start_b", "_until_a", "_until_b"]])
-    both = pd.concat(parts, ignore_index=True)
-    both = both[
-        (both["id_a"] != both["id_b"])
-        & (both["_start_a"] <= both["_until_b"])
-        & (both["_start_b"] <= both["_until_a"])
-    ]
-    # The earlier registration first (then the lower id): each pair once.
-    earlier = (both["_start_a"] < both["_start_b"]) | (
-        (both["_start_a"] == both["_start_b"]) & (both["id_a"] < both["id_b"])
-    )
-    both = both[earlier.to_numpy(dtype=bool)]
-    order = {int(i): n for n, i in enumerate(frame["id"])}  # oldest registration first
-    return sorted(
-        {(int(a), int(b)) for a, b in zip(both["id_a"], both["id_b"], strict=True)},
-        key=lambda pair: (order[pair[0]], order[pair[1]]),
-    )
 
 
 def _public(frame: pd.DataFrame) -> pd.DataFrame:
@@ -424,7 +332,7 @@ def registrations(
     conflicts with. ``status`` keeps one status; ``account`` (a CRM id, key or name) one account.
     """
     record = resolve_partner(ws, partner)
-    frame = _read(ws, int(record.id), _today(today))  # type: ignore[arg-type]
+    frame = read_registrations(ws, int(record.id), _today(today))  # type: ignore[arg-type]
     if status is not None:
         wanted = str(status).strip().lower()
         if wanted not in REGISTRATION_STATUSES:
@@ -441,7 +349,7 @@ def registrations(
 def _of_account(ws: Workspace, record: Partner, frame: pd.DataFrame, ref: str) -> np.ndarray:
     """Rows of ``frame`` on the account ``ref`` names (a shared account, or a registered name)."""
     text = str(ref).strip()
-    accounts = _SharedAccounts(ws, record)
+    accounts = SharedAccounts(ws, record)
     try:
         our_key, partner_key, _name = accounts.row(accounts.one(text))
     except OverlapError:
@@ -470,7 +378,7 @@ def registrations_by_account(
     conflict), ``latest`` (the last registration date), ``our_key``, ``partner_key``.
     """
     record = resolve_partner(ws, partner)
-    frame = _read(ws, int(record.id), _today(today))  # type: ignore[arg-type]
+    frame = read_registrations(ws, int(record.id), _today(today))  # type: ignore[arg-type]
     columns = [
         "account_name",
         "registrations",
@@ -516,7 +424,7 @@ def registration_conflicts(
     ``our_key``, ``partner_key``.
     """
     record = resolve_partner(ws, partner)
-    frame = _read(ws, int(record.id), _today(today))  # type: ignore[arg-type]
+    frame = read_registrations(ws, int(record.id), _today(today))  # type: ignore[arg-type]
     return _conflict_frame(frame)
 
 
@@ -532,7 +440,7 @@ def _conflict_frame(frame: pd.DataFrame) -> pd.DataFrame:
     ]
     by_id = frame.set_index("id", drop=False)
     rows = []
-    for first_id, second_id in _conflict_pairs(frame):
+    for first_id, second_id in conflict_pairs(frame):
         first, second = by_id.loc[first_id], by_id.loc[second_id]
         row: dict[str, Any] = {"account_name": first["account_name"]}
         for prefix, item in (("first", first), ("second", second)):
@@ -616,7 +524,7 @@ def _info(row: Any) -> RegistrationInfo:
 def _conflicts_of(frame: pd.DataFrame, only: set[int] | None = None) -> list[RegistrationConflict]:
     by_id = frame.set_index("id", drop=False)
     out = []
-    for first_id, second_id in _conflict_pairs(frame):
+    for first_id, second_id in conflict_pairs(frame):
         if only is not None and not {first_id, second_id} & only:
             continue
         first, second = _info(by_id.loc[first_id]), _info(by_id.loc[second_id])
@@ -645,7 +553,7 @@ def registrations_for_agenda(
     if within_days < 0:
         raise OverlapError(f"look ahead zero days or more, not {within_days}")
     record = resolve_partner(workspace, partner)
-    frame = _read(workspace, int(record.id), today)  # type: ignore[arg-type]
+    frame = read_registrations(workspace, int(record.id), today)  # type: ignore[arg-type]
     open_ = frame["status"].isin(("submitted", "approved")).to_numpy(dtype=bool)
     soon = open_ & (frame["days_left"] <= within_days).to_numpy(dtype=bool)
     expiring = frame[soon].sort_values(["protected_until", "id"], kind="stable")
@@ -655,42 +563,6 @@ def registrations_for_agenda(
         "conflicts": _conflicts_of(frame),
         "pending": [_info(row) for _i, row in pending.iterrows()],
     }
-
-
-# ---------------------------------------------------------------------- introduced first
-
-
-def registration_touches(
-    ws: Workspace, partner: str | Partner, *, today: date | None = None
-) -> pd.DataFrame:
-    """Per registered account, the day each side's earliest counting registration was made.
-
-    A registration counts when it is approved and still protected on ``today``, or won (see the
-    module docstring). Columns: ``our_key``, ``partner_key``, ``us`` and ``partner``
-    (datetime64; NaT when that side has none). Small: one row per registered account.
-    """
-    record = resolve_partner(ws, partner)
-    frame = _read(ws, int(record.id), _today(today))  # type: ignore[arg-type]
-    counting = frame[frame["status"].isin(TOUCH_STATUSES).to_numpy(dtype=bool)]
-    columns = ["our_key", "partner_key", US, PARTNER]
-    if counting.empty:
-        return pd.DataFrame(
-            {
-                "our_key": pd.Series(dtype=object),
-                "partner_key": pd.Series(dtype=object),
-                US: pd.Series(dtype="datetime64[ns]"),
-                PARTNER: pd.Series(dtype="datetime64[ns]"),
-            }
-        )
-    earliest = counting.groupby(["our_key", "partner_key", "side"])["_start"].min().unstack("side")
-    for side in SIDES:
-        if side not in earliest.columns:
-            earliest[side] = pd.NaT
-    out = earliest.reset_index()
-    out.columns.name = None
-    for side in SIDES:
-        out[side] = pd.to_datetime(out[side]).astype("datetime64[ns]")
-    return out[columns]
 
 
 # ---------------------------------------------------------------------- adding and deciding
@@ -704,7 +576,7 @@ class Registered:
     conflicts: list[RegistrationConflict] = field(default_factory=list)
 
 
-def _side(value: Any, us_name: str, partner_name: str) -> str | None:
+def side_named(value: Any, us_name: str, partner_name: str) -> str | None:
     """``us`` / ``partner`` from what a user or a file says, or None when it says neither."""
     text = " ".join(str(value or "").casefold().split())
     if text in ("us", "we", "our", "ours", "our side", "self", "no", "false", "n", "0"):
@@ -780,7 +652,7 @@ def add_registration(
     record = resolve_partner(ws, partner)
     partner_id = int(record.id)  # type: ignore[arg-type]
     day = _today(today)
-    who = _side(side, ws.company().name, record.name)
+    who = side_named(side, ws.company().name, record.name)
     if who is None or str(side).strip().lower() in ("yes", "no", "true", "false", "1", "0"):
         raise OverlapError(f"the side that registers is 'us' or 'partner', not '{side}'")
     name = str(opportunity or "").strip()
@@ -809,7 +681,7 @@ def add_registration(
     why = str(reason or "").strip() or None
     if stored == "rejected" and why is None:
         raise OverlapError("a rejection needs a reason (why the registration is refused)")
-    accounts = _SharedAccounts(ws, record)
+    accounts = SharedAccounts(ws, record)
     our_key, partner_key, account_name = accounts.row(accounts.one(account))
     item = Registration(
         partner_id=partner_id,
@@ -831,7 +703,7 @@ def add_registration(
         created_at=now(),
     )
     ws.save(item)
-    frame = _read(ws, partner_id, day)
+    frame = read_registrations(ws, partner_id, day)
     new_id = int(item.id)  # type: ignore[arg-type]
     row = frame[frame["id"] == new_id].iloc[0]
     return Registered(_info(row), _conflicts_of(frame, {new_id}))
@@ -928,414 +800,3 @@ def delete_registration(ws: Workspace, registration_id: int) -> None:
         )
         if not done.rowcount:
             raise OverlapError(f"there is no registration {registration_id}")
-
-
-# ---------------------------------------------------------------------- import
-
-
-@cache
-def _vocabulary() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
-    """Header aliases per field, in order of preference, and status words -> status."""
-    spec = json.loads(resource("registration_headers.json").read_text(encoding="utf-8"))
-    headers = {name: tuple(_normal(a) for a in aliases) for name, aliases in spec["fields"].items()}
-    statuses = {_normal(w): status for status, words in spec["statuses"].items() for w in words}
-    return headers, statuses
-
-
-def _normal(text: Any) -> str:
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", str(text).casefold()).split())
-
-
-def _columns(headers: Sequence[str]) -> dict[str, str]:
-    """Which header holds each field (a header serves one field only)."""
-    normal = {h: _normal(h) for h in headers}
-    found: dict[str, str] = {}
-    used: set[str] = set()
-    for name, aliases in _vocabulary()[0].items():
-        for alias in aliases:
-            header = next((h for h in headers if normal[h] == alias and h not in used), None)
-            if header is not None:
-                found[name] = header
-                used.add(header)
-                break
-    return found
-
-
-@dataclass(frozen=True)
-class RegistrationImport:
-    """What an import of registrations did."""
-
-    file_name: str
-    rows: int
-    added: int
-    updated: int
-    columns: dict[str, str]  # field -> the file's header
-    conflicts: int  # conflicts among the partnership's registrations after the import
-
-    def lines(self) -> list[str]:
-        out = [
-            f"{self.file_name}: {self.rows} registrations read, {self.added} added, "
-            f"{self.updated} updated"
-        ]
-        out.append(
-            "columns: "
-            + ", ".join(f"{field} from '{header}'" for field, header in self.columns.items())
-        )
-        if self.conflicts:
-            out.append(
-                f"{self.conflicts} conflict{'s' if self.conflicts != 1 else ''}: two registrations "
-                "of one account protected at once (see 'overlap registration conflicts')"
-            )
-        return out
-
-
-class _Problems:
-    """The bad cells of a file: all of them are found, the first is reported with the count."""
-
-    def __init__(self, file_name: str) -> None:
-        self.file_name = file_name
-        self.items: list[tuple[int, str, str]] = []
-
-    def add(self, row: int, header: str | None, message: str) -> None:
-        self.items.append((row, header or "", message))
-
-    def raise_first(self) -> None:
-        if not self.items:
-            return
-        self.items.sort(key=lambda item: item[0])
-        row, header, message = self.items[0]
-        rows = {item[0] for item in self.items}
-        more = len(rows) - 1
-        if more:
-            message += f"; {more} more row{'s have' if more != 1 else ' has'} problems too"
-        where = f"{self.file_name}, row {row}" + (f", column '{header}'" if header else "")
-        raise OverlapError(f"{message}; nothing was imported", where=where)
-
-
-def import_registrations(
-    ws: Workspace,
-    partner: str | Partner,
-    path: str | Path,
-    *,
-    side: str | None = None,
-    today: date | None = None,
-    by: str | None = None,
-) -> RegistrationImport:
-    """Import the registrations of a PRM or CRM export (CSV, TSV or XLSX): all rows or none.
-
-    Headers are recognised as the exports write them ("Deal Registration ID", "Account Name",
-    "Opportunity Name", "Amount", "Expected Close Date", "Registered Date", "Status",
-    "Partner", "Expiration Date", ...). Who registered comes from a side / partner column
-    (``us``, ``partner`` or a company's name) or, for files without one, from ``side``. A row
-    whose registration id, or else whose side, account, opportunity and date, is known already
-    updates that registration. Any bad row raises an error naming its row and column, and
-    nothing is written.
-    """
-    record = resolve_partner(ws, partner)
-    partner_id = int(record.id)  # type: ignore[arg-type]
-    day = _today(today)
-    path = Path(path)
-    raw = read_export(path)
-    frame = raw.frame
-    where = raw.file_name
-    columns = _columns(raw.headers)
-    if "account_id" not in columns and "account_name" not in columns:
-        raise ImportFileError(
-            "no account column (an account name or account id); headers: " + ", ".join(raw.headers),
-            where=where,
-        )
-    for needed, words in (
-        ("opportunity", "opportunity name"),
-        ("registered_on", "registered date"),
-    ):
-        if needed not in columns:
-            raise ImportFileError(
-                f"no {words} column; headers: " + ", ".join(raw.headers), where=where
-            )
-    default_side = None
-    if side is not None:
-        default_side = _side(side, ws.company().name, record.name)
-        if default_side is None:
-            raise OverlapError(f"the side that registers is 'us' or 'partner', not '{side}'")
-    if "side" not in columns and default_side is None:
-        raise ImportFileError(
-            "the file does not say who registered each deal (no side or partner column); "
-            "say which side registered them all (us or partner)",
-            where=where,
-        )
-    problems = _Problems(where)
-    numbers = [int(n) for n in frame.index]  # the rows as a spreadsheet numbers them
-
-    def cells(name: str) -> pd.Series:
-        if name not in columns:
-            return pd.Series("", index=frame.index, dtype="str")
-        return frame[columns[name]].astype("str").fillna("").str.strip()
-
-    text: dict[str, list[str]] = {
-        name: [str(v) for v in cells(name).tolist()] for name in _vocabulary()[0]
-    }
-
-    def dates(name: str) -> list[str | None]:
-        values, _bad = clean_dates(cells(name), dayfirst_hint=raw.decimal_comma)
-        out: list[str | None] = []
-        for number, given, value in zip(numbers, text[name], values.tolist(), strict=True):
-            iso = value if isinstance(value, str) and value else None
-            if iso is None and given and given.casefold() not in BLANK_WORDS:
-                problems.add(number, columns.get(name), f"'{given}' is not a date")
-            out.append(iso)
-        return out
-
-    registered, expected = dates("registered_on"), dates("expected_close")
-    expires, decided = dates("expires_on"), dates("decided_on")
-    amounts, _bad = clean_amounts(cells("amount"), decimal_comma=raw.decimal_comma)
-    accounts = _SharedAccounts(ws, record)
-    found = accounts.find([*text["account_id"], *text["account_name"]])
-    us_name = ws.company().name
-    settings_days = registration_settings(ws, record).protection_days
-    rows: list[dict[str, Any]] = []
-    seen_refs: dict[str, int] = {}
-    for i, number in enumerate(numbers):
-        item: dict[str, Any] = {}
-        # The account: by its id first, else by its name.
-        account_id, account_name = text["account_id"][i], text["account_name"][i]
-        hit: int | str | None = None
-        for ref in (account_id, account_name):
-            if ref:
-                hit = found[ref]
-                if not isinstance(hit, str):
-                    break
-        if hit is None:
-            header = columns.get("account_name") or columns.get("account_id")
-            problems.add(number, header, "the account is empty")
-        elif isinstance(hit, str):
-            header = columns["account_name"] if account_name else columns["account_id"]
-            problems.add(number, header, hit)
-        else:
-            item["our_key"], item["partner_key"], item["account_name"] = accounts.row(hit)
-        # Who registered it.
-        who_text = text["side"][i]
-        who = _side(who_text, us_name, record.name) if who_text else default_side
-        if who is None:
-            problems.add(
-                number,
-                columns.get("side"),
-                f"'{who_text}' is neither us ({us_name}) nor the partner ({record.name})"
-                if who_text
-                else "the side that registered the deal is empty",
-            )
-        item["side"] = who
-        item["opportunity"] = text["opportunity"][i]
-        if not item["opportunity"]:
-            problems.add(number, columns["opportunity"], "the opportunity name is empty")
-        start = registered[i]
-        if start is None and not text["registered_on"][i]:
-            problems.add(number, columns["registered_on"], "the registration date is empty")
-        elif start is not None and start > day.isoformat():
-            problems.add(
-                number,
-                columns["registered_on"],
-                f"the registration date {start} is after today ({day.isoformat()})",
-            )
-        item["registered_on"] = start
-        value = float(amounts[i])
-        given = text["amount"][i]
-        if given and given.casefold() not in BLANK_WORDS:
-            if math.isnan(value):
-                problems.add(number, columns["amount"], f"the amount '{given}' is not a number")
-            elif value < 0:
-                problems.add(number, columns["amount"], f"the amount '{given}' is negative")
-        item["amount"] = None if math.isnan(value) else value
-        status_text = text["status"][i]
-        status = _vocabulary()[1].get(_normal(status_text)) if status_text else "submitted"
-        if status is None:
-            problems.add(
-                number,
-                columns.get("status"),
-                f"'{status_text}' is not a registration status (submitted, approved, rejected, "
-                "expired, won or lost)",
-            )
-        item["status"] = status
-        days = settings_days
-        end = expires[i]
-        if end is not None and start is not None:
-            days = (date.fromisoformat(end) - date.fromisoformat(start)).days
-            if days < 0:
-                problems.add(
-                    number,
-                    columns["expires_on"],
-                    f"the registration expires ({end}) before it was registered ({start})",
-                )
-        item["protection_days"] = days
-        known_as = text["external_id"][i] or None
-        if known_as is not None:
-            if known_as in seen_refs:
-                problems.add(
-                    number,
-                    columns["external_id"],
-                    f"registration id '{known_as}' is also on row {seen_refs[known_as]}",
-                )
-            seen_refs.setdefault(known_as, number)
-        item["external_id"] = known_as
-        item["expected_close"] = expected[i]
-        item["decided_on"] = decided[i]
-        item["decision_reason"] = text["decision_reason"][i] or None
-        item["decided_by"] = text["decided_by"][i] or None
-        item["product"] = text["product"][i]
-        rows.append(item)
-    problems.raise_first()
-    if not rows:
-        raise ImportFileError(
-            "the file has no registrations (no rows under the header)", where=where
-        )
-    return _store(ws, partner_id, rows, raw.file_name, columns, day, by)
-
-
-def _store(
-    ws: Workspace,
-    partner_id: int,
-    rows: list[dict[str, Any]],
-    file_name: str,
-    columns: dict[str, str],
-    day: date,
-    by: str | None,
-) -> RegistrationImport:
-    """Add the new registrations and update the known ones, in one transaction."""
-    existing = ws.read_frame(
-        "SELECT id, side, our_key, partner_key, opportunity, registered_on, external_id "
-        "FROM registration WHERE partner_id = :p",
-        {"p": partner_id},
-    )
-    by_ref = {
-        str(r): int(i)
-        for r, i in zip(existing["external_id"], existing["id"], strict=True)
-        if isinstance(r, str) and r
-    }
-    by_natural = {
-        (str(s), str(o), str(p), _normal(opp), str(d)): int(i)
-        for i, s, o, p, opp, d in zip(
-            existing["id"],
-            existing["side"],
-            existing["our_key"],
-            existing["partner_key"],
-            existing["opportunity"],
-            existing["registered_on"],
-            strict=True,
-        )
-    }
-    stamp = now()
-    added = updated = 0
-    fields = (
-        "side",
-        "our_key",
-        "partner_key",
-        "account_name",
-        "opportunity",
-        "amount",
-        "product",
-        "expected_close",
-        "registered_on",
-        "protection_days",
-        "status",
-        "decision_reason",
-        "decided_on",
-        "decided_by",
-        "external_id",
-    )
-    with ws.transaction() as connection:
-        for row in rows:
-            values = {name: row[name] for name in fields}
-            natural = (
-                row["side"],
-                row["our_key"],
-                row["partner_key"],
-                _normal(row["opportunity"]),
-                row["registered_on"],
-            )
-            known = by_ref.get(row["external_id"]) if row["external_id"] else None
-            if known is None:
-                known = by_natural.get(natural)
-            if known is not None:
-                if values["external_id"] is None:
-                    values.pop("external_id")
-                connection.execute(
-                    update(Registration).where(col(Registration.id) == known).values(**values)
-                )
-                updated += 1
-            else:
-                connection.execute(
-                    Registration.__table__.insert().values(  # type: ignore[attr-defined]
-                        partner_id=partner_id, source=file_name, created_at=stamp, **values
-                    )
-                )
-                added += 1
-    frame = _read(ws, partner_id, day)
-    return RegistrationImport(
-        file_name=file_name,
-        rows=len(rows),
-        added=added,
-        updated=updated,
-        columns=dict(columns),
-        conflicts=len(_conflict_pairs(frame)),
-    )
-
-
-# ---------------------------------------------------------------------- export
-
-
-def registration_export_frame(
-    ws: Workspace,
-    partner: str | Partner,
-    *,
-    today: date | None = None,
-    status: str | None = None,
-) -> pd.DataFrame:
-    """The registrations as an export shows them: headers a PRM, CRM or Overlap reads back."""
-    record = resolve_partner(ws, partner)
-    frame = registrations(ws, record, today=today, status=status)
-    names = {US: ws.company().name, PARTNER: record.name}
-
-    def crm_id(keys: pd.Series) -> pd.Series:
-        text = keys.astype("str")
-        return text.where(text.str.startswith("id:"), "").str.removeprefix("id:")
-
-    return pd.DataFrame(
-        {
-            "Registration ID": frame["external_id"].astype(object),
-            "Account Name": frame["account_name"].astype(object),
-            "Account ID": crm_id(frame["our_key"]).astype(object),
-            "Partner Account ID": crm_id(frame["partner_key"]).astype(object),
-            "Registered By": frame["side"].map(names).astype(object),
-            "Opportunity Name": frame["opportunity"].astype(object),
-            "Amount": frame["amount"],
-            "Product": frame["product"].astype(object),
-            "Expected Close Date": frame["expected_close"].astype(object),
-            "Registered Date": frame["registered_on"].astype(object),
-            "Protected Until": frame["protected_until"].astype(object),
-            "Status": frame["status"].astype(object),
-            "Decision Reason": frame["decision_reason"].astype(object),
-            "Decision Date": frame["decided_on"].astype(object),
-            "Decided By": frame["decided_by"].astype(object),
-            "Conflict": np.where(frame["conflict"].to_numpy(dtype=bool), "yes", "no"),
-        }
-    )
-
-
-def export_registrations(
-    ws: Workspace,
-    partner: str | Partner,
-    path: str | Path,
-    *,
-    today: date | None = None,
-    status: str | None = None,
-) -> Path:
-    """Write the registrations (effective status) to ``.xlsx`` or ``.csv``; returns the path.
-
-    Formula-safe (text cells in XLSX, OWASP quoting in CSV) and recorded in the egress ledger.
-    The file reads back with ``import_registrations``.
-    """
-    record = resolve_partner(ws, partner)
-    target = Path(path)
-    if not target.parent.is_dir():
-        raise OverlapError("the folder does not exist", where=str(target.parent))
-    frame = registration_export_frame(ws, record, today=today, status=status)
-    return export_table(frame, target, ws=ws, partner=record, sheet="Registrations")

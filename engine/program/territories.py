@@ -49,7 +49,7 @@ import re
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,7 @@ import pyarrow.compute as pc
 from sqlmodel import Session, col, select
 
 from engine.errors import OverlapError
-from engine.overlaps import resolve_partner
+from engine.overlaps import LABELS, TerritoryFilter, build_mapping
 from engine.program.geography import (
     REGIONS,
     STATE_HEADERS,
@@ -72,7 +72,7 @@ from engine.program.geography import (
     state_keys,
 )
 from engine.store.models import Partner, Snapshot, Territory
-from engine.store.workspace import Progress, Workspace, now
+from engine.store.workspace import Progress, Workspace, now, resolve_partner
 
 __all__ = [
     "NO_TERRITORY",
@@ -87,6 +87,7 @@ __all__ = [
     "state_sources",
     "territories",
     "territory",
+    "territory_filter",
     "territory_labels",
     "territory_summary",
 ]
@@ -781,6 +782,28 @@ def in_territory(
     return mapping[keep].reset_index(drop=True)
 
 
+@overload
+def territory_filter(ws: Workspace, partner: str | Partner, name: str) -> TerritoryFilter: ...
+@overload
+def territory_filter(ws: Workspace, partner: str | Partner, name: None) -> None: ...
+def territory_filter(
+    ws: Workspace, partner: str | Partner, name: str | None
+) -> TerritoryFilter | None:
+    """What the steps take to limit their figures to the territory ``name`` (None: no limit).
+
+    An unknown name is a clear error here, before any step runs.
+    """
+    if name is None:
+        return None
+    record = resolve_partner(ws, partner)
+    found = territory(ws, record, name).name
+
+    def keep(mapping: pd.DataFrame) -> pd.DataFrame:
+        return in_territory(ws, record, mapping, found)
+
+    return TerritoryFilter(found, keep)
+
+
 def territory_summary(
     ws: Workspace,
     partner: str | Partner,
@@ -792,8 +815,6 @@ def territory_summary(
     """Where the overlap is: per territory (then the accounts in none), its definition, its
     reps and its accounts ours only / shared / partner only, with the shared accounts'
     potential revenue. Columns: ``TERRITORY_SUMMARY_COLUMNS``."""
-    from engine.overlaps import LABELS, build_mapping
-
     record = resolve_partner(ws, partner)
     if mapping is None:
         mapping = build_mapping(ws, record, progress=progress, cancel=cancel)

@@ -7,7 +7,6 @@ from engine.sharing.export import (
     EXPORT_KINDS,
     ExportResult,
     export_share,
-    export_table,
     kind_for,
     share_fields,
 )
@@ -48,7 +47,7 @@ from engine.sharing.psi import (
     psi_request,
     psi_respond,
 )
-from engine.store.ledger import egress_ledger, export_egress_ledger
+from engine.store.ledger import egress_ledger, export_egress_ledger, export_table
 
 __all__ = [
     "DEFAULT_FIELDS",

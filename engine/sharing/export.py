@@ -14,9 +14,11 @@ import pandas as pd
 from engine.errors import OverlapError
 from engine.output.safe_cells import write_csv
 from engine.output.xlsx import Sheet, write_workbook
+from engine.sharing.package_rows import matrix_rows, rules_rows
 from engine.sharing.policy import SHARE_FIELDS, SharePackage, share_preview
-from engine.store.ledger import record_egress, resolve_partner
+from engine.store.ledger import record_egress
 from engine.store.models import Partner
+from engine.store.workspace import resolve_partner
 
 EXPORT_KINDS = ("xlsx", "pdf", "csv", "plan")
 SUFFIXES = {"xlsx": ".xlsx", "pdf": ".pdf", "csv": ".csv", "plan": ".overlap-plan"}
@@ -41,57 +43,6 @@ def kind_for(path: str | Path) -> str:
     raise OverlapError(
         "choose a file ending in .xlsx, .pdf, .csv or .overlap-plan", where=str(path)
     )
-
-
-def matrix_rows(package: SharePackage) -> tuple[list[str], list[list[Any]]]:
-    header = ["Our stage \\ their stage", *[str(c) for c in package.matrix.columns], "Total"]
-    rows = []
-    for stage in package.matrix.index:
-        values = [int(v) for v in package.matrix.loc[stage]]
-        rows.append([str(stage), *values, sum(values)])
-    totals = [int(v) for v in package.matrix.sum(axis=0)]
-    rows.append(["Total", *totals, sum(totals)])
-    return header, rows
-
-
-# How the usual criteria decide, in words, for rules stored without a description.
-CRITERIA_TEXT = {
-    "existing_relationship": "The side with the stronger existing relationship leads.",
-    "relationship": "The side with the stronger existing relationship leads.",
-    "first_touch": "The side that introduced the account first (earliest first touch) leads.",
-    "deal_stage": "The side with the more advanced open deal leads.",
-    "product_fit": "The side whose product fits the account's immediate need leads.",
-    "immediate_need": "The side whose product fits the account's immediate need leads.",
-}
-
-
-def _criteria_words() -> dict[str, tuple[str, str]]:
-    """Criterion name -> (title, how it decides), from the ownership step when it is there."""
-    try:
-        from engine.ownership import CRITERIA
-    except ImportError:  # pragma: no cover - ownership ships with the engine
-        return {}
-    return {str(k): (str(v[0]), str(v[1])) for k, v in CRITERIA.items()}
-
-
-def rules_rows(package: SharePackage) -> list[list[Any]]:
-    """The enabled rules of engagement in order: number, criterion, how it decides."""
-    words = _criteria_words()
-    who = package.us if package.tie_breaker in (None, "us") else package.partner
-    rows: list[list[Any]] = []
-    names = []
-    for criterion in package.rules:
-        name = str(criterion.get("name", ""))
-        names.append(name)
-        title, text = words.get(name, ("", ""))
-        title = title.capitalize() if title else name.replace("_", " ").capitalize()
-        text = text or CRITERIA_TEXT.get(name, "")
-        if name == "tie_breaker":
-            text = f"{text} Now: {who} leads.".strip()
-        rows.append([len(rows) + 1, title, text])
-    if package.tie_breaker and "tie_breaker" not in names:
-        rows.append([len(rows) + 1, "Tie-breaker", f"{who} leads when no rule decides"])
-    return rows
 
 
 def _frame_sheet(name: str, frame: pd.DataFrame, wrap: Sequence[str] = ()) -> Sheet:
@@ -219,32 +170,3 @@ def share_fields() -> list[dict[str, Any]]:
 
 def describe_json(package: SharePackage) -> str:
     return json.dumps(package.describe(), indent=2, default=str)
-
-
-def export_table(
-    frame: pd.DataFrame,
-    path: str | Path,
-    *,
-    ws: Any = None,
-    partner: str | Partner | None = None,
-    sheet: str = "Accounts",
-) -> Path:
-    """Write any table a user exports (an account list, a review queue) formula-safe.
-
-    ``.xlsx`` gets a styled sheet with text cells, anything else a CSV with OWASP quoting.
-    With ``ws`` and ``partner`` the file is recorded in the egress ledger as kind ``list``.
-    """
-    path = Path(path)
-    if path.suffix.lower() not in (".xlsx", ".csv"):
-        path = path.with_suffix(".csv")
-    header = [str(c) for c in frame.columns]
-    rows = frame.astype(object).where(frame.notna(), None).values.tolist()
-    if path.suffix.lower() == ".xlsx":
-        write_workbook(path, [Sheet(sheet, header, rows)])
-    else:
-        write_csv(path, header, rows)
-    if ws is not None and partner is not None:
-        record_egress(
-            ws, resolve_partner(ws, partner), "list", path, fields=header, row_count=len(frame)
-        )
-    return path

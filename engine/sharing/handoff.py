@@ -21,6 +21,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from engine.errors import Cancelled, OverlapError
+from engine.sharing.agenda import export_calendar
 from engine.sharing.export import ExportResult, export_share
 from engine.sharing.policy import SharePackage, share_preview
 from engine.store.clock import today as local_today
@@ -329,8 +330,6 @@ def prepare_handoff(
             progress(0.4 + 0.5 * number / len(chosen), f"Writing the {kind} file")
         path = target / f"{stem}{_SUFFIX[kind]}"
         if kind == "ics":
-            from engine.program.sync import export_calendar
-
             calendar = export_calendar(
                 ws, record, path, plan_ids=list(plan_ids) if plan_ids is not None else None
             )

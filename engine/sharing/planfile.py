@@ -42,7 +42,6 @@ from engine.sharing.untrusted import (
     check_their_value,
     read_plan_file,
 )
-from engine.store.ledger import resolve_partner
 from engine.store.models import (
     Partner,
     Plan,
@@ -54,7 +53,7 @@ from engine.store.models import (
     PlanSync,
     SharePolicy,
 )
-from engine.store.workspace import Workspace, account_keys, now
+from engine.store.workspace import Workspace, account_keys, now, resolve_partner
 
 SUFFIX = ".overlap-plan"
 PLAN_FIELDS = ("objective", "status", "lead")

@@ -23,9 +23,8 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import Cancelled, OverlapError
-from engine.store.ledger import resolve_partner
 from engine.store.models import Partner, SharePolicy
-from engine.store.workspace import Workspace, account_keys, now
+from engine.store.workspace import Workspace, account_keys, now, resolve_partner
 
 # field -> (label shown to the user, in the default minimal policy)
 SHARE_FIELDS: dict[str, tuple[str, bool]] = {

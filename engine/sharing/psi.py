@@ -44,9 +44,9 @@ from engine.sharing.untrusted import (
     PsiFile,
     read_psi_file,
 )
-from engine.store.ledger import record_egress, resolve_partner
+from engine.store.ledger import record_egress
 from engine.store.models import PsiExchange
-from engine.store.workspace import Workspace, now
+from engine.store.workspace import Workspace, now, resolve_partner
 
 # The domain-separation tag: keys hashed for this protocol never collide with any other use.
 TAG = b"overlap/psi/v1/ristretto255/account-key"

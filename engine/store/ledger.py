@@ -16,6 +16,7 @@ import pandas as pd
 
 from engine.errors import OverlapError
 from engine.output.safe_cells import write_csv
+from engine.output.tables import write_table
 from engine.output.xlsx import Sheet, write_workbook
 from engine.store.models import EgressRecord, Partner
 from engine.store.workspace import Workspace, now, resolve_partner
@@ -96,4 +97,27 @@ def export_egress_ledger(ws: Workspace, path: str | Path, partner: str | None = 
         raise OverlapError("the ledger is exported as .csv or .xlsx", where=str(path))
     owner = resolve_partner(ws, partner) if partner is not None else None
     record_egress(ws, owner, "ledger", path, fields=list(frame.columns), row_count=len(frame))
+    return path
+
+
+def export_table(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    ws: Any = None,
+    partner: str | Partner | None = None,
+    sheet: str = "Accounts",
+) -> Path:
+    """Write any table a user exports (an account list, a review queue) formula-safe.
+
+    ``.xlsx`` gets a styled sheet with text cells, anything else a CSV with OWASP quoting
+    (``engine.output.tables.write_table``). With ``ws`` and ``partner`` the file is recorded in
+    the egress ledger as kind ``list``.
+    """
+    path = write_table(frame, path, sheet=sheet)
+    if ws is not None and partner is not None:
+        header = [str(c) for c in frame.columns]
+        record_egress(
+            ws, resolve_partner(ws, partner), "list", path, fields=header, row_count=len(frame)
+        )
     return path

@@ -693,7 +693,7 @@ def three_partners() -> None:
     Acme (a Salesforce report with its footer) is mapped against Globex (HubSpot, UTF-8 with a
     BOM), Tyrell (a Salesforce Data Export ``Account.csv``) and Wonka (German Excel: cp1252,
     ``;``). Accounts meet by domain; the tests count on who shares what (see
-    tests/engine/test_partners.py).
+    tests/engine/program/test_partners.py).
     """
     acme = [
         ["Account Name", "Account ID", "Website", "Type", "Industry", "Annual Revenue",

@@ -6,19 +6,15 @@ import pandas as pd
 import pytest
 
 from engine.errors import OverlapError
-from engine.ownership import (
-    assign,
+from engine.overrides import (
     clear_override,
     disputes,
-    list_leads,
     note_dispute,
     open_dispute,
     restore_override,
-    rules,
-    rules_history,
     set_override,
-    set_rules,
 )
+from engine.ownership import assign, list_leads, rules, rules_history, set_rules
 from tests.engine.conftest import Mapped
 
 
@@ -205,7 +201,7 @@ def test_disputes(mapped: Mapped) -> None:
     )
     assert list_leads(mapped.ws, "Globex").set_index("name").loc["Umbrella", "open_disputes"] == 1
     note_dispute(mapped.ws, int(dispute.id), "Call on Friday", by="Ann")  # type: ignore[arg-type]
-    from engine.ownership import resolve_dispute
+    from engine.overrides import resolve_dispute
 
     done = resolve_dispute(mapped.ws, int(dispute.id), "We keep the lead", by="Ann")  # type: ignore[arg-type]
     assert done.resolved_by == "Ann" and done.resolution == "We keep the lead"

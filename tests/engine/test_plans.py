@@ -11,7 +11,8 @@ import pytest
 
 from engine.errors import OverlapError
 from engine.overlaps import mapping_from_frames
-from engine.ownership import assign, set_override
+from engine.overrides import set_override
+from engine.ownership import assign
 from engine.plans import (
     add_metric,
     add_role,
@@ -173,7 +174,9 @@ def test_steps_stored_with_no_date_do_not_stop_the_readers(mapped: Mapped, tmp_p
     """A step an earlier Overlap accepted from a partner's plan file with a due date that is
     no date (and an unknown owner side) must not crash the stalled list, the agenda or the
     calendar: they skip the date, as for a step with none."""
-    from engine.program.sync import calendar_events, set_sync_schedule, sync_agenda
+    from engine.program.agenda import sync_agenda
+    from engine.program.sync import set_sync_schedule
+    from engine.sharing.agenda import calendar_events
 
     plan = create_plan(mapped.ws, "Globex", "id:A1", "id:G1", lead="us")
     add_step(mapped.ws, int(plan.id), "Demo", "us", "Bob", "2026-03-20", today=TODAY)  # type: ignore[arg-type]

@@ -11,7 +11,8 @@ import pytest
 from engine.cli import main as cli
 from engine.errors import ImportFileError, OverlapError, ShrinkingListError
 from engine.overlaps import mapping_from_frames
-from engine.ownership import assign, set_override
+from engine.overrides import set_override
+from engine.ownership import assign
 from engine.program.refresh import (
     diff_mappings,
     last_mapping,

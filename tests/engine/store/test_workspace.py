@@ -23,7 +23,7 @@ from engine.store.migrations import create_schema
 from engine.store.models import SCHEMA_VERSION, Snapshot
 from engine.store.workspace import Workspace, account_key, now
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _user_version(path: Path) -> int:
@@ -213,7 +213,7 @@ def test_a_process_killed_mid_write_leaves_the_previous_state(tmp_path: Path) ->
         import os, signal
         import engine.store.blocks
         import engine.store.workspace
-        from tests.engine.test_workspace import _add_snapshot
+        from tests.engine.store.test_workspace import _add_snapshot
         engine.store.blocks.BLOCK_ROWS = 1000
         def progress(fraction, _message):
             if fraction > 0.5:
@@ -264,7 +264,7 @@ def test_account_keys_prefer_the_crm_id() -> None:
 def test_a_version_4_workspace_keeps_its_accounts_matches_and_leads(tmp_path: Path) -> None:
     """A file written by the previous release (accounts in a row table) opens migrated."""
     path = tmp_path / "acme.overlap"
-    path.write_bytes((Path(__file__).parents[1] / "data" / "workspace_v4.overlap").read_bytes())
+    path.write_bytes((Path(__file__).parents[2] / "data" / "workspace_v4.overlap").read_bytes())
     assert _user_version(path) == 4 and "account" in _tables(path)
 
     from engine import build_mapping, list_leads, list_matches
@@ -298,7 +298,7 @@ def test_a_version_4_workspace_with_interleaved_account_ids_keeps_its_pairs(
 ) -> None:
     """Ids that were not consecutive per snapshot are renumbered, matches and leads with them."""
     path = tmp_path / "acme.overlap"
-    path.write_bytes((Path(__file__).parents[1] / "data" / "workspace_v4.overlap").read_bytes())
+    path.write_bytes((Path(__file__).parents[2] / "data" / "workspace_v4.overlap").read_bytes())
     # Ours 1-4 become 1, 3, 5, 7 and the partner's 5-8 become 2, 4, 6, 8, everywhere.
     moved = {1: 1, 2: 3, 3: 5, 4: 7, 5: 2, 6: 4, 7: 6, 8: 8}
     with contextlib.closing(sqlite3.connect(path)) as con:
@@ -500,7 +500,7 @@ def test_an_upgrade_is_one_transaction(tmp_path: Path) -> None:
     blocks) leaves the file exactly at its old version, matches and all; the next open does
     the whole upgrade again."""
     path = tmp_path / "acme.overlap"
-    path.write_bytes((Path(__file__).parents[1] / "data" / "workspace_v4.overlap").read_bytes())
+    path.write_bytes((Path(__file__).parents[2] / "data" / "workspace_v4.overlap").read_bytes())
     before = _tables(path)
     with contextlib.closing(sqlite3.connect(path)) as con:
         matches = con.execute("SELECT * FROM match ORDER BY id").fetchall()

@@ -18,25 +18,25 @@ from dateutil.rrule import rrulestr
 
 from engine.cli import main as cli
 from engine.errors import OverlapError
-from engine.ownership import assign, list_leads, set_override
+from engine.overrides import set_override
+from engine.ownership import assign, list_leads
 from engine.plans import add_role, add_step, create_plan, set_step_done, update_plan
+from engine.program.agenda import sync_agenda
 from engine.program.metrics import engagement_log, engagement_score
 from engine.program.refresh import record_mapping
 from engine.program.registrations import add_registration
 from engine.program.sync import (
-    export_agenda,
-    export_calendar,
     last_sync,
     log_sync,
     next_sync_date,
     restore_sync_schedule,
     set_sync_schedule,
-    sync_agenda,
     sync_schedule,
     undo_sync_log,
     week_of_month,
 )
 from engine.sharing import set_share_policy
+from engine.sharing.agenda import export_agenda, export_calendar
 from engine.store.workspace import Workspace
 from tests.engine.conftest import PAIRS, Mapped, add_matches
 from tests.engine.ics_reader import ZoneReader, local_time, parse

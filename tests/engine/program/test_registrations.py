@@ -14,6 +14,7 @@ import pytest
 
 from engine.errors import OverlapError
 from engine.ownership import assign, set_rules
+from engine.program.registration_files import export_registrations, import_registrations
 from engine.program.registrations import (
     DEFAULT_PROTECTION_DAYS,
     RegistrationConflict,
@@ -21,22 +22,20 @@ from engine.program.registrations import (
     add_registration,
     decide_registration,
     delete_registration,
-    export_registrations,
-    import_registrations,
     registration_conflicts,
     registration_settings,
-    registration_touches,
     registrations,
     registrations_by_account,
     registrations_for_agenda,
     restore_registration,
     set_registration_settings,
 )
+from engine.store.registration_state import registration_touches
 from engine.store.workspace import Workspace
 from tests.engine.conftest import Mapped
 
 TODAY = date(2026, 3, 15)
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def _count(ws: Workspace) -> int:

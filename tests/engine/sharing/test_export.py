@@ -1,5 +1,5 @@
 """Sharing: policy and preview, XLSX / CSV / PDF / .overlap-plan exports, encryption, the round
-trip between two workspaces, and the egress ledger. (PSI is in test_sharing_psi.py.)"""
+trip between two workspaces, and the egress ledger. (PSI is in test_psi.py.)"""
 
 from __future__ import annotations
 

@@ -41,6 +41,7 @@ from engine import (
     NO_TERRITORY,
     TERRITORY_SUMMARY_COLUMNS,
     OverlapError,
+    TerritoryFilter,
     Workspace,
     add_territory,
     build_mapping,
@@ -58,6 +59,7 @@ from engine import (
     state_sources,
     territories,
     territory,
+    territory_filter,
     territory_labels,
     territory_summary,
 )
@@ -65,7 +67,7 @@ from engine.cli import main as cli
 from engine.program.geography import country_code, region_countries, state_key, state_keys
 from engine.store.models import Snapshot
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 OURS = DATA / "territories_acme_salesforce.csv"
 THEIRS = DATA / "territories_globex_hubspot.csv"
 
@@ -210,7 +212,7 @@ def test_size_bands_hold_their_minimum_not_their_maximum(ws: Workspace) -> None:
     for spec in TERRITORIES:
         remove_territory(ws, "Globex", spec["name"])
     add_territory(ws, "Globex", "Mid revenue", revenue="1M-10M")
-    inside = find_overlaps(ws, "Globex", territory="Mid revenue")
+    inside = find_overlaps(ws, "Globex", territory=_in(ws, "Mid revenue"))
     assert set(inside.mapping.loc[inside.mapping["status"] == "shared", "name"]) == {
         "Initrode",  # $5,000,000
         "Pied Piper",  # 1,000,000: the minimum
@@ -221,6 +223,11 @@ def test_size_bands_hold_their_minimum_not_their_maximum(ws: Workspace) -> None:
 # ---------------------------------------------------------------------- filtered steps
 
 
+def _in(ws: Workspace, name: str) -> TerritoryFilter:
+    """The filter the steps take to be limited to Globex's territory ``name``."""
+    return territory_filter(ws, "Globex", name)
+
+
 def test_overlaps_filtered_by_territory(ws: Workspace) -> None:
     expected_opportunities = {
         "US West": {"ask_intro": 1, "joint_pursuit": 1, "greenfield": 1},
@@ -229,7 +236,7 @@ def test_overlaps_filtered_by_territory(ws: Workspace) -> None:
         "UKI mid-market": {"offer_intro": 1, "greenfield": 1},
     }
     for name, kinds in expected_opportunities.items():
-        result = find_overlaps(ws, "Globex", territory=name.upper())
+        result = find_overlaps(ws, "Globex", territory=_in(ws, name.upper()))
         assert result.territory == name
         ours_only, shared, partner_only = BY_HAND[name]
         assert result.counts == {
@@ -241,7 +248,7 @@ def test_overlaps_filtered_by_territory(ws: Workspace) -> None:
         found = result.opportunities["kind"].value_counts().to_dict()
         assert found == kinds, name
         assert result.to_dict()["territory"] == name
-    west = find_overlaps(ws, "Globex", territory="US West")
+    west = find_overlaps(ws, "Globex", territory=_in(ws, "US West"))
     matrix = west.matrix.set_index(["our_stage", "partner_stage"])["accounts"]
     assert matrix[("customer", "customer")] == 1  # Initrode
     assert matrix[("prospect", "customer")] == 1  # Hooli
@@ -255,29 +262,31 @@ def test_overlaps_filtered_by_territory(ws: Workspace) -> None:
 
 
 def test_shortlist_and_plans_filtered_by_territory(ws: Workspace) -> None:
-    picks = shortlist(ws, "Globex", 20, territory="US West")
+    picks = shortlist(ws, "Globex", 20, territory=_in(ws, "US West"))
     assert set(picks["name"]) == {"Initrode", "Hooli", "Pied Piper"}
     assert len(shortlist(ws, "Globex", 20)) == 11
-    dach = shortlist(ws, "Globex", 20, territory="dach software")
+    dach = shortlist(ws, "Globex", 20, territory=_in(ws, "dach software"))
     assert dach["name"].tolist() == ["Kraftwerk Software GmbH", "Nomad Co"]
     shared = build_mapping(ws, "Globex")
     for name in ("Initrode", "Kraftwerk Software GmbH", "Stark"):
         row = shared[shared["name"] == name].iloc[0]
         create_plan(ws, "Globex", row["our_key"], row["partner_key"])
     assert len(list_plans(ws, "Globex")) == 3
-    assert list_plans(ws, "Globex", territory="US West")["account_name"].tolist() == ["Initrode"]
-    assert list_plans(ws, "Globex", territory="DACH Software")["account_name"].tolist() == [
-        "Kraftwerk Software GmbH"
+    assert list_plans(ws, "Globex", territory=_in(ws, "US West"))["account_name"].tolist() == [
+        "Initrode"
     ]
-    assert list_plans(ws, "Globex", territory="UKI mid-market").empty
+    assert list_plans(ws, "Globex", territory=_in(ws, "DACH Software"))[
+        "account_name"
+    ].tolist() == ["Kraftwerk Software GmbH"]
+    assert list_plans(ws, "Globex", territory=_in(ws, "UKI mid-market")).empty
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda ws: find_overlaps(ws, "Globex", territory="Mars"),
-        lambda ws: shortlist(ws, "Globex", territory="Mars"),
-        lambda ws: list_plans(ws, "Globex", territory="Mars"),
+        lambda ws: find_overlaps(ws, "Globex", territory=_in(ws, "Mars")),
+        lambda ws: shortlist(ws, "Globex", territory=_in(ws, "Mars")),
+        lambda ws: list_plans(ws, "Globex", territory=_in(ws, "Mars")),
         lambda ws: remove_territory(ws, "Globex", "Mars"),
         lambda ws: territory(ws, "Globex", "Mars"),
     ],
@@ -551,7 +560,7 @@ def test_a_partnership_with_nothing_imported_has_empty_territories(tmp_path: Pat
         add_territory(ws, "Globex", "EMEA", regions="EMEA")
         summary = territory_summary(ws, "Globex")
         assert summary[["ours_only", "shared", "partner_only"]].to_numpy().sum() == 0
-        assert find_overlaps(ws, "Globex", territory="EMEA").counts["shared"] == 0
+        assert find_overlaps(ws, "Globex", territory=_in(ws, "EMEA")).counts["shared"] == 0
 
 
 # ---------------------------------------------------------------------- command line

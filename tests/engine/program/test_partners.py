@@ -43,7 +43,7 @@ INITECH = "0015g00000XP01AAA"
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = Path(__file__).resolve().parents[1] / "data"
+    data = Path(__file__).resolve().parents[2] / "data"
     return build_three_partners(tmp_path_factory.mktemp("three") / "acme.overlap", data)
 
 
@@ -192,7 +192,7 @@ def test_a_partnership_without_leads_and_rules_changed_since(ws: Workspace, tmp_
     # Wonka sends a new export with Massive Dynamic in it; it is matched, not assigned yet.
     export = tmp_path / "wonka_v2.csv"
     original = (
-        Path(__file__).resolve().parents[1] / "data" / "crosspartner_wonka.csv"
+        Path(__file__).resolve().parents[2] / "data" / "crosspartner_wonka.csv"
     ).read_bytes()
     export.write_bytes(
         original + "W-106;Massive Dynamic;massivedynamic.com;Kunde;;USA\r\n".encode("cp1252")

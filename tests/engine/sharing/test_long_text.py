@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 
 from engine import OverlapError, export_share
+from engine.output.pdf import ReportSection, write_report_pdf
 from engine.output.safe_cells import write_csv
 from engine.output.xlsx import CELL_CHARACTERS, SHEET_ROWS, Sheet, excel_text, write_workbook
-from engine.sharing.pdf import ReportSection, write_report_pdf
 from tests.engine.sharing_helpers import add_plan, mapped_workspace
 
 LONG_TEXTS = {
