@@ -57,7 +57,9 @@ def test_the_engine_imports_and_runs_without_qt() -> None:
 
 @pytest.mark.skipif(not (BIN / "lint-imports").exists(), reason="import-linter is not installed")
 def test_import_contract_holds() -> None:
-    result = subprocess.run([str(BIN / "lint-imports"), "--no-cache"], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache"], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
