@@ -6,12 +6,18 @@ Two kinds of data:
   on names alone (websites removed from both sides);
 * ``bench/data/public_companies.csv``: real public companies, each in its everyday name and its
   registry (SEC EDGAR) legal name, matched both ways, names only.
+* the other real lists of ``bench/data/`` (``REAL_SETS``, documented in ``bench/data/README.md``):
+  everyday names against registry names joined on a real identifier, matched both ways, names
+  only and, where the data has websites, with them.
 
 Printed per run: links found, precision of automatic links, recall of automatic links, recall of
 automatic + review links. Targets: precision >= 0.995; recall auto+review >= 0.99 with websites,
->= 0.97 on names alone.
+>= 0.97 on names alone. For the real lists a second table follows with the review queue (its size,
+its share of the smaller list, the share of it that is right) and the targets of issue 16: auto
+precision >= 0.998; recall auto+review >= 0.995 with websites and >= 0.985 on names alone; recall
+of auto links >= 0.90 on names alone; review queue >= 50% right.
 
-    .venv/bin/python bench/bench_quality.py [--sizes 2000 20000] [--seed 3]
+    .venv/bin/python bench/bench_quality.py [--sizes 2000 20000] [--seed 3] [--real-only]
 """
 
 from __future__ import annotations
@@ -179,6 +185,89 @@ def run_public(show: int) -> list[tuple[str, dict]]:
     return out
 
 
+# Real lists beside public_companies.csv: file, the two name columns, and the two website
+# columns where the data has them (None: names only).
+REAL_SETS: dict[str, tuple[str, str, str, str | None, str | None]] = {
+    "fortune 1000 / sec": ("fortune_sec.csv", "everyday_name", "legal_name", None, None),
+}
+
+# Issue 16's targets on real lists.
+TARGETS = {
+    "precision_auto": 0.998,
+    "recall_auto_names": 0.90,
+    "recall_all_names": 0.985,
+    "recall_all_websites": 0.995,
+    "review_true": 0.50,
+}
+
+
+def _real_frames(
+    data: pd.DataFrame, cols: tuple[str, str], webs: tuple[str | None, str | None], websites: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Both sides of a labelled real list (row i of one side is row i of the other) and truth."""
+    sides = []
+    for prefix, col, web in zip(("e", "l"), cols, webs, strict=True):
+        frame = pd.DataFrame({"id": [f"{prefix}{i}" for i in range(len(data))], "name": data[col]})
+        cells = data[web] if (websites and web) else pd.Series("", index=data.index)
+        frame["domains"] = registrable_domains(cells.fillna("").astype(str)).to_numpy()
+        sides.append(frame)
+    truth = pd.DataFrame({"our_id": sides[0]["id"], "partner_id": sides[1]["id"]})
+    return sides[0], sides[1], truth
+
+
+def run_real(show: int) -> list[tuple[str, dict]]:
+    """The real lists of ``REAL_SETS`` and ``public_companies.csv``, both ways, names only and
+    (where the data has websites) with websites."""
+    sets = {"public companies": ("public_companies.csv", "everyday_name", "legal_name", None, None)}
+    sets.update(REAL_SETS)
+    out = []
+    for name, (file, col_a, col_b, web_a, web_b) in sets.items():
+        path = HERE / "data" / file
+        if not path.exists():
+            print(f"(no {file} yet)")
+            continue
+        data = pd.read_csv(path, dtype=str, keep_default_na=False)
+        modes = [False] + ([True] if web_a and web_b else [])
+        for websites in modes:
+            a, b, t = _real_frames(data, (col_a, col_b), (web_a, web_b), websites)
+            flipped = t.rename(columns={"our_id": "partner_id", "partner_id": "our_id"})
+            for direction, (x, y, tt) in {
+                "everyday -> legal": (a, b, t),
+                "legal -> everyday": (b, a, flipped),
+            }.items():
+                links = match_frames(x, y)
+                result = score(links, x, y, tt)
+                result["websites"] = websites
+                result["smaller"] = min(len(x), len(y))
+                label = f"{name} {direction} " + ("websites" if websites else "names only")
+                if show and name != "public companies":  # run_public shows those
+                    print(f"-- {label}")
+                    _show_errors(result, links, x, y, tt, show)
+                out.append((label, result))
+    return out
+
+
+def _target_line(label: str, r: dict) -> str:
+    """One real list against issue 16's targets (a '!' marks a figure short of its target)."""
+    recall_all_target = TARGETS["recall_all_websites" if r["websites"] else "recall_all_names"]
+    queue_share = r["review"] / max(r["smaller"], 1)
+
+    def mark(value: float, target: float | None) -> str:
+        if target is None or value != value:  # no target, or NaN (empty queue)
+            return " "
+        return " " if value >= target else "!"
+
+    return (
+        f"{label:<48} {r['precision_auto']:.4f}"
+        f"{mark(r['precision_auto'], TARGETS['precision_auto'])}"
+        f"  {r['recall_auto']:.4f}"
+        f"{mark(r['recall_auto'], None if r['websites'] else TARGETS['recall_auto_names'])}"
+        f"  {r['recall_auto_review']:.4f}{mark(r['recall_auto_review'], recall_all_target)}"
+        f"  {r['review']:>6,} ({queue_share:5.1%})"
+        f"  {r['review_true']:.3f}{mark(r['review_true'], TARGETS['review_true'])}"
+    )
+
+
 def _line(label: str, r: dict) -> str:
     return (
         f"{label:<34} true {r['true']:>7,}  auto {r['auto']:>7,}  review {r['review']:>6,}  "
@@ -193,14 +282,27 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 20_000, 100_000])
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--show", type=int, default=0, help="print this many errors of each kind")
+    parser.add_argument(
+        "--real-only", action="store_true", help="skip the generated data; real lists only"
+    )
     args = parser.parse_args()
-    for n in args.sizes:
+    for n in [] if args.real_only else args.sizes:
         for websites in (True, False):
             result = run_generated(n, args.seed, websites, args.show)
             label = f"generated {n:,} x {n:,} " + ("websites" if websites else "names only")
             print(_line(label, result), flush=True)
     for label, result in run_public(args.show):
         print(_line(f"public companies {label}", result))
+    real = run_real(args.show)
+    for label, result in real:
+        if not label.startswith("public companies"):  # printed above already
+            print(_line(label, result))
+    print(
+        f"\n{'real list (issue 16 targets; ! = short)':<48} {'prec.auto':<10} {'rec.auto':<9}"
+        f" {'rec.a+r':<8} {'review queue':<16} {'queue right'}"
+    )
+    for label, result in real:
+        print(_target_line(label, result))
     return 0
 
 
