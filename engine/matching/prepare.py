@@ -9,6 +9,7 @@ share. Also the ``progress`` and ``cancel`` callbacks every stage takes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -95,6 +96,12 @@ _COUNTRY_CODES = {
 }
 
 
+def _unaccented(value: object) -> str:
+    """Case and accents folded ("España" = "espana")."""
+    decomposed = unicodedata.normalize("NFKD", str(value).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _hashed(values: np.ndarray) -> np.ndarray:
     """A 64-bit hash of each string, 0 for an empty one (equal strings, equal hashes)."""
     hashes = pd.util.hash_array(np.asarray(values, dtype=object), categorize=True)
@@ -112,7 +119,7 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
         return np.zeros(len(frame), dtype=np.uint64)
     uniques = np.asarray(uniques, dtype=object)
     if name == "country":
-        folded = [" ".join(re.sub(r"[^\w]+", " ", str(v).casefold()).split()) for v in uniques]
+        folded = [" ".join(re.sub(r"[^\w]+", " ", _unaccented(v)).split()) for v in uniques]
         keys = np.array([_COUNTRY_CODES.get(v, v) for v in folded], dtype=object)
     else:
         keys = name_keys(pd.Series(uniques)).to_numpy(dtype=object)

@@ -46,6 +46,19 @@ def _evidence(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> np.nd
     return adjust
 
 
+def _contradictions(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How many other fields say the two accounts are different companies: a different
+    country, a different city (both known), unrelated websites."""
+    out = np.zeros(len(a), dtype=np.int64)
+    for field_name, _plus, minus in _FIELDS:
+        if minus > 0:
+            va = getattr(ours, field_name)[a]
+            vb = getattr(theirs, field_name)[b]
+            out += (va != 0) & (vb != 0) & (va != vb)
+    sites = ours.has_site[a] & theirs.has_site[b]
+    return out + (sites & (ours.site_label[a] != theirs.site_label[b]))
+
+
 def _evidence_words(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> list[str]:
     """``_evidence`` in words ("same country; different websites"), for the links kept."""
     parts: list[list[str]] = [[] for _ in range(len(a))]
