@@ -108,6 +108,7 @@ def score(
         "recall_auto": recall_auto,
         "recall_auto_review": recall_all,
         "review_true": review["true"].mean() if len(review) else float("nan"),
+        "queue_share": len(review) / max(min(len(ours), len(partner)), 1),
         "false_auto": auto[~auto["true"]],
     }
 
@@ -272,7 +273,8 @@ def _line(label: str, r: dict) -> str:
     return (
         f"{label:<34} true {r['true']:>7,}  auto {r['auto']:>7,}  review {r['review']:>6,}  "
         f"precision(auto) {r['precision_auto']:.4f}  recall(auto) {r['recall_auto']:.4f}  "
-        f"recall(auto+review) {r['recall_auto_review']:.4f}"
+        f"recall(auto+review) {r['recall_auto_review']:.4f}  "
+        f"queue right {r['review_true']:.2f}  queue/smaller list {r['queue_share']:.3f}"
         + (f"  {r['seconds']:.1f} s" if "seconds" in r else "")
     )
 
