@@ -19,15 +19,19 @@ from engine import (
     MATCH_STATUSES,
     OverlapError,
     Workspace,
+    accept_family,
     add_alias,
+    add_name_alias,
     csv_safe_texts,
     decide,
     link,
     list_aliases,
     list_matches,
+    list_name_aliases,
     match_frames,
     match_partner,
     remove_alias,
+    remove_name_alias,
 )
 from engine.cli.output import add_format_option, emit_frame
 from engine.matching import MATCH_COLUMNS, has_names
@@ -78,6 +82,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     action.add_argument(
         "--link", nargs=2, metavar=("OUR_ID", "PARTNER_ID"), help="link two accounts by hand"
     )
+    action.add_argument(
+        "--accept-family",
+        metavar="DOMAIN",
+        help="accept every link to review between accounts sharing this domain",
+    )
     review.add_argument("--reason", metavar="TEXT")
     review.set_defaults(run=_review)
 
@@ -87,15 +96,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("workspace", metavar="WS")
     add.add_argument("domain", metavar="DOMAIN")
     add.add_argument("other", metavar="OTHER_DOMAIN")
+    _name_option(add)
     add.set_defaults(run=_alias_add)
     remove = actions.add_parser("remove", help="forget an alias")
     remove.add_argument("workspace", metavar="WS")
     remove.add_argument("domain", metavar="DOMAIN")
     remove.add_argument("other", metavar="OTHER_DOMAIN")
+    _name_option(remove)
     remove.set_defaults(run=_alias_remove)
     listing = actions.add_parser("list", help="list the aliases")
     listing.add_argument("workspace", metavar="WS")
     add_format_option(listing)
+    _name_option(listing)
     listing.set_defaults(run=_alias_list)
 
     mapping = subparsers.add_parser(
@@ -130,6 +142,10 @@ def _review(args: argparse.Namespace) -> int:
             done = link(ws, args.partner, args.link[0], args.link[1], reason=args.reason)
             print(f"linked (match {done.match_id})")
             return 0
+        if args.accept_family:
+            accepted = accept_family(ws, args.partner, args.accept_family, reason=args.reason)
+            print(f"{len(accepted):,} link(s) of the {args.accept_family} family accepted")
+            return 0
         for kind in ("accept", "reject", "unlink"):
             match_id = getattr(args, kind)
             if match_id is not None:
@@ -138,8 +154,20 @@ def _review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _name_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--name",
+        action="store_true",
+        help='company names, not domains (a former name, a brand: "Facebook" "Meta Platforms")',
+    )
+
+
 def _alias_add(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
+        if args.name:
+            named = add_name_alias(ws, args.domain, args.other)
+            print(f"'{named.name}' = '{named.other_name}'; match again to use it")
+            return 0
         alias = add_alias(ws, args.domain, args.other)
     print(f"{alias.domain} = {alias.other_domain}; match again to use it")
     return 0
@@ -147,14 +175,14 @@ def _alias_add(args: argparse.Namespace) -> int:
 
 def _alias_remove(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        remove_alias(ws, args.domain, args.other)
+        (remove_name_alias if args.name else remove_alias)(ws, args.domain, args.other)
     print("removed; match again to apply")
     return 0
 
 
 def _alias_list(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        emit_frame(list_aliases(ws), args.format)
+        emit_frame((list_name_aliases if args.name else list_aliases)(ws), args.format)
     return 0
 
 

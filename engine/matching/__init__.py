@@ -13,8 +13,10 @@ The package is cut as a pipeline, each stage importing only the ones before it:
 - ``prepare``: a side's columns as arrays (keys, domains, hashed fields) and its words;
 - ``blocking``: candidate pairs of names, never all pairs on big inputs;
 - ``scoring``: fuzzy scores, acronyms and prefixes, and the evidence of other fields in words;
+- ``families``: a domain several accounts of a side carry, resolved inside its group by names;
 - ``tiers``: the domain, alias, name and fuzzy tiers and ``match_frames``, the pure core;
-- ``review``: decisions (accept, reject, link, unlink, undo), stored links and domain aliases;
+- ``review``: decisions (accept, reject, link, unlink, undo, a domain family at once), stored
+  links and domain aliases;
 - here: ``match_partner``, which matches a partnership in a workspace and re-applies decisions.
 """
 
@@ -38,13 +40,18 @@ from engine.matching.review import (
     _aliases,
     _apply_decisions,
     _latest_decisions,
+    _name_aliases,
     _stamp,
+    accept_family,
     add_alias,
+    add_name_alias,
     decide,
     link,
     list_aliases,
     list_matches,
+    list_name_aliases,
     remove_alias,
+    remove_name_alias,
     undo_decision,
 )
 from engine.matching.tiers import (
@@ -148,6 +155,7 @@ def match_partner(
         theirs,
         by_name=our_names and their_names,
         aliases=_aliases(ws),
+        name_aliases=_name_aliases(ws),
         auto=auto,
         review=review,
         progress=None if progress is None else (lambda f, m: progress(0.9 * f, m)),
@@ -236,15 +244,19 @@ __all__ = [
     "MATCH_STATUSES",
     "MatchSummary",
     "ReviewDecision",
+    "accept_family",
     "add_alias",
+    "add_name_alias",
     "candidate_pairs",
     "decide",
     "has_names",
     "link",
     "list_aliases",
     "list_matches",
+    "list_name_aliases",
     "match_frames",
     "match_partner",
     "remove_alias",
+    "remove_name_alias",
     "undo_decision",
 ]

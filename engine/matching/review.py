@@ -18,7 +18,8 @@ from sqlalchemy import text
 
 from engine.errors import OverlapError
 from engine.keys.domains import GENERIC_DOMAINS, registrable_domain
-from engine.store.models import DomainAlias
+from engine.keys.names import name_keys
+from engine.store.models import DomainAlias, NameAlias
 from engine.store.workspace import Workspace, account_key, account_keys, now
 
 MATCH_STATUSES = ("auto", "review", "accepted", "rejected", "manual")
@@ -202,6 +203,57 @@ def decide(
     return ReviewDecision(partner_id, int(match_id), str(row["status"]), decision_id, status)
 
 
+def accept_family(
+    ws: Workspace, partner: str, domain: str, *, reason: str | None = None
+) -> list[ReviewDecision]:
+    """Accept every link waiting for review whose two accounts both carry ``domain`` (a domain
+    family: an asset manager and its funds, a company and its subsidiaries), for a
+    parent-level view of the partnership.
+
+    Each link is accepted as ``decide`` would: the decision is stored against the pair's
+    account keys, so it survives re-matching and refreshed imports for these accounts. An
+    account that joins the family later (a new fund) is not accepted by it: the user accepted
+    the links they saw, and a new one waits for review like any other.
+    """
+    wanted = _alias_domain(domain)
+    partner_id = ws.partner(partner).id
+    assert partner_id is not None
+    links = list_matches(ws, partner, status="review")
+
+    def carries(cells: pd.Series) -> np.ndarray:
+        # Stored domains are registrable domains already, space-separated.
+        return np.array(
+            [wanted in str(_none_if_missing(c) or "").lower().split() for c in cells], dtype=bool
+        )
+
+    family = links[carries(links["our_domains"]) & carries(links["partner_domains"])]
+    if family.empty:
+        raise OverlapError(f"no link to review shares the domain {wanted} for this partner")
+    why = reason or f"family of {wanted} accepted"
+    done = []
+    with ws.transaction() as connection:
+        for row in family.itertuples(index=False):
+            our_key = account_key(
+                _none_if_missing(row.our_id), row.our_name, _none_if_missing(row.our_domains) or ""
+            )
+            partner_key = account_key(
+                _none_if_missing(row.partner_id),
+                row.partner_name,
+                _none_if_missing(row.partner_domains) or "",
+            )
+            decision_id = _record_decision(
+                connection, partner_id, our_key, partner_key, "accept", why
+            )
+            connection.execute(
+                text("UPDATE match SET status = 'accepted' WHERE id = :m"),
+                {"m": int(row.match_id)},
+            )
+            done.append(
+                ReviewDecision(partner_id, int(row.match_id), "review", decision_id, "accepted")
+            )
+    return done
+
+
 def _find_account(
     ws: Workspace, partner_id: int | None, ref: int | str, side: str
 ) -> dict[str, Any]:
@@ -332,3 +384,55 @@ def remove_alias(ws: Workspace, domain: str, other: str) -> None:
         )
     if result.rowcount == 0:
         raise OverlapError(f"{first} = {second} is not an alias")
+
+
+def _name_aliases(ws: Workspace) -> list[tuple[str, str]]:
+    frame = ws.read_frame("SELECT name, other_name FROM namealias ORDER BY id")
+    return list(zip(frame["name"], frame["other_name"], strict=True))
+
+
+def _alias_names(name: str, other: str) -> tuple[str, str]:
+    """The two names as written (spaces tidied), in the order of their keys; an error when a
+    name has no key or both have the same."""
+    names = [" ".join(str(n).split()) for n in (name, other)]
+    keys = name_keys(names).tolist()
+    for written, key in zip(names, keys, strict=True):
+        if not key:
+            raise OverlapError(f"'{written}' is not a company name")
+    if keys[0] == keys[1]:
+        raise OverlapError(f"'{names[0]}' and '{names[1]}' already match as the same name")
+    first, second = (names[0], names[1]) if keys[0] < keys[1] else (names[1], names[0])
+    return first, second
+
+
+def add_name_alias(ws: Workspace, name: str, other: str) -> NameAlias:
+    """Declare two names one company's (a former name, a parent's brand: "Facebook" = "Meta
+    Platforms"); the next matching links accounts so named as the same name."""
+    first, second = _alias_names(name, other)
+    existing = ws.read_frame(
+        "SELECT id FROM namealias WHERE name = :a AND other_name = :b", {"a": first, "b": second}
+    )
+    if not existing.empty:
+        raise OverlapError(f"'{first}' = '{second}' is already an alias")
+    alias = NameAlias(name=first, other_name=second, created_at=now())
+    ws.save(alias)
+    return alias
+
+
+def list_name_aliases(ws: Workspace) -> pd.DataFrame:
+    """Every name alias of the workspace: id, name, other_name, created_at."""
+    return ws.read_frame(
+        "SELECT id, name, other_name, created_at FROM namealias ORDER BY name, other_name"
+    )
+
+
+def remove_name_alias(ws: Workspace, name: str, other: str) -> None:
+    """Forget that two names are one company's."""
+    first, second = _alias_names(name, other)
+    with ws.transaction() as connection:
+        result = connection.execute(
+            text("DELETE FROM namealias WHERE name = :a AND other_name = :b"),
+            {"a": first, "b": second},
+        )
+    if result.rowcount == 0:
+        raise OverlapError(f"'{first}' = '{second}' is not an alias")

@@ -18,7 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.errors import OverlapError
+from engine.keys.names import name_keys
 from engine.matching.blocking import CANDIDATE_CUTOFF, _candidates
+from engine.matching.families import FAMILY_PAIRS, family_links
 from engine.matching.joins import _join_keys
 from engine.matching.prepare import (
     Cancel,
@@ -30,6 +32,7 @@ from engine.matching.prepare import (
     _token_tables,
 )
 from engine.matching.scoring import (
+    _contradictions,
     _evidence,
     _evidence_words,
     _score_pairs,
@@ -41,9 +44,15 @@ MATCH_METHODS = ("domain", "alias", "name", "fuzzy", "manual")
 DEFAULT_AUTO = 92.0
 DEFAULT_REVIEW = 75.0
 RESULT_COLUMNS = ["our_index", "partner_index", "method", "score", "status", "explanation"]
-# A domain or name key carried by more accounts than this on either side links nothing by
-# itself (a reseller's domain, "Holdings"): it would produce a flood of links.
+# A name key (or an aliased domain) carried by more accounts than this on either side links
+# nothing by itself ("Holdings"): it would produce a flood of links. Shared domains are resolved
+# inside their group instead (``families``).
 CROWDED = 50
+# A fuzzy name whose rarest words differ, against a different city, country or website, is a
+# second company with a like name far more often than a typo: the review queue only offers it
+# when the names are this alike or more (a letter or two in a long name), and never when two
+# fields contradict it.
+CONTRADICTED_CHARS = 96.0
 
 
 def _alias_groups(aliases: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -64,7 +73,12 @@ def _alias_groups(aliases: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def _domain_tier(
-    ours: _Side, theirs: _Side, aliases: dict[str, str], notes: list[str]
+    ours: _Side,
+    theirs: _Side,
+    aliases: dict[str, str],
+    notes: list[str],
+    auto: float = DEFAULT_AUTO,
+    review: float = DEFAULT_REVIEW,
 ) -> pd.DataFrame:
     arrow_a, rows_a = ours.domain_values, ours.domain_rows
     arrow_b, rows_b = theirs.domain_values, theirs.domain_rows
@@ -73,25 +87,62 @@ def _domain_tier(
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     code_a, code_b = codes[: len(arrow_a)], codes[len(arrow_a) :]
     frames = []
-    a, b, k, crowded = _join_keys(code_a, rows_a, code_b, rows_b, cap=CROWDED)
-    if crowded.any():
+    # A domain several accounts of a side carry is a family (or a host), resolved inside its
+    # group by ``family_links``; only a group too big to compare is left out.
+    count_a = np.bincount(code_a, minlength=len(encoded.dictionary))
+    count_b = np.bincount(code_b, minlength=len(encoded.dictionary))
+    too_big = count_a * count_b > FAMILY_PAIRS
+    if too_big.any():
         notes.append(
-            f"{int(crowded.sum())} domain(s) carried by more than {CROWDED} accounts were not used"
+            f"{int(too_big.sum())} domain(s) carried by too many accounts to compare were not used"
         )
+    usable_a, usable_b = np.flatnonzero(~too_big[code_a]), np.flatnonzero(~too_big[code_b])
+    a, b, k, _crowded = _join_keys(
+        code_a[usable_a],
+        rows_a[usable_a],
+        code_b[usable_b],
+        rows_b[usable_b],
+        cap=max(len(code_a), len(code_b)),
+    )
+    k = usable_a[k]
+    shared = (count_a[code_a[k]] > 1) | (count_b[code_a[k]] > 1)
     if len(a):
-        # Each pair once; a pair sharing several domains names the first in lexical order.
+        # Each pair once; a pair sharing several domains names the first in lexical order,
+        # a domain of its own (one account a side) before a family's.
         order = np.lexsort((b, a))
-        a, b, k = a[order], b[order], k[order]
+        a, b, k, shared = a[order], b[order], k[order], shared[order]
         again = (a[1:] == a[:-1]) & (b[1:] == b[:-1])
         if again.any():
             several = np.r_[False, again] | np.r_[again, False]
             at = np.flatnonzero(several)
             group = pd.DataFrame(
-                {"at": at, "a": a[at], "b": b[at], "d": arrow_a.take(pa.array(k[at]))}
+                {
+                    "at": at,
+                    "a": a[at],
+                    "b": b[at],
+                    "f": shared[at],
+                    "d": arrow_a.take(pa.array(k[at])),
+                }
             )
             keep = ~several
-            keep[group.sort_values(["a", "b", "d"]).drop_duplicates(["a", "b"])["at"]] = True
-            a, b, k = a[keep], b[keep], k[keep]
+            first = group.sort_values(["a", "b", "f", "d"]).drop_duplicates(["a", "b"])
+            keep[first["at"]] = True
+            a, b, k, shared = a[keep], b[keep], k[keep], shared[keep]
+        family = family_links(
+            ours,
+            theirs,
+            a[shared],
+            b[shared],
+            code_a[k[shared]],
+            arrow_a.take(pa.array(k[shared])).to_numpy(zero_copy_only=False),
+            (count_a[code_a[k[shared]]], count_b[code_a[k[shared]]]),
+            auto,
+            review,
+            notes,
+        )
+        if len(family):
+            frames.append(family)
+        a, b, k = a[~shared], b[~shared], k[~shared]
         large = pa.large_string()
         explanation = pc.binary_join_element_wise(
             pa.scalar("same domain ", large), arrow_a.take(pa.array(k)), pa.scalar("", large)
@@ -146,6 +197,45 @@ def _empty_links() -> pd.DataFrame:
             "method": np.empty(0, dtype=object),
             "score": np.empty(0, dtype=float),
             "explanation": np.empty(0, dtype=object),
+        }
+    )
+
+
+def _name_alias_tier(
+    ours: _Side, theirs: _Side, name_aliases: Iterable[tuple[str, str]]
+) -> pd.DataFrame:
+    """Links of accounts whose names the user declared one company's (a former name, a
+    parent's brand), by their name keys: "name alias: Facebook = Meta Platforms, Inc."."""
+    pairs = [(str(x), str(y)) for x, y in name_aliases]
+    if not pairs:
+        return _empty_links()
+    written = [name for pair in pairs for name in pair]
+    keys = name_keys(written).tolist()
+    groups = _alias_groups(
+        (keys[i], keys[i + 1]) for i in range(0, len(keys), 2) if keys[i] and keys[i + 1]
+    )
+    shown: dict[str, str] = {}
+    for key, name in sorted(zip(keys, written, strict=True)):
+        shown.setdefault(key, name)
+    sides = []
+    for side in (ours, theirs):
+        rows = np.flatnonzero(np.isin(side.keys, list(groups)))
+        sides.append((np.array([groups[k] for k in side.keys[rows]], dtype=object), rows))
+    a, b, _k, _c = _join_keys(sides[0][0], sides[0][1], sides[1][0], sides[1][1], cap=CROWDED)
+    differ = ours.keys[a] != theirs.keys[b]
+    a, b = a[differ], b[differ]
+    if not len(a):
+        return _empty_links()
+    names = [
+        sorted((shown[x], shown[y])) for x, y in zip(ours.keys[a], theirs.keys[b], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "a": a,
+            "b": b,
+            "method": "alias",
+            "score": 100.0,
+            "explanation": [f"name alias: {x} = {y}" for x, y in names],
         }
     )
 
@@ -232,7 +322,11 @@ def _fuzzy_tier(
     place &= (ours.country[a] != 0) & (ours.country[a] == theirs.country[b])
     trusted = rare_exact | (place & (chars >= 95))
     final = np.where(trusted, final, np.minimum(final, auto - 0.1))
-    keep = final >= review
+    # The queue is worth a user's time: near-spellings of another rare word that the other
+    # fields contradict are not offered (nor do they hide an account's other candidates).
+    against = _contradictions(ours, theirs, a, b)
+    doubtful = (against >= 2) | (~rare_exact & (chars < CONTRADICTED_CHARS) & (against > 0))
+    keep = (final >= review) & ~doubtful
     fuzzy = pd.DataFrame(
         {
             "a": a[keep],
@@ -266,6 +360,11 @@ def _special_links(
         sa, sb = special["a"].to_numpy(np.int64), special["b"].to_numpy(np.int64)
         open_special = ~(matched_a[sa] & matched_b[sb])
         special, sa, sb = special[open_special], sa[open_special], sb[open_special]
+    if not len(special):
+        return None
+    # An acronym or a prefix that another field contradicts is no suggestion.
+    agreed = _contradictions(ours, theirs, sa, sb) == 0
+    special, sa, sb = special[agreed], sa[agreed], sb[agreed]
     if not len(special):
         return None
     # Acronyms and prefixes always wait for a person, however well the rest agrees.
@@ -324,6 +423,7 @@ def match_frames(
     *,
     by_name: bool = True,
     aliases: Iterable[tuple[str, str]] = (),
+    name_aliases: Iterable[tuple[str, str]] = (),
     auto: float = DEFAULT_AUTO,
     review: float = DEFAULT_REVIEW,
     progress: Progress | None = None,
@@ -332,6 +432,9 @@ def match_frames(
 ) -> pd.DataFrame:
     """Links between the rows of ``ours`` and ``partner`` (columns ``name``, optionally
     ``domains``, ``industry``, ``country``, ``city``).
+
+    ``name_aliases`` are pairs of names the user declared one company's: accounts so named link
+    as the alias tier ("name alias: Facebook = Meta Platforms, Inc.").
 
     ``by_name=False`` compares domains only (the domain and alias tiers): for a side whose
     export has web domains and no company names.
@@ -349,12 +452,13 @@ def match_frames(
         a_side, b_side = jobs[0].result(), jobs[1].result()
     _check(cancel)
     _report(progress, 0.15, "Matching domains")
-    exact = [_domain_tier(a_side, b_side, _alias_groups(aliases), notes)]
+    exact = [_domain_tier(a_side, b_side, _alias_groups(aliases), notes, auto, review)]
     _check(cancel)
     if not by_name:
         notes.append("names were not compared: one side gave web domains only")
         return _result(exact[0], auto, review, progress)
     _report(progress, 0.25, "Matching names")
+    exact.append(_name_alias_tier(a_side, b_side, name_aliases))
     exact.append(_name_tier(a_side, b_side, notes))
     links = pd.concat(exact, ignore_index=True)
     matched_a = np.zeros(len(a_side), dtype=bool)

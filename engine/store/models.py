@@ -511,6 +511,21 @@ class RegistrationSetting(SQLModel, table=True):
     updated_by: str | None = None
 
 
+# ---------------------------------------------------------------- version 7: name aliases
+
+
+class NameAlias(SQLModel, table=True):
+    """Two names of one company (a former name, a parent's brand: "Facebook" = "Meta
+    Platforms"), maintained by the user; the matching links them as it links domain aliases."""
+
+    __table_args__ = (UniqueConstraint("name", "other_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    other_name: str
+    created_at: datetime
+
+
 SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     1: [Company, Partner, Snapshot, RejectedRow, MappingProfile],
     2: [DomainAlias, Match, MatchDecision],
@@ -528,8 +543,9 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
         MappingRun,
     ],
     4: [SharePolicy, EgressRecord, PsiExchange, PlanSync, PlanFileImport, PlanConflict],
-    # Version 5 moved accounts from a row table into AccountBlock (engine.store.workspace migrates).
+    # Version 5 moved accounts from a row table into AccountBlock (engine.store.migrations).
     5: [AccountBlock],
     6: [SyncSchedule, SyncMeeting, Territory, Registration, RegistrationSetting],
+    7: [NameAlias],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)

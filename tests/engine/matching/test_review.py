@@ -14,6 +14,7 @@ from engine import (
     Cancelled,
     OverlapError,
     Workspace,
+    accept_family,
     add_alias,
     decide,
     link,
@@ -336,3 +337,64 @@ def test_a_partner_sharing_domains_only_is_matched_without_names(workspace, tmp_
         ["our_id", "partner_id", "method"]
     ].values.tolist() == [["A1", "901", "domain"]]
     assert "names were not compared: one side gave web domains only" in summary.notes
+
+
+def test_accept_family_accepts_all_and_survives_rematching(workspace: Workspace) -> None:
+    funds = ["Municipal Income Trust", "Growth Fund", "High Yield Fund", "Value Fund"]
+    load(
+        workspace,
+        "us",
+        [{"external_id": "A1", "name": "Harbor Capital", "domains": "harborcap.com"}],
+    )
+    load(
+        workspace,
+        "Globex",
+        [
+            {"external_id": "P0", "name": "Harbor Capital LLC", "domains": "harborcap.com"},
+            *(
+                {"external_id": f"P{i}", "name": f"Harbor Capital {f}", "domains": "harborcap.com"}
+                for i, f in enumerate(funds, start=1)
+            ),
+        ],
+    )
+    match_partner(workspace, "Globex")
+    before = statuses(workspace)
+    assert before == {("A1", "P0"): "auto", **{("A1", f"P{i}"): "review" for i in range(1, 5)}}
+    with pytest.raises(OverlapError, match="no link"):
+        accept_family(workspace, "Globex", "other.com")
+    done = accept_family(workspace, "Globex", "https://www.HarborCap.com/", reason="parent view")
+    assert len(done) == 4
+    expected = {("A1", "P0"): "auto", **{("A1", f"P{i}"): "accepted" for i in range(1, 5)}}
+    assert statuses(workspace) == expected
+    summary = match_partner(workspace, "Globex")
+    assert summary.decisions_applied == 4
+    assert statuses(workspace) == expected
+
+
+def test_cli_accept_family(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "acme.overlap"
+    with Workspace.create(path, "Acme Corp", ["acme.com"]) as ws:
+        ws.add_partner("Globex")
+        load(
+            ws, "us", [{"external_id": "A1", "name": "Harbor Capital", "domains": "harborcap.com"}]
+        )
+        load(
+            ws,
+            "Globex",
+            [
+                {
+                    "external_id": "P1",
+                    "name": "Harbor Capital Growth Fund",
+                    "domains": "harborcap.com",
+                },
+                {
+                    "external_id": "P2",
+                    "name": "Harbor Capital Value Fund",
+                    "domains": "harborcap.com",
+                },
+            ],
+        )
+    assert cli(["match", str(path), "--partner", "Globex"]) == 0
+    args = ["review", str(path), "--partner", "Globex", "--accept-family", "harborcap.com"]
+    assert cli([*args, "--reason", "parent view"]) == 0
+    assert "2 link(s) of the harborcap.com family accepted" in capsys.readouterr().out

@@ -224,3 +224,141 @@ def test_matching_is_symmetric(rows_a: list, rows_b: list) -> None:
         (r.partner_index, r.our_index, r.method, r.score, r.status) for r in backward.itertuples()
     }
     assert there == back
+
+
+# ------------------------------------------------------------------------------ domain families
+
+FUNDS = [
+    "Municipal Income Trust",
+    "Growth Fund",
+    "Total Return Bond Fund",
+    "Small Cap Value Fund",
+    "International Equity Fund",
+    "High Yield Fund",
+    "Core Plus Bond Fund",
+    "Global Allocation Fund",
+    "Emerging Markets Fund",
+    "Mid Cap Growth Fund",
+    "Tax-Exempt Bond Fund",
+    "Short Duration Income Fund",
+    "Real Estate Securities Fund",
+    "Dividend Income Fund",
+    "Large Cap Core Fund",
+    "Ultra Short Bond Fund",
+    "Balanced Fund",
+    "Convertible Securities Fund",
+    "Floating Rate Fund",
+    "Inflation Protected Fund",
+    "Money Market Fund",
+    "Select Opportunities Fund",
+    "Sustainable Equity Fund",
+    "Strategic Income Fund",
+    "Technology Fund",
+    "Health Sciences Fund",
+    "Small Cap Growth Fund",
+    "Value Fund",
+    "Multi-Asset Fund",
+    "Tax-Managed Equity Fund",
+    "Intermediate Bond Fund",
+    "Global Real Estate Fund",
+    "Ohio Tax-Free Fund",
+    "California Municipal Fund",
+    "Short-Term Treasury Fund",
+    "Quality Income Fund",
+    "Enhanced Equity Fund",
+    "Target Retirement 2030 Fund",
+    "Target Retirement 2040 Fund",
+    "Target Retirement 2050 Fund",
+    "Nasdaq Index Fund",
+    "S&P 500 Index Fund",
+    "Bond Index Fund",
+    "Commodity Strategy Fund",
+    "Energy Infrastructure Fund",
+    "Preferred Securities Fund",
+    "Asia Pacific Fund",
+    "European Equity Fund",
+    "Latin America Fund",
+    "Global Macro Fund",
+]
+
+
+def _manager_and_funds(funds: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Our asset manager; the partner's same manager among ``funds`` of its funds, all listing
+    the manager's website, with other companies around them."""
+    ours = accounts(
+        ("Harbor Capital Advisors, Inc.", "harborcap.com", "United States", "Chicago"),
+        ("Northwind Systems", "northwind.com", "US", "Seattle"),
+        ("Velmira Foods", "velmira.com"),
+    )
+    rows = [(f"Harbor Capital {fund}", "harborcap.com", "US", "Chicago") for fund in FUNDS]
+    theirs = accounts(
+        ("Northwind Systems Inc", "northwind.com", "USA", "Seattle"),
+        *rows[: funds - 1],
+        ("Harbor Capital Advisors", "harborcap.com", "USA", "Chicago"),
+        ("Velmira Foods LLC", "velmira.com"),
+    )
+    return ours, theirs
+
+
+@pytest.mark.parametrize("funds", [30, 33, 51])
+def test_a_domain_family_links_its_namesake_and_offers_the_funds(funds: int) -> None:
+    ours, theirs = _manager_and_funds(funds)
+    links = match_frames(ours, theirs)
+    manager = funds  # the partner's "Harbor Capital Advisors"
+    auto = links[links["status"] == "auto"]
+    assert pairs(auto) == {(0, manager), (1, 0), (2, funds + 1)}
+    family = links[(links["our_index"] == 0) & (links["partner_index"] != manager)]
+    assert set(family["partner_index"]) == set(range(1, funds))
+    assert set(family["status"]) == {"review"}
+    assert set(family["method"]) == {"domain"}
+    assert all("a subsidiary, fund or division?" in e for e in family["explanation"])
+    assert "harborcap.com" in link_for(links, 0, 1)["explanation"]
+
+
+def test_no_cliff_at_a_count_of_accounts() -> None:
+    """33 and 51 accounts on one domain behave alike: the namesake automatic, the rest review."""
+    outcomes = []
+    for funds in (33, 51):
+        names = FUNDS[: funds - 1]
+        theirs = accounts(
+            *[(f"Harbor Capital {n}", "harborcap.com") for n in names],
+            ("Harbor Capital Advisors", "harborcap.com"),
+        )
+        ours = accounts(("Harbor Capital Advisors, Inc.", "harborcap.com"))
+        links = match_frames(ours, theirs)
+        auto = links[links["status"] == "auto"]
+        outcomes.append(
+            (pairs(auto) == {(0, funds - 1)}, int((links["status"] == "review").sum()) == funds - 1)
+        )
+    assert outcomes == [(True, True), (True, True)]
+
+
+def test_a_free_mail_domain_links_nothing() -> None:
+    ours = accounts(("Jane's Bakery", "gmail.com"), ("Quintaro Dental", "gmail.com"))
+    theirs = accounts(*[(f"Client {n}", "gmail.com") for n in ("Zorvane", "Drexalon", "Plukasto")])
+    assert match_frames(ours, theirs).empty
+
+
+def test_a_shared_hosting_domain_with_unrelated_names_links_nothing_by_domain() -> None:
+    hosted = [
+        "Bella Nails Salon",
+        "Smith & Jones Dental",
+        "Riverside Plumbing",
+        "Oakwood Veterinary Clinic",
+        "Sunny Side Daycare",
+        "Peak Performance Gym",
+        "Golden Dragon Restaurant",
+        "Miller Family Law",
+        "Cedar Ridge Landscaping",
+        "Blue Wave Surf Shop",
+        "Harper Accounting",
+        "Lakeside Auto Repair",
+    ]
+    ours = accounts(("Riverside Plumbing LLC", "hostnest.net"), ("Quintaro Bakery", "hostnest.net"))
+    theirs = accounts(*[(name, "hostnest.net") for name in hosted])
+    notes: list[str] = []
+    links = match_frames(ours, theirs, notes=notes)
+    assert "domain" not in set(links["method"])
+    # The same name still links, by name.
+    assert pairs(links[links["status"] == "auto"]) == {(0, 2)}
+    assert any("unrelated names" in note for note in notes)

@@ -392,6 +392,33 @@ def test_a_version_5_workspace_gains_every_table_of_version_6(tmp_path: Path) ->
     assert not new & _tables(backup)
 
 
+def test_a_version_6_workspace_gains_the_name_aliases_of_version_7(tmp_path: Path) -> None:
+    from engine import add_name_alias, list_name_aliases
+    from engine.store.models import SCHEMA_GROUPS
+
+    path = tmp_path / "six.overlap"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        create_schema(connection, up_to=6)
+        connection.exec_driver_sql(
+            "INSERT INTO company (name, domains_json, created_at) "
+            "VALUES ('Acme', '[]', '2025-01-01')"
+        )
+    engine.dispose()
+    new = {model.__tablename__ for model in SCHEMA_GROUPS[7]}  # type: ignore[attr-defined]
+    assert new == {"namealias"}
+    assert not new & _tables(path)
+    with Workspace.open(path) as ws:
+        add_name_alias(ws, "Facebook", "Meta Platforms, Inc.")
+        assert list_name_aliases(ws)[["name", "other_name"]].values.tolist() == [
+            ["Facebook", "Meta Platforms, Inc."]
+        ]
+    assert _user_version(path) == SCHEMA_VERSION
+    assert new <= _tables(path)
+    (backup,) = tmp_path.glob("six.v6-backup-*.overlap")
+    assert not new & _tables(backup)
+
+
 def _beside(path: Path) -> set[str]:
     return {p.name for p in path.parent.iterdir()}
 
