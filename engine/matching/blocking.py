@@ -256,56 +256,6 @@ def _two_rarest_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.nd
     return _join_codes(inverse[:n0], pair_codes[0][1], inverse[n0:], pair_codes[1][1], BLOCK_CAP)
 
 
-def _rest_pairs(table_a: _TokenTable, table_b: _TokenTable) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of rows whose words but the rarest are the same and whose rarest words (of four
-    letters or more) are one typo apart (equal once one letter is left out of either or both)
-    or begin or end with the same three letters: "gofoird united stores" meets "goford united
-    stores" however many names share "united stores" or "goford". Keys held by more than
-    ``BLOCK_CAP`` rows on a side are skipped. Blocks of one word and typo keys of the rarest
-    word alone crowd as the lists grow; these keys of a whole name do not, so recall holds."""
-    lengths = _word_lengths(table_a)
-    sides = []
-    for table in (table_a, table_b):
-        rows, rest, _whole = _rest_codes(table)
-        rarest = table.ids[np.r_[0, np.flatnonzero(np.diff(table.rows)) + 1]] if len(rows) else rows
-        usable = (rest != 0) & (lengths[rarest] >= 4)
-        sides.append((rows[usable], rest[usable], rarest[usable]))
-    (rows_a, rest_a, rare_a), (rows_b, rest_b, rare_b) = sides
-    if len(rows_a) == 0 or len(rows_b) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    n_a = len(rows_a)
-    rows, rest, rare = np.r_[rows_a, rows_b], np.r_[rest_a, rest_b], np.r_[rare_a, rare_b]
-    words = table_a.vocabulary.take(pa.array(rare, type=pa.int64()))
-    keys = []
-    for bounds in ((0, 3), (-3,)):
-        ends = pc.utf8_slice_codeunits(words, *bounds).dictionary_encode()
-        end_code = ends.indices.to_numpy(zero_copy_only=False).astype(np.uint64)
-        keys.append((np.arange(len(rows)), (end_code + np.uint64(1)) * np.uint64(MIX) + rest))
-    # Typo keys: each distinct rarest word, as written and with each letter left out.
-    distinct = _distinct(rare)
-    positions, variants, whole = _deletion_hashes(
-        table_a.vocabulary.take(pa.array(distinct)), lengths[distinct]
-    )
-    owners = np.r_[np.arange(len(distinct)), positions]
-    variants = np.r_[whole, variants]
-    by_owner = _stable_order(owners)
-    owners, variants = owners[by_owner], variants[by_owner]
-    per_word = np.bincount(owners, minlength=len(distinct))
-    place = np.asarray(np.searchsorted(distinct, rare), dtype=np.int64)
-    entry, at = _expand_blocks(place, owners, per_word > 0, per_word)
-    keys.append((entry, variants[at] * np.uint64(MIX) ^ rest[entry]))
-    found_a, found_b = [], []
-    for entry, key in keys:
-        code = pd.factorize(key)[0]
-        side_a = entry < n_a
-        a, b = _join_codes(
-            code[side_a], rows[entry[side_a]], code[~side_a], rows[entry[~side_a]], BLOCK_CAP
-        )
-        found_a.append(a)
-        found_b.append(b)
-    return np.concatenate(found_a), np.concatenate(found_b)
-
-
 def _sorted_words(
     tables: tuple[_TokenTable, _TokenTable], n_a: int, n_b: int
 ) -> tuple[pa.Array, pa.Array]:
@@ -471,7 +421,6 @@ def _keyed_pairs(
         _deletion_pairs(*tables, one_word=by_rest),
         _joined_word_pairs(*tables),
         _two_rarest_pairs(*tables),
-        _rest_pairs(*tables),
     ]
     _check(cancel)
     found += [job.result() for job in others]
