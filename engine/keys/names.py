@@ -262,10 +262,12 @@ _CJK_SUFFIX = (
 _ANNOTATIONS = (
     r"\((?:the|new|publ|old|class [^)]*|holding company|holdings?|[a-z]{2})\)"
     r"|/[a-z]{2,4}/?(?:\s|$)|\\[a-z]{2,4}\\?(?:\s|$)|,\s*the\s*$|\s-\s*class [a-z]\s*$"
+    r"|\s/\s*[a-z]{2,4}\s*/?\s*$"
 )
-# A legal form glued to the name ("BungeLtd"): split it off before case is lost.
+# A legal form glued to the name ("BungeLtd"): split it off before case is lost. A glued "Corp"
+# is a brand ("KeyCorp", "LabCorp": registries write "KEYCORP"), so it stays.
 _GLUED_FORM = (
-    r"(\p{Ll}{2})(Ltd|Inc|Corp|LLC|Llc|GmbH|Gmbh|Plc|PLC|AG|SA|BV|NV|SpA|OY|AB|KK|AS"
+    r"(\p{Ll}{2})(Ltd|Inc|LLC|Llc|GmbH|Gmbh|Plc|PLC|AG|SA|BV|NV|SpA|OY|AB|KK|AS"
     r"|S\.A\.?|B\.V\.?|N\.V\.?|A\.G\.?|S\.p\.A\.?|S\.r\.l\.?|S\.L\.?)([^\p{L}]|$)"
 )
 _SPECIAL_LETTERS = {

@@ -2,8 +2,9 @@
 
 Scores weigh words by IDF, so a rare brand counts far more than "Holdings"; acronyms (IBM ↔
 International Business Machines) and short everyday names starting exactly one long name (Abbott
-↔ Abbott Laboratories) are review candidates; industry, country, city and websites raise or lower
-a name-based score, and say so in the link's explanation.
+↔ Abbott Laboratories) are review candidates; a brand contained whole in a name whose other words
+are generic (Cigna ↔ Cigna Group) links automatically when it is the only such pair; industry,
+country, city and websites raise or lower a name-based score, and say so in the explanation.
 """
 
 from __future__ import annotations
@@ -265,3 +266,160 @@ def _special_candidates(
 
 def _clean(name: Any) -> str:
     return " ".join(str(name).split())
+
+
+# Words that describe a company rather than name it: left over beside a brand contained whole
+# ("Cigna" in "Cigna Group"), they weigh next to nothing. Words of a company's form (group,
+# holdings) and the broad words registries append to a brand (financial, systems, energy) let
+# the only such pair link automatically; other trade words could as well name a sister company
+# ("Acme" / "Acme Steel"), so with them a pair is a suggestion unless other fields agree. Words
+# frequent across the two lists count as trade words (``_generic_words``).
+FORM_WORDS = frozenset(
+    (
+        "holdings",
+        "group",
+        "international",
+        "worldwide",
+        "global",
+        "enterprises",
+        "corporation",
+        "incorporated",
+        "america",
+        "usa",
+        "north",
+        "american",
+        "financial",
+        "systems",
+        "technology",
+        "communications",
+        "software",
+        "energy",
+        "services",
+    )
+)
+TRADE_WORDS = frozenset(
+    (
+        "financial",
+        "systems",
+        "technology",
+        "communications",
+        "software",
+        "services",
+        "energy",
+        "laboratories",
+        "pharmaceuticals",
+        "properties",
+        "trust",
+        "realty",
+        "bancorp",
+        "bancshares",
+        "brands",
+        "solutions",
+        "partners",
+        "resources",
+        "capital",
+        "networks",
+        "health",
+        "healthcare",
+        "therapeutics",
+        "analytics",
+        "entertainment",
+        "products",
+        "manufacturing",
+        "investment",
+        "investments",
+        "management",
+        "insurance",
+        "research",
+        "transport",
+        "transportation",
+        "logistics",
+        "national",
+    )
+)
+# A contained word carried by more names than this on the other side is no brand.
+CONTAINED_CAP = 3
+# How often (share of all names, at least ``_FREQUENT_MIN``) makes a word frequent in the lists.
+_FREQUENT_SHARE, _FREQUENT_MIN = 0.002, 8
+
+
+def _generic_words(tables: tuple[_TokenTable, _TokenTable]) -> tuple[np.ndarray, np.ndarray]:
+    """Per token id: a word of a company's form; a word of a trade or frequent across both
+    lists."""
+    size = len(tables[0].words)
+    frequency = np.bincount(tables[0].ids, minlength=size) + np.bincount(
+        tables[1].ids, minlength=size
+    )
+    rows = (tables[0].rows.max(initial=-1) + 1) + (tables[1].rows.max(initial=-1) + 1)
+    frequent = frequency >= max(_FREQUENT_MIN, _FREQUENT_SHARE * rows)
+    form = np.isin(tables[0].words, list(FORM_WORDS))
+    return form, frequent | np.isin(tables[0].words, list(TRADE_WORDS))
+
+
+def _contained_candidates(
+    ours: _Side, theirs: _Side, tables: tuple[_TokenTable, _TokenTable]
+) -> pd.DataFrame:
+    """Short brands contained whole in a longer name whose other words are all generic
+    ("Cigna" / "Cigna Group", "J.B. Hunt" / "HUNT J B TRANSPORT SERVICES"): pairs (a, b),
+    ``only`` when the other words are all words of a company's form, the brand's words are in
+    no other name of the other side and that name contains no other brand of this side; and
+    the explanation."""
+    form, trade = _generic_words(tables)
+    generic = form | trade
+    out = []
+    sides = ((ours, theirs, tables[0], tables[1]), (theirs, ours, tables[1], tables[0]))
+    for flip, (x, y, tx, ty) in enumerate(sides):
+        mx, my = _token_matrix(tx, len(x)), _token_matrix(ty, len(y))
+        count_x = np.bincount(tx.rows, minlength=len(x))
+        count_y = np.bincount(ty.rows, minlength=len(y))
+        first = mx[:, 0]
+        rows_x = np.flatnonzero((count_x >= 1) & (count_x <= MAX_TOKENS) & (first >= 0))
+        rows_x = rows_x[~generic[first[rows_x]]]
+        if len(rows_x) == 0:
+            continue
+        px, py, _k, _c = _join_keys(first[rows_x], rows_x, ty.ids, ty.rows, cap=CONTAINED_CAP)
+        keep = (count_y[py] <= MAX_TOKENS) & (count_x[px] <= count_y[py])
+        keep &= x.keys[px] != y.keys[py]
+        px, py = px[keep], py[keep]
+        ix, iy = mx[px], my[py]
+        inside = np.ones(len(px), dtype=bool)
+        for i in range(MAX_TOKENS):
+            hit = (ix[:, i][:, None] == iy).any(axis=1)
+            inside &= (ix[:, i] < 0) | hit
+        px, py, ix, iy = px[inside], py[inside], ix[inside], iy[inside]
+        leftover_generic = np.ones(len(px), dtype=bool)
+        leftover_form = np.ones(len(px), dtype=bool)
+        for j in range(MAX_TOKENS):
+            mine = (iy[:, j][:, None] == ix).any(axis=1)
+            extra = (iy[:, j] >= 0) & ~mine
+            leftover_generic &= ~extra | generic[np.maximum(iy[:, j], 0)]
+            leftover_form &= ~extra | form[np.maximum(iy[:, j], 0)]
+        px, py = px[leftover_generic], py[leftover_generic]
+        leftover_form = leftover_form[leftover_generic]
+        if len(px) == 0:
+            continue
+        # Counted before any filtering by open pairs: "the only one" is true of the whole lists.
+        once_x = np.bincount(px, minlength=len(x))[px] == 1
+        once_y = np.bincount(py, minlength=len(y))[py] == 1
+        # A brand several names contain is no suggestion: which one would be a guess.
+        once = once_x & once_y
+        px, py, form_only = px[once], py[once], leftover_form[once]
+        for i, j, only in zip(px.tolist(), py.tolist(), form_only.tolist(), strict=True):
+            words = (
+                f"'{_clean(x.names[i].as_py())}' is '{_clean(y.names[j].as_py())}' "
+                "without its generic words, the only account named so"
+            )
+            out.append((j, i, only, flip, words) if flip else (i, j, only, flip, words))
+    if not out:
+        return pd.DataFrame(
+            {
+                "a": np.empty(0, np.int64),
+                "b": np.empty(0, np.int64),
+                "only": np.empty(0, bool),
+                "brand_side": np.empty(0, np.int64),
+                "words": [],
+            }
+        )
+    frame = pd.DataFrame(out, columns=["a", "b", "only", "brand_side", "words"])
+    frame = frame.sort_values(["a", "b", "only", "words"], ascending=[True, True, False, True])
+    return frame.drop_duplicates(["a", "b"]).astype({"a": np.int64, "b": np.int64})

@@ -32,6 +32,7 @@ from engine.matching.prepare import (
     _token_tables,
 )
 from engine.matching.scoring import (
+    _contained_candidates,
     _contradictions,
     _evidence,
     _evidence_words,
@@ -53,6 +54,11 @@ CROWDED = 50
 # when the names are this alike or more (a letter or two in a long name), and never when two
 # fields contradict it.
 CONTRADICTED_CHARS = 96.0
+# A brand contained whole in a name whose other words are generic ("Cigna" / "Cigna Group"):
+# automatic when it is the only such pair for both accounts and the other words are of a
+# company's form, else a suggestion that the city, country and industry agreeing make automatic.
+CONTAINED_ONLY = 93.0
+CONTAINED = 85.0
 
 
 def _alias_groups(aliases: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -326,6 +332,14 @@ def _fuzzy_tier(
     # fields contradict are not offered (nor do they hide an account's other candidates).
     against = _contradictions(ours, theirs, a, b)
     doubtful = (against >= 2) | (~rare_exact & (chars < CONTRADICTED_CHARS) & (against > 0))
+    contained = _contained_links(ours, theirs, tables, matched_a, matched_b, review)
+    # For a short brand, its name contained whole beats a near-spelling of a different rare
+    # word ("Northwind": "Northwind Systems", not "Southwind Corp").
+    brand_side = contained["brand_side"].to_numpy()
+    doubtful |= ~rare_exact & (
+        np.isin(a, contained["a"].to_numpy()[brand_side == 0])
+        | np.isin(b, contained["b"].to_numpy()[brand_side == 1])
+    )
     keep = (final >= review) & ~doubtful
     fuzzy = pd.DataFrame(
         {
@@ -338,9 +352,40 @@ def _fuzzy_tier(
         }
     )
     extra = _special_links(ours, theirs, usable_a, usable_b, matched_a, matched_b, review, auto)
-    if extra is not None:
-        fuzzy = pd.concat([fuzzy, extra], ignore_index=True)
+    fuzzy = pd.concat([f for f in (fuzzy, contained, extra) if f is not None], ignore_index=True)
     return _mutual_best_links(ours, theirs, fuzzy)
+
+
+def _contained_links(
+    ours: _Side,
+    theirs: _Side,
+    tables: tuple,  # type: ignore[type-arg]
+    matched_a: np.ndarray,
+    matched_b: np.ndarray,
+    review: float,
+) -> pd.DataFrame:
+    """Brands contained whole in a longer name of generic words (``_contained_candidates``)
+    of pairs still open and not contradicted, scored with their evidence, at ``review`` or
+    above."""
+    found = _contained_candidates(ours, theirs, tables)
+    ca, cb = found["a"].to_numpy(np.int64), found["b"].to_numpy(np.int64)
+    keep = ~(matched_a[ca] & matched_b[cb])
+    keep &= _contradictions(ours, theirs, ca, cb) == 0
+    found, ca, cb = found[keep], ca[keep], cb[keep]
+    base = np.where(found["only"].to_numpy(bool), CONTAINED_ONLY, CONTAINED)
+    scores = np.round(np.clip(base + _evidence(ours, theirs, ca, cb), 0, 100), 1)
+    out = pd.DataFrame(
+        {
+            "a": ca,
+            "b": cb,
+            "score": scores,
+            "kind": 1,
+            "char": 0.0,
+            "words": found["words"].to_numpy(object),
+            "brand_side": found["brand_side"].to_numpy(np.int64),
+        }
+    )
+    return out[out["score"] >= review]
 
 
 def _special_links(

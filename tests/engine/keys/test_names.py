@@ -53,6 +53,12 @@ from engine.keys.names import acronym, name_key, name_keys
         ("PT Telkom Indonesia Tbk", "Telkom Indonesia"),
         # SEC-style annotations and "The"
         ("DANAHER CORP /DE/", "Danaher Corporation"),
+        # registry marks after a space: "INC / MA"
+        ("VERTEX PHARMACEUTICALS INC / MA", "Vertex Pharmaceuticals"),
+        ("Acme Corp / DE /", "Acme"),
+        # a glued "Corp" is part of a brand the registry writes in one word
+        ("KeyCorp", "KEYCORP /NEW/"),
+        ("LabCorp", "LABCORP"),
         ("Procter & Gamble Co (The)", "The Procter & Gamble Company"),
         ("Alphabet Inc. (Class A)", "Alphabet"),
         ("Gap, The", "The Gap Inc."),

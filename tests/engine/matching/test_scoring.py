@@ -37,7 +37,7 @@ from tests.engine.matching.accounts import accounts, link_for, pairs
             "Abbott",
             "Abbott Laboratories",
             "review",
-            "'Abbott' is the start of 'Abbott Laboratories', the only account named so",
+            "'Abbott' is 'Abbott Laboratories' without its generic words, the only account",
         ),
         ("Clatilia Indl Automotive LLC", "Clatilia Industrial Automotive", "auto", "same name"),
     ],

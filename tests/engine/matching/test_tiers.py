@@ -362,3 +362,41 @@ def test_a_shared_hosting_domain_with_unrelated_names_links_nothing_by_domain() 
     # The same name still links, by name.
     assert pairs(links[links["status"] == "auto"]) == {(0, 2)}
     assert any("unrelated names" in note for note in notes)
+
+
+# ------------------------------------------------------------- short brands vs legal names
+
+
+def test_a_short_brand_in_a_legal_name_of_form_words_links_automatically() -> None:
+    ours = accounts(("Veltrano", ""), ("Quessant", ""))
+    theirs = accounts(("VELTRANO FINANCIAL GROUP, INC.", ""), ("Orbalind Holdings", ""))
+    link = link_for(match_frames(ours, theirs), 0, 0)
+    assert link["status"] == "auto"
+    assert "without its generic words" in link["explanation"]
+    assert "the only account named so" in link["explanation"]
+
+
+def test_registry_word_order_with_initials_is_a_contained_brand() -> None:
+    ours = accounts(("K.L. Dravik", ""))
+    theirs = accounts(("DRAVIK K L HOLDINGS INC", ""))
+    assert link_for(match_frames(ours, theirs), 0, 0)["status"] == "auto"
+
+
+def test_a_contained_brand_beats_a_near_spelling_of_another_brand() -> None:
+    ours = accounts(("Paxoria", ""))
+    theirs = accounts(("Paxoria Software, Inc.", ""), ("Maxoria Corp", ""))
+    assert pairs(match_frames(ours, theirs)) == {(0, 0)}
+
+
+def test_a_brand_with_a_trade_word_waits_for_other_fields() -> None:
+    ours = accounts({"name": "Glaltrix", "country": "US", "city": "Austin"})
+    theirs = accounts({"name": "Glaltrix Logistics", "country": "US", "city": "Austin"})
+    assert link_for(match_frames(ours, theirs), 0, 0)["status"] == "review"
+    ours["industry"], theirs["industry"] = "Manufacturing", "Manufacturing"
+    assert link_for(match_frames(ours, theirs), 0, 0)["status"] == "auto"
+
+
+def test_a_brand_contained_in_two_names_is_no_automatic_link() -> None:
+    ours = accounts(("Corvantis", ""))
+    theirs = accounts(("Corvantis Holdings", ""), ("Corvantis Group", ""))
+    assert "auto" not in set(match_frames(ours, theirs)["status"])
