@@ -42,6 +42,8 @@ PARTNER_NAMES = {
     "Infosys Limited": "Infosys Technologies",
     "Schneider Electric SE": "Schneider Electrics",
     "Heineken N.V.": "Heineken Holding",
+    "Unilever PLC": "Unilevre PLC",
+    "Novartis AG": "Novartys AG",
 }
 NO_SITE = {
     "Abbott Labs",
@@ -53,6 +55,8 @@ NO_SITE = {
     "Infosys Technologies",
     "Schneider Electrics",
     "Heineken Holding",
+    "Unilevre PLC",
+    "Novartys AG",
 }
 STAGES_SF = ["Prospect", "Customer - Direct", "Former Customer", "Customer - Channel"]
 STAGES_HS = ["lead", "customer", "opportunity", "other"]
