@@ -339,7 +339,13 @@ def write_report_pdf(
         # A heading stays with the start of its table; a long table still flows over pages.
         story.append(KeepTogether(block))
         story.append(Spacer(1, 3 * mm))
-    draw = page_footer(footer, styles["body"].fontName)
+    build_pdf(
+        path, story, title=title, author=author, footer=page_footer(footer, styles["body"].fontName)
+    )
+
+
+def build_pdf(path: Path, story: list[Any], *, title: str, author: str, footer: Any) -> None:
+    """Lay ``story`` out on A4 pages with ``footer`` drawn on each, written whole or not at all."""
     with atomic_write(path) as temporary:
         doc = SimpleDocTemplate(
             str(temporary),
@@ -351,4 +357,4 @@ def write_report_pdf(
             title=title,
             author=author,
         )
-        doc.build(story, onFirstPage=draw, onLaterPages=draw)
+        doc.build(story, onFirstPage=footer, onLaterPages=footer)

@@ -12,10 +12,10 @@ from xml.sax.saxutils import escape
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, Spacer
 
-from engine.output.files import atomic_write
 from engine.output.pdf import (
+    build_pdf,
     data_table,
     facts_table,
     number_text,
@@ -80,19 +80,13 @@ def write_pdf(path: Path, package: SharePackage) -> None:
         story.append(PageBreak())
         story.append(paragraph("Account plans", styles["h1"]))
         story += _plan_sections(package, styles, width)
-    footer = _footer(package, styles["body"].fontName)
-    with atomic_write(path) as temporary:
-        doc = SimpleDocTemplate(
-            str(temporary),
-            pagesize=A4,
-            leftMargin=18 * mm,
-            rightMargin=18 * mm,
-            topMargin=16 * mm,
-            bottomMargin=18 * mm,
-            title=f"Joint account plans: {package.us} and {package.partner}",
-            author=package.us,
-        )
-        doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    build_pdf(
+        path,
+        story,
+        title=f"Joint account plans: {package.us} and {package.partner}",
+        author=package.us,
+        footer=_footer(package, styles["body"].fontName),
+    )
 
 
 def _rows_by_plan(frame: Any, columns: list[str]) -> dict[Any, list[list[Any]]]:
