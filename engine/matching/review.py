@@ -340,6 +340,29 @@ def undo_decision(ws: Workspace, decision: ReviewDecision) -> None:
             )
 
 
+def _alias_exists(
+    ws: Workspace, table: str, columns: tuple[str, str], first: str, second: str
+) -> bool:
+    """Whether the alias table ``table`` holds the pair (``first``, ``second``)."""
+    found = ws.read_frame(
+        f"SELECT id FROM {table} WHERE {columns[0]} = :a AND {columns[1]} = :b",
+        {"a": first, "b": second},
+    )
+    return not found.empty
+
+
+def _delete_alias(
+    ws: Workspace, table: str, columns: tuple[str, str], first: str, second: str
+) -> bool:
+    """Remove the pair from the alias table ``table``; False when it was not there."""
+    with ws.transaction() as connection:
+        result = connection.execute(
+            text(f"DELETE FROM {table} WHERE {columns[0]} = :a AND {columns[1]} = :b"),
+            {"a": first, "b": second},
+        )
+    return bool(result.rowcount)
+
+
 def _alias_domain(value: str) -> str:
     domain = registrable_domain(value).split()
     if not domain:
@@ -356,11 +379,7 @@ def add_alias(ws: Workspace, domain: str, other: str) -> DomainAlias:
     first, second = sorted((_alias_domain(domain), _alias_domain(other)))
     if first == second:
         raise OverlapError(f"{first} and {second} are the same domain")
-    existing = ws.read_frame(
-        "SELECT id FROM domainalias WHERE domain = :a AND other_domain = :b",
-        {"a": first, "b": second},
-    )
-    if not existing.empty:
+    if _alias_exists(ws, "domainalias", ("domain", "other_domain"), first, second):
         raise OverlapError(f"{first} = {second} is already an alias")
     alias = DomainAlias(domain=first, other_domain=second, created_at=now())
     ws.save(alias)
@@ -377,12 +396,7 @@ def list_aliases(ws: Workspace) -> pd.DataFrame:
 def remove_alias(ws: Workspace, domain: str, other: str) -> None:
     """Forget that two domains are one company's."""
     first, second = sorted((_alias_domain(domain), _alias_domain(other)))
-    with ws.transaction() as connection:
-        result = connection.execute(
-            text("DELETE FROM domainalias WHERE domain = :a AND other_domain = :b"),
-            {"a": first, "b": second},
-        )
-    if result.rowcount == 0:
+    if not _delete_alias(ws, "domainalias", ("domain", "other_domain"), first, second):
         raise OverlapError(f"{first} = {second} is not an alias")
 
 
@@ -409,10 +423,7 @@ def add_name_alias(ws: Workspace, name: str, other: str) -> NameAlias:
     """Declare two names one company's (a former name, a parent's brand: "Facebook" = "Meta
     Platforms"); the next matching links accounts so named as the same name."""
     first, second = _alias_names(name, other)
-    existing = ws.read_frame(
-        "SELECT id FROM namealias WHERE name = :a AND other_name = :b", {"a": first, "b": second}
-    )
-    if not existing.empty:
+    if _alias_exists(ws, "namealias", ("name", "other_name"), first, second):
         raise OverlapError(f"'{first}' = '{second}' is already an alias")
     alias = NameAlias(name=first, other_name=second, created_at=now())
     ws.save(alias)
@@ -429,10 +440,5 @@ def list_name_aliases(ws: Workspace) -> pd.DataFrame:
 def remove_name_alias(ws: Workspace, name: str, other: str) -> None:
     """Forget that two names are one company's."""
     first, second = _alias_names(name, other)
-    with ws.transaction() as connection:
-        result = connection.execute(
-            text("DELETE FROM namealias WHERE name = :a AND other_name = :b"),
-            {"a": first, "b": second},
-        )
-    if result.rowcount == 0:
+    if not _delete_alias(ws, "namealias", ("name", "other_name"), first, second):
         raise OverlapError(f"'{first}' = '{second}' is not an alias")

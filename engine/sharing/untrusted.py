@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import OverlapError
+from engine.overlaps import STAGES
+from engine.plans import PARTIES, PLAN_STATUSES
 from engine.sharing import _ristretto, crypto
 
 # ---------------------------------------------------------------------------- limits
@@ -69,9 +71,6 @@ MAX_PSI_FILE_BYTES = 2 * _MAX_POINTS_TEXT + 2**16  # a response holds two lists 
 
 PLAN_FORMAT = "overlap-plan"
 PLAN_SCHEMA_VERSION = 1
-PARTIES = ("us", "partner")
-PLAN_STATUSES = ("draft", "active", "won", "lost", "paused")
-STAGES = ("prospect", "customer", "churned", "other")
 
 PSI_FORMAT = "overlap-psi"
 PSI_FORMAT_VERSION = 1
