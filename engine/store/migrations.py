@@ -1,8 +1,9 @@
 """Upgrading an older workspace to this version: one transaction, schema changes included.
 
-Each version's tables are created in order (``SCHEMA_GROUPS``); version 5 also moved accounts
-from a row table into blocks. A crash at any point leaves the file at its old version with every
-row, and an upgrade that would lose rows is never committed.
+Each version's tables are created in order (``SCHEMA_GROUPS``) and its new columns of older
+tables added (``SCHEMA_COLUMNS``); version 5 also moved accounts from a row table into blocks.
+A crash at any point leaves the file at its old version with every row, and an upgrade that
+would lose rows is never committed.
 """
 
 from __future__ import annotations
@@ -13,13 +14,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.schema import CreateColumn
 from sqlmodel import SQLModel
 
 from engine.errors import WorkspaceError
 from engine.store.blocks import write_blocks
 from engine.store.checks import APPLICATION_ID
 from engine.store.connection import set_pragmas, sqlite_errors
-from engine.store.models import ACCOUNT_COLUMNS, SCHEMA_GROUPS, SCHEMA_VERSION, Match
+from engine.store.models import (
+    ACCOUNT_COLUMNS,
+    SCHEMA_COLUMNS,
+    SCHEMA_GROUPS,
+    SCHEMA_VERSION,
+    Match,
+)
 
 
 def _migrate(connection: Connection, from_version: int) -> None:
@@ -32,6 +40,7 @@ def _migrate(connection: Connection, from_version: int) -> None:
     for version in range(from_version + 1, SCHEMA_VERSION + 1):
         tables = [model.__table__ for model in SCHEMA_GROUPS[version]]  # type: ignore[attr-defined]
         SQLModel.metadata.create_all(connection, tables=tables)
+        _add_columns(connection, version)
         if version == 5:
             _accounts_to_blocks(connection)
         connection.exec_driver_sql(f"PRAGMA user_version={version}")
@@ -45,6 +54,21 @@ def _migrate(connection: Connection, from_version: int) -> None:
             + "; nothing was changed",
         )
     connection.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+
+
+def _add_columns(connection: Connection, version: int) -> None:
+    """Add the columns ``version`` gave to tables of earlier versions (``SCHEMA_COLUMNS``).
+
+    A table created by this very upgrade already has them; each added column has a server
+    default, so the rows already there get it.
+    """
+    for model, name in SCHEMA_COLUMNS.get(version, []):
+        table = model.__table__  # type: ignore[attr-defined]
+        info = connection.exec_driver_sql(f'PRAGMA table_info("{table.name}")')
+        present = {row[1] for row in info}
+        if name not in present:
+            ddl = CreateColumn(table.c[name]).compile(dialect=connection.dialect)
+            connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {ddl}')
 
 
 def _carried_rows(connection: Connection) -> dict[str, int]:

@@ -9,7 +9,8 @@ Other bulk rows (rejected rows, matches) are written with SQLAlchemy Core throug
 JSON-shaped values (lists, mappings) are stored as JSON text in ``*_json`` columns.
 
 ``SCHEMA_GROUPS`` says which schema version introduced which tables; ``engine.store.workspace``
-migrates a file from an older version by creating the groups it lacks, in order.
+migrates a file from an older version by creating the groups it lacks, in order, and adding
+the columns ``SCHEMA_COLUMNS`` lists to tables that already exist.
 """
 
 from __future__ import annotations
@@ -547,5 +548,12 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     5: [AccountBlock],
     6: [SyncSchedule, SyncMeeting, Territory, Registration, RegistrationSetting],
     7: [NameAlias],
+    8: [],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)
+
+# Columns a version added to the tables of an earlier one, as (model, column name). Each needs
+# a server default (``sa_column_kwargs={"server_default": ...}``) for the rows already there.
+SCHEMA_COLUMNS: dict[int, list[tuple[type[SQLModel], str]]] = {
+    8: [],
+}

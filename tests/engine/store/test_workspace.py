@@ -419,6 +419,34 @@ def test_a_version_6_workspace_gains_the_name_aliases_of_version_7(tmp_path: Pat
     assert not new & _tables(backup)
 
 
+def test_an_upgrade_adds_the_new_columns_of_existing_tables_with_their_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from engine.store import migrations
+
+    path = tmp_path / "older.overlap"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        create_schema(connection, up_to=SCHEMA_VERSION - 1)
+        connection.exec_driver_sql("ALTER TABLE snapshot DROP COLUMN first_account_id")
+        connection.exec_driver_sql(
+            "INSERT INTO company (name, domains_json, created_at) "
+            "VALUES ('Acme', '[]', '2025-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO snapshot (file_name, sha256, imported_at, mapping_json, "
+            "extra_columns_json, counts_json, account_count) "
+            "VALUES ('ours.csv', 'x', '2025-01-01', '{}', '[]', '{}', 0)"
+        )
+    engine.dispose()
+    monkeypatch.setitem(migrations.SCHEMA_COLUMNS, SCHEMA_VERSION, [(Snapshot, "first_account_id")])
+    with Workspace.open(path):
+        pass
+    with contextlib.closing(sqlite3.connect(path)) as con:
+        assert con.execute("SELECT first_account_id FROM snapshot").fetchall() == [(0,)]
+    assert _user_version(path) == SCHEMA_VERSION
+
+
 def _beside(path: Path) -> set[str]:
     return {p.name for p in path.parent.iterdir()}
 
