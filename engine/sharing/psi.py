@@ -37,6 +37,7 @@ from sqlmodel import select
 from engine.errors import Cancelled, OverlapError
 from engine.output.files import atomic_write
 from engine.sharing import _ristretto
+from engine.sharing.policy import share_policy
 from engine.sharing.untrusted import (
     PSI_FORMAT,
     PSI_FORMAT_VERSION,
@@ -165,6 +166,7 @@ def psi_request(
     """Write the first file of an exchange: our keys, hashed, blinded and shuffled."""
     record = resolve_partner(ws, partner)
     out = Path(out)
+    counts_only = counts_only or share_policy(ws, record).counts_only
     keys = _shuffled(sorted(set(account_psi_keys(_our_accounts(ws))["key"])))
     if not keys:
         raise OverlapError("our accounts have no names or domains to compare")
@@ -218,7 +220,9 @@ def psi_respond(
         raise OverlapError(
             "this is not a request file; 'respond' needs the partner's request", where=str(request)
         )
-    exchange_id, counts_only, theirs = document.exchange, document.counts_only, document.values
+    exchange_id, theirs = document.exchange, document.values
+    # Our policy decides what leaves, whatever the request asks for.
+    counts_only = document.counts_only or share_policy(ws, record).counts_only
     keys = _shuffled(sorted(set(account_psi_keys(_our_accounts(ws))["key"])))
     secret = _ristretto.random_scalar()
 
@@ -304,7 +308,8 @@ def psi_finish(
     their_set = set(theirs_blinded)
     matched_positions = [i for i, value in enumerate(doubled) if value in their_set]
     shared_keys = len(matched_positions)
-    counts_only = exchange.counts_only
+    # Either side's policy can make the exchange counts-only (the response then says so).
+    counts_only = exchange.counts_only or document.counts_only
     shared = pd.DataFrame(columns=["id", "name", "domains", "matched_on"])
     if not counts_only:
         matched_keys = {keys[i] for i in matched_positions}

@@ -243,3 +243,27 @@ def test_forget_erases_an_unfinished_exchange(pair) -> None:
     with Workspace.open(path) as ws:
         exchanges = psi_exchanges(ws)
         assert list(exchanges["state"]) == ["finished"] and not exchanges["holds_secret"].any()
+
+
+def test_a_counts_only_policy_answers_with_counts_only_whatever_the_request_asks(pair) -> None:
+    from engine import set_share_policy
+
+    a, b, tmp = pair
+    set_share_policy(b, "Acme Corp", counts_only=True)
+    psi_request(a, "Globex", tmp / "req.ovpsi")  # asks for the accounts
+    psi_respond(b, "Acme Corp", tmp / "req.ovpsi", tmp / "resp.ovpsi")
+    assert json.loads((tmp / "resp.ovpsi").read_text())["counts_only"] is True
+    result = psi_finish(a, "Globex", tmp / "resp.ovpsi", back=tmp / "back.ovpsi")
+    assert result.counts_only and result.shared_keys == 3 and result.shared_accounts.empty
+    assert "positions" not in json.loads((tmp / "back.ovpsi").read_text())
+
+
+def test_a_counts_only_policy_on_the_requesting_side_asks_for_counts_only(pair) -> None:
+    from engine import set_share_policy
+
+    a, b, tmp = pair
+    set_share_policy(a, "Globex", counts_only=True)
+    psi_request(a, "Globex", tmp / "req.ovpsi")
+    assert json.loads((tmp / "req.ovpsi").read_text())["counts_only"] is True
+    psi_respond(b, "Acme Corp", tmp / "req.ovpsi", tmp / "resp.ovpsi")
+    assert psi_finish(a, "Globex", tmp / "resp.ovpsi").shared_accounts.empty
