@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QIcon, QKeySequence, QPainter, QUndoGroup
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QUndoGroup,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -74,6 +83,10 @@ SHORTCUTS: dict[str, str] = {
 }
 STATE_ROLE = Qt.ItemDataRole.UserRole + 10
 KEY_ROLE = Qt.ItemDataRole.UserRole + 11
+# Room kept above the window for its title bar, which the geometry Qt sets does not include.
+TITLE_BAR = 32
+# The largest window opened by default: beyond it, lines of text grow too long to read.
+LARGEST = QSize(1680, 1050)
 
 
 def shortcut_help() -> str:
@@ -86,6 +99,36 @@ def shortcut_help() -> str:
     ]
     first, last = steps[0], steps[-1].removeprefix("Ctrl+")
     return f"{first}…{last} go to the five steps · {', '.join(others)}"
+
+
+def default_geometry(available: QRect) -> QRect:
+    """Where a first window goes on a screen whose free area is ``available``.
+
+    A laptop screen (1366 x 768 and smaller) gets all of its width and height, less the title
+    bar; a larger one nine tenths, up to ``LARGEST``; centred either way.
+    """
+    room = QSize(available.width(), max(available.height() - TITLE_BAR, 1))
+    width = room.width() if room.width() <= 1440 else int(room.width() * 0.9)
+    height = room.height() if room.height() <= 820 else int(room.height() * 0.9)
+    size = QSize(min(width, LARGEST.width()), min(height, LARGEST.height()))
+    rect = QRect(0, 0, size.width(), size.height())
+    rect.moveCenter(available.center())
+    rect.moveTop(max(rect.top(), available.top() + TITLE_BAR))
+    return rect
+
+
+def fit_to_screen(geometry: QRect, available: QRect) -> QRect:
+    """``geometry`` made to fit ``available``: no larger than it, moved wholly inside it.
+
+    A window remembered from a bigger monitor, or one that was unplugged, opens on the screen
+    that is there, with its status bar and title bar in view.
+    """
+    top = available.top() + TITLE_BAR
+    width = min(geometry.width(), available.width())
+    height = min(geometry.height(), max(available.bottom() + 1 - top, 1))
+    left = min(max(geometry.left(), available.left()), available.right() + 1 - width)
+    y = min(max(geometry.top(), top), available.bottom() + 1 - height)
+    return QRect(left, y, width, height)
 
 
 def icon(name: str) -> QIcon:
@@ -192,11 +235,21 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._update_title()
-        self.resize(1280, 800)
-        geometry = self.settings.geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        self.place_on_screen()
         self._show_welcome()
+
+    def place_on_screen(self) -> None:
+        """Size and place the window from the screen's free area, or as it was last time but
+        clamped to the screen it opens on."""
+        remembered = self.settings.geometry()
+        if remembered is not None and self.restoreGeometry(remembered):
+            screen = QGuiApplication.screenAt(self.geometry().center())
+            screen = screen or QGuiApplication.primaryScreen()
+            available = screen.availableGeometry()
+            self.setGeometry(fit_to_screen(self.geometry(), available))
+            return
+        screen = QGuiApplication.primaryScreen()
+        self.setGeometry(default_geometry(screen.availableGeometry()))
 
     # ------------------------------------------------------------------ building
 
