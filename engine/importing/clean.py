@@ -32,6 +32,7 @@ from engine.importing.mapping import (
 )
 from engine.importing.raw import RawExport, _arrow, _series
 from engine.keys.domains import registrable_domains
+from engine.output.formats import field_label
 from engine.paths import resource
 from engine.store.models import ACCOUNT_COLUMNS
 from engine.store.workspace import Progress
@@ -256,7 +257,8 @@ def _clean_stage_date_fields(
         out["stage_raw"] = _text(series)
         if unknown:
             warnings.append(
-                f"stage: {len(unknown)} value(s) not recognized, counted as 'other' "
+                f"{field_label('stage')}: {len(unknown)} value(s) not recognized, counted as "
+                "'other' "
                 f"(e.g. {', '.join(repr(u) for u in unknown[:3])}); a profile can map them"
             )
     else:
@@ -332,7 +334,9 @@ def _column(values: Any, column: str, n: int) -> Any:
 def _warn(warnings: list[str], name: str, bad: list[str]) -> None:
     if bad:
         examples = ", ".join(repr(b) for b in bad[:3])
-        warnings.append(f"{name}: {len(bad)} value(s) not understood, left empty (e.g. {examples})")
+        warnings.append(
+            f"{field_label(name)}: {len(bad)} value(s) not understood, left empty (e.g. {examples})"
+        )
 
 
 def _trimmed(series: pd.Series) -> pa.Array:

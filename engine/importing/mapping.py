@@ -18,6 +18,7 @@ import pandas as pd
 from engine.errors import ImportFileError
 from engine.importing.raw import RawExport
 from engine.keys.domains import looks_like_domains
+from engine.output.formats import FIELD_LABELS
 from engine.paths import resource
 from engine.store.workspace import Workspace
 
@@ -70,6 +71,8 @@ def _aliases() -> tuple[dict[str, list[_Alias]], tuple[str, ...]]:
                     crms.append(crm)
                 found[key] = (min(best, rank), crms, text)
                 rank += 1
+    for field_name, label in FIELD_LABELS.items():  # the template's headers come back
+        found.setdefault((_norm(label), field_name), (0, ["template"], label))
     table: dict[str, list[_Alias]] = {}
     for (norm, field_name), (rank, crms, text) in found.items():
         named = [c for c in crms if c not in ("plain", "localized")] or crms
@@ -88,6 +91,7 @@ _CRM_NAMES = {
     "close": "Close",
     "email": "e-mail",
     "localized": "localized spreadsheet",
+    "template": "Overlap template",
 }
 
 

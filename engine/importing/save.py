@@ -25,6 +25,7 @@ from engine.importing.mapping import (
 )
 from engine.importing.raw import RawExport
 from engine.importing.read import read_export
+from engine.output.formats import count, field_label
 from engine.store.workspace import US, Progress, Workspace, now
 
 
@@ -43,27 +44,30 @@ class ImportReport:
     raw: RawExport
 
     def lines(self) -> list[str]:
-        """The summary as a few lines a user reads."""
+        """The summary as a few lines a user reads, fields named as on the template."""
         s = self.summary
         out = [
-            f"imported {s['imported']:,} accounts from {self.file_name} into {self.side} "
+            f"Imported {count(s['imported'])} accounts from {self.file_name} for {self.side} "
             f"(snapshot {self.snapshot_id})",
-            f"rejected {s['rejected']:,} rows, {s['duplicates']:,} possible duplicates, "
-            f"{s['with_domains']:,} accounts with a web domain",
-            "fields mapped: "
-            + ", ".join(f"{f} ← {_show(self.mapping[f])}" for f in s["fields_mapped"]),
-            "fields not found: " + (", ".join(s["fields_not_found"]) or "none"),
+            f"Rejected {count(s['rejected'])} rows · {count(s['duplicates'])} possible "
+            f"duplicates · {count(s['with_domains'])} accounts with a web domain",
+            "Fields read: "
+            + ", ".join(
+                f"{field_label(f)} from {_show(self.mapping[f])}" for f in s["fields_mapped"]
+            ),
+            "Not in the file: "
+            + (", ".join(field_label(f) for f in s["fields_not_found"]) or "none"),
         ]
         if s["extra_columns"]:
-            out.append("other columns kept: " + ", ".join(s["extra_columns"]))
+            out.append("Other columns kept: " + ", ".join(s["extra_columns"]))
         skipped = []
         if s["blank_rows"]:
-            skipped.append(f"{s['blank_rows']:,} blank rows")
+            skipped.append(f"{count(s['blank_rows'])} blank rows")
         if s["footer_lines"]:
             skipped.append(f"{s['footer_lines']} report footer lines")
         if skipped:
-            out.append("skipped " + " and ".join(skipped))
-        out += [f"warning: {w}" for w in s["warnings"]]
+            out.append("Skipped " + " and ".join(skipped))
+        out += [f"Warning: {w}" for w in s["warnings"]]
         return out
 
 

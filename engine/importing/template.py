@@ -10,18 +10,20 @@ from pathlib import Path
 from engine.errors import OverlapError
 from engine.importing.mapping import STANDARD_FIELDS
 from engine.importing.raw import TEMPLATE_HELP_MARK
+from engine.output.formats import field_label
 
 
 def write_template(path: str | Path) -> Path:
     """An empty export to send a partner without a CRM: XLSX or CSV, chosen by the suffix.
 
-    Row 1 has the standard field names, row 2 a line explaining each (it starts with "↑ ",
-    and Overlap skips it when the file comes back).
+    Row 1 has the standard fields' names as a person reads them ("CRM ID", "Annual revenue"),
+    row 2 a line explaining each (it starts with "↑ ", and Overlap skips it when the file comes
+    back); Overlap maps the names back to its fields.
     """
     from engine.output.files import atomic_write
 
     path = Path(path)
-    headers = list(STANDARD_FIELDS)
+    headers = [field_label(name) for name in STANDARD_FIELDS]
     help_row = [TEMPLATE_HELP_MARK + text for text in STANDARD_FIELDS.values()]
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):

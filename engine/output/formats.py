@@ -7,7 +7,9 @@ One rule for each, so the same figure reads the same on every page and in every 
 - counts: ``1,200``;
 - scores: one decimal, rounded *down* (91.96 reads ``91.9``), so a score never reads as reaching a
   threshold it does not reach; a whole score reads ``92``;
-- dates: ``7 Dec 2026``; a moment adds the time to the minute, ``7 Dec 2026, 14:05``.
+- dates: ``7 Dec 2026``; a moment adds the time to the minute, ``7 Dec 2026, 14:05``;
+- the standard account fields by the names of the import template (``FIELD_LABELS``): "CRM ID",
+  "Annual revenue", never ``external_id`` or ``annual_revenue``.
 
 The separators, the currency symbol, the order of day, month and year and the month names come
 from a ``Conventions``. The engine defaults to the English ones above; the desktop app passes the
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = [
+    "FIELD_LABELS",
     "XLSX_COUNT",
     "XLSX_DATE",
     "XLSX_MONEY",
@@ -31,6 +34,7 @@ __all__ = [
     "conventions",
     "count",
     "day",
+    "field_label",
     "is_missing",
     "moment",
     "money",
@@ -48,6 +52,32 @@ ENGLISH_MONTHS = (
 XLSX_MONEY = '"$"#,##0'
 XLSX_COUNT = "#,##0"
 XLSX_DATE = "d mmm yyyy"
+
+# The name a person reads for each standard account field: the template's headers, the Import
+# page, the import summary and warnings, table headers. The code words (external_id) stay for
+# the command line's --map and the files that travel between programs.
+FIELD_LABELS: dict[str, str] = {
+    "external_id": "CRM ID",
+    "name": "Company name",
+    "domains": "Website",
+    "industry": "Industry",
+    "annual_revenue": "Annual revenue",
+    "employees": "Employees",
+    "country": "Country",
+    "city": "City",
+    "stage": "Stage",
+    "owner": "Account owner",
+    "deal_size": "Open deal size",
+    "deal_close_date": "Expected close date",
+    "priority": "Priority",
+    "first_touch": "Relationship since",
+}
+
+
+def field_label(name: str) -> str:
+    """``"annual_revenue"`` → ``"Annual revenue"``; a name with no label is returned as is."""
+    return FIELD_LABELS.get(name, name)
+
 
 _UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 

@@ -75,7 +75,7 @@ def test_import_both_sides_with_preview_and_rejected_rows(
 
     qtbot.mouseClick(page.import_button, LEFT)
     wait_idle(qtbot, window)
-    assert "imported 50 accounts" in page.validation_label.text()
+    assert "Imported 50 accounts" in page.validation_label.text()
     assert "Acme Corp (us)</b>: 50 accounts" in page.sides_label.text()
     # The side switches to the partner, whose list is still missing.
     assert page.side_combo.currentData() == "Globex"
@@ -153,7 +153,7 @@ def test_an_export_under_half_the_list_is_imported_only_when_confirmed(
     qtbot.mouseClick(page.import_button, LEFT)
     wait_idle(qtbot, window)
     assert len(asked) == 2
-    assert "imported 2 accounts" in page.validation_label.text()
+    assert "Imported 2 accounts" in page.validation_label.text()
     assert "(us)</b>: 2 accounts" in page.sides_label.text()
     assert dialogs.errors() == []
 

@@ -264,4 +264,4 @@ def test_cli_map_and_profile(tmp_path: Path, capsys: pytest.CaptureFixture) -> N
     ]
     assert cli([*args, "--profile", "globex"]) == 0
     assert cli(["import", str(ws), "--side", "Globex", str(export)]) == 0
-    assert "name ← 'Kunde'" in capsys.readouterr().out
+    assert "Company name from 'Kunde'" in capsys.readouterr().out

@@ -74,7 +74,7 @@ def test_cli_import_under_half_needs_replace(
     with Workspace.open(ws) as opened:
         assert len(opened.snapshots(None)) == 1
     assert cli(["import", str(ws), "--side", "us", str(small), "--replace"]) == 0
-    assert "imported 1 accounts" in capsys.readouterr().out
+    assert "Imported 1 accounts" in capsys.readouterr().out
     assert cli(["import", str(ws), "--side", "us", str(data_dir / "header_only.csv")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: header_only.csv: ") and err.count("\n") == 1
@@ -154,7 +154,7 @@ def test_cli_import_and_accounts(
     capsys.readouterr()
     assert cli(["import", str(ws), "--side", "us", str(data_dir / "salesforce_report.csv")]) == 0
     out = capsys.readouterr().out
-    assert "imported 5 accounts" in out and "rejected 1 rows" in out and "fields not found" in out
+    assert "Imported 5 accounts" in out and "Rejected 1 rows" in out and "Not in the file" in out
     assert cli(["accounts", str(ws), "--side", "us", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("external_id,name,domains,domains_raw")
@@ -192,3 +192,14 @@ def test_cli_user_errors_exit_2(
     assert cli(["import", str(ws), "--side", "us", str(tmp_path / "missing.csv")]) == 2
     assert cli(["accounts", str(ws), "--side", "Globex"]) == 2
     assert "nothing imported yet" in capsys.readouterr().err
+
+
+def test_the_import_summary_names_fields_as_the_template_does(
+    workspace: Workspace, data_dir: Path
+) -> None:
+    report = import_file(workspace, "us", data_dir / "salesforce_report.csv")
+    text = "\n".join(report.lines())
+    assert "Company name from 'Account Name'" in text
+    assert "Annual revenue from 'Annual Revenue'" in text
+    for code_word in ("external_id", "annual_revenue", "deal_close_date", "←"):
+        assert code_word not in text

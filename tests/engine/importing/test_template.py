@@ -15,16 +15,28 @@ from engine import (
     write_template,
 )
 from engine.cli import main as cli
+from engine.importing import STANDARD_FIELDS
+from engine.output.formats import field_label
 
 
 def test_template_round_trip(workspace: Workspace, tmp_path: Path) -> None:
     for name in ("template.xlsx", "template.csv"):
         path = write_template(tmp_path / name)
         raw = read_export(path)
-        assert raw.headers[:3] == ["external_id", "name", "domains"]
+        assert raw.headers[:5] == [
+            "CRM ID",
+            "Company name",
+            "Website",
+            "Industry",
+            "Annual revenue",
+        ]
         assert raw.frame.empty and raw.notes  # the explaining row is skipped
         proposed = propose_mapping(raw)
         assert proposed.missing == []
+        # Each of the template's words comes back as its own field, surely.
+        for name in STANDARD_FIELDS:
+            assert proposed.fields[name].headers == (field_label(name),)
+            assert proposed.fields[name].confidence >= 0.9
     csv_path = tmp_path / "template.csv"
     csv_path.write_text(
         csv_path.read_text(encoding="utf-8-sig") + "P-1,Acme,acme.com\r\n", encoding="utf-8"
