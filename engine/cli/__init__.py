@@ -45,7 +45,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USER_ERROR)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = "") -> argparse.ArgumentParser:
+    """The ``overlap`` parser: every command in full by default; given the command about to
+    run (None: none), only that command's module is imported (``engine.cli.commands``)."""
     parser = _Parser(
         prog="overlap",
         description="Account mapping and co-selling, offline. Without a command, opens the app.",
@@ -67,9 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
         "start-up measurements",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    from engine.cli import commands
+
+    if command == "" or not commands.register(subparsers, COMMAND_MODULES, command):
+        for name in COMMAND_MODULES:
+            importlib.import_module(name).register(subparsers)
     return parser
+
+
+def _command_of(args: Sequence[str]) -> str | None:
+    """The command word of a command line (the first word that is not an option), or None."""
+    return next((a for a in args if not a.startswith("-")), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list:
         return _open_desktop()
-    parser = build_parser()
+    parser = build_parser(_command_of(args_list))
     args = parser.parse_args(args_list)
     if args.smoke_test is not None or args.quit_when_shown:
         if args.command:

@@ -50,6 +50,24 @@ def test_the_standalone_entry_shows_the_window_before_loading_the_engine() -> No
     assert "window shown at" in out
 
 
+def test_the_overlap_command_starts_the_way_the_standalone_app_does() -> None:
+    """From a source install, ``overlap`` is desktop.launcher too: the window, then the engine."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["overlap"] == "desktop.launcher:main"
+    code = (
+        "import sys; from desktop.launcher import main; status = main(['--quit-when-shown']);"
+        "heavy = ('pandas', 'engine.facade', 'engine.cli', 'sqlalchemy');"
+        "print(status, sorted(m for m in heavy if m in sys.modules))"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines()[-1] == "0 []"
+
+
 def test_missing_x11_libraries_are_named_instead_of_qt_aborting() -> None:
     """On a Linux desktop without one of the xcb libraries, Qt would abort with a paragraph
     about its plugin; the app names the packages to install and exits with status 2."""
