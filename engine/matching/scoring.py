@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
 
 from engine.keys.names import ACRONYM_STOPWORDS
 from engine.matching.blocking import SCORE_CHUNK, _lengths
@@ -58,6 +59,30 @@ def _contradictions(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) ->
             out += (va != 0) & (vb != 0) & (va != vb)
     sites = ours.has_site[a] & theirs.has_site[b]
     return out + (sites & (ours.site_label[a] != theirs.site_label[b]))
+
+
+def _one_slip(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether each pair's names are one slip of the keys apart: the same words in another
+    order, or, without spaces, a letter left out or added, or two neighbouring letters swapped
+    ("Plaxmont" / "Plaxemont", "Tisdan" / "Tisdna"); not a letter replaced by another."""
+    out = np.zeros(len(a), dtype=bool)
+    for i, (x, y, wx, wy) in enumerate(
+        zip(ours.compact[a], theirs.compact[b], ours.keys[a], theirs.keys[b], strict=True)
+    ):
+        out[i] = sorted(wx.split()) == sorted(wy.split()) or _slipped(x, y)
+    return out
+
+
+def _slipped(x: str, y: str) -> bool:
+    """Whether ``y`` is ``x`` with one letter left out or added, or two neighbours swapped."""
+    if len(x) == len(y):
+        apart = [i for i in range(len(x)) if x[i] != y[i]]
+        return (
+            len(apart) == 2
+            and apart[1] == apart[0] + 1
+            and (x[apart[0]], x[apart[1]]) == (y[apart[1]], y[apart[0]])
+        )
+    return abs(len(x) - len(y)) == 1 and Indel.distance(x, y) == 1
 
 
 def _evidence_words(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> list[str]:

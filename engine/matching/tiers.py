@@ -36,6 +36,7 @@ from engine.matching.scoring import (
     _contradictions,
     _evidence,
     _evidence_words,
+    _one_slip,
     _score_pairs,
     _special_candidates,
     _with_evidence,
@@ -52,8 +53,13 @@ CROWDED = 50
 # A fuzzy name whose rarest words differ, against a different city, country or website, is a
 # second company with a like name far more often than a typo: the review queue only offers it
 # when the names are this alike or more (a letter or two in a long name), and never when two
-# fields contradict it.
+# fields contradict it. Except a slip of the keys (a letter left out, added, or two neighbours
+# swapped: ``_one_slip``) in the same country: a company has many offices and regional sites, so
+# that stays a suggestion, ranked ``CONTRADICTED_PENALTY`` lower than its score, so an
+# account's candidate that nothing contradicts comes first. A letter replaced by another spells
+# another brand as often as not ("Rosnix" / "Rysnix", "Peltra" / "Veltra"): not offered.
 CONTRADICTED_CHARS = 96.0
+CONTRADICTED_PENALTY = 5.0
 # A brand contained whole in a name whose other words are generic ("Cigna" / "Cigna Group"):
 # automatic when it is the only such pair for both accounts and the other words are of a
 # company's form, else a suggestion that the city, country and industry agreeing make automatic.
@@ -329,9 +335,15 @@ def _fuzzy_tier(
     trusted = rare_exact | (place & (chars >= 95))
     final = np.where(trusted, final, np.minimum(final, auto - 0.1))
     # The queue is worth a user's time: near-spellings of another rare word that the other
-    # fields contradict are not offered (nor do they hide an account's other candidates).
+    # fields contradict are not offered (nor do they hide an account's other candidates),
+    # unless a slip of the keys in the same country, which ranks below the uncontradicted.
     against = _contradictions(ours, theirs, a, b)
     doubtful = (against >= 2) | (~rare_exact & (chars < CONTRADICTED_CHARS) & (against > 0))
+    abroad = (ours.country[a] != 0) & (theirs.country[b] != 0)
+    slip = np.flatnonzero(doubtful & ~(abroad & (ours.country[a] != theirs.country[b])))
+    slip = slip[_one_slip(ours, theirs, a[slip], b[slip])]
+    doubtful[slip] = False
+    final[slip] = np.minimum(final[slip] - CONTRADICTED_PENALTY, auto - 0.1)
     contained = _contained_links(ours, theirs, tables, matched_a, matched_b, review)
     # For a short brand, its name contained whole beats a near-spelling of a different rare
     # word ("Northwind": "Northwind Systems", not "Southwind Corp").

@@ -22,6 +22,25 @@ def test_a_near_spelling_of_another_brand_in_another_city_is_not_offered() -> No
     assert "same city" in links["explanation"].iloc[0]
 
 
+def test_a_slip_of_the_keys_in_another_city_stays_a_lower_ranked_suggestion() -> None:
+    # A letter left out, added or two neighbours swapped: the same company's other office.
+    ours = accounts(("Plaxmont Inc.", "", "United States", "San Francisco"))
+    for slipped in ("Plaxemont, Inc.", "Plamxont Inc", "Plaxmnt Inc"):
+        links = match_frames(ours, accounts((slipped, "", "United States", "Boston")))
+        assert pairs(links) == {(0, 0)}, slipped
+        assert links["status"].iloc[0] == "review"
+        assert "different city" in links["explanation"].iloc[0]
+    # Ranked below the same slip in the same city, which wins the account.
+    both = accounts(
+        ("Plaxemont, Inc.", "", "United States", "Boston"),
+        ("Plaxemont Incorporated", "", "United States", "San Francisco"),
+    )
+    assert pairs(match_frames(ours, both)) == {(0, 1)}
+    # A letter replaced spells another brand; in another country, a second company.
+    assert match_frames(ours, accounts(("Plaxmort Inc.", "", "United States", "Boston"))).empty
+    assert match_frames(ours, accounts(("Plaxemont Inc.", "", "Canada", "Toronto"))).empty
+
+
 def test_names_nearly_the_same_stay_a_suggestion_against_one_field() -> None:
     ours = accounts(("Merkora International Communications", "", "Germany", "Hamburg"))
     theirs = accounts(("Merrkora International Communications", "", "Germany", "Berlin"))
