@@ -87,6 +87,9 @@ def create_app(argv: Sequence[str] | None = None) -> QApplication:
     app.setOrganizationName("Overlap")
     app.setDesktopFileName("overlap")
     load_style(app)
+    from desktop.operations.formats import use_system_locale
+
+    use_system_locale()  # money, counts and dates as the system's locale writes them
     return app
 
 

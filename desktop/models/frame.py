@@ -30,6 +30,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 
+from desktop.operations import formats
+
 RAW_ROLE = Qt.ItemDataRole.UserRole + 1
 # Above this many rows, sorting is done by the model on whole columns instead of by the proxy.
 PROXY_SORT_LIMIT = 2_000
@@ -102,21 +104,11 @@ def _is_plain_index(index: Any) -> bool:
 
 
 def format_number(value: Any) -> str:
-    if _is_missing(value):
-        return ""
-    number = float(value)
-    return f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+    return formats.number(value)
 
 
 def format_money(value: Any) -> str:
-    if _is_missing(value):
-        return ""
-    number = float(value)
-    if abs(number) >= 1e6:
-        return f"${number / 1e6:,.1f}M"
-    if abs(number) >= 1e4:
-        return f"${number / 1e3:,.0f}k"
-    return f"${number:,.0f}"
+    return formats.money(value)
 
 
 def format_text(value: Any) -> str:
@@ -133,10 +125,12 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "text": format_text,
     "number": format_number,
     "money": format_money,
-    "score": lambda v: "" if _is_missing(v) else f"{float(v):.0f}",
+    "score": formats.score,
     "bool": format_bool,
     "label": lambda v: "" if _is_missing(v) else str(v).replace("_", " "),
-    "date": lambda v: "" if _is_missing(v) else str(v)[:10],
+    "date": formats.day,
+    "moment": formats.moment,
+    "count": formats.count,
 }
 
 
@@ -146,7 +140,7 @@ class Column:
 
     key: str
     title: str
-    kind: str = "text"  # text / number / money / score / bool / date
+    kind: str = "text"  # text / number / count / money / score / bool / label / date / moment
     tooltip: str = ""
 
 

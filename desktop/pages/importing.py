@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from desktop import dialogs
 from desktop.models.frame import RAW_ROLE, Column, FrameModel
+from desktop.operations.formats import count, field_label
 from desktop.pages.base import Page
 from desktop.widgets.table import ROW_HEIGHT, DataTable
 
@@ -56,6 +57,8 @@ FIELDS = (
     "first_touch",
 )
 KEEP = "(keep as extra column)"
+# What a person reads for a field (the template's words) → the field.
+_BY_LABEL = {field_label(f): f for f in FIELDS}
 
 
 Index = QModelIndex | QPersistentModelIndex
@@ -65,7 +68,7 @@ class ColumnMappingModel(QAbstractTableModel):
     """The export's columns with the standard field each one feeds; the field is editable."""
 
     HEADER, SAMPLES, FIELD, CONFIDENCE, REASON = range(5)
-    TITLES = ("Column in the file", "Sample values", "Standard field", "Confidence", "Why")
+    TITLES = ("Column in the file", "Sample values", "Field", "Confidence", "Why")
 
     mapping_edited = Signal()
 
@@ -109,7 +112,7 @@ class ColumnMappingModel(QAbstractTableModel):
             if column == self.SAMPLES:
                 return row["samples"]
             if column == self.FIELD:
-                return row["field"] or KEEP
+                return field_label(row["field"]) if row["field"] else KEEP
             if column == self.CONFIDENCE:
                 return f"{row['confidence']}%" if row["field"] else ""
             return row["reason"]
@@ -124,7 +127,7 @@ class ColumnMappingModel(QAbstractTableModel):
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or index.column() != self.FIELD or role != Qt.ItemDataRole.EditRole:
             return False
-        field = "" if value in (KEEP, None) else str(value)
+        field = "" if value in (KEEP, None) else _BY_LABEL.get(str(value), str(value))
         if field and field not in FIELDS:
             return False
         row = self.rows[index.row()]
@@ -169,8 +172,8 @@ class FieldDelegate(QStyledItemDelegate):
 
     def createEditor(self, parent: QWidget, _option: QStyleOptionViewItem, index: Index) -> QWidget:
         combo = QComboBox(parent)
-        combo.addItems([KEEP, *FIELDS])
-        combo.setAccessibleName(f"Standard field for column {index.siblingAtColumn(0).data()}")
+        combo.addItems([KEEP, *(field_label(f) for f in FIELDS)])
+        combo.setAccessibleName(f"Field for column {index.siblingAtColumn(0).data()}")
         combo.activated.connect(partial(self._commit, combo))
         return combo
 
@@ -191,16 +194,16 @@ class PreviewModel(FrameModel):
 
     COLUMNS = (
         Column("row_number", "Row", "number"),
-        Column("name", "Name"),
-        Column("domains", "Domains"),
-        Column("stage", "Stage"),
+        Column("name", field_label("name")),
+        Column("domains", field_label("domains")),
+        Column("stage", field_label("stage")),
         Column("stage_raw", "Stage in file"),
-        Column("industry", "Industry"),
-        Column("country", "Country"),
-        Column("annual_revenue", "Revenue", "money"),
-        Column("deal_size", "Deal size", "money"),
-        Column("owner", "Owner"),
-        Column("external_id", "CRM id"),
+        Column("industry", field_label("industry")),
+        Column("country", field_label("country")),
+        Column("annual_revenue", field_label("annual_revenue"), "money"),
+        Column("deal_size", field_label("deal_size"), "money"),
+        Column("owner", field_label("owner")),
+        Column("external_id", field_label("external_id")),
     )
 
 
@@ -496,12 +499,13 @@ class ImportPage(Page):
         self.rejected_model.set_frame(preview.rejected)
         self.duplicates_model.set_frame(preview.duplicates)
         s = preview.summary
-        self.tabs.setTabText(2, f"Rejected rows ({s['rejected']:,})")
-        self.tabs.setTabText(3, f"Possible duplicates ({s['duplicates']:,})")
-        missing = ", ".join(s["fields_not_found"]) or "none"
+        self.tabs.setTabText(2, f"Rejected rows ({count(s['rejected'])})")
+        self.tabs.setTabText(3, f"Possible duplicates ({count(s['duplicates'])})")
+        missing = ", ".join(field_label(f) for f in s["fields_not_found"]) or "none"
         lines = [
-            f"<b>{s['imported']:,}</b> accounts ready · <b>{s['rejected']:,}</b> rejected · "
-            f"{s['duplicates']:,} possible duplicates · {s['with_domains']:,} with a web domain",
+            f"<b>{count(s['imported'])}</b> accounts ready · <b>{count(s['rejected'])}</b> "
+            f"rejected · {count(s['duplicates'])} possible duplicates · "
+            f"{count(s['with_domains'])} with a web domain",
             f"Fields mapped: {len(s['fields_mapped'])} · not found: {missing}",
         ]
         lines += [f"⚠ {w}" for w in s.get("warnings", [])]
@@ -509,7 +513,7 @@ class ImportPage(Page):
         self.validation_label.setText("<br>".join(lines))
         self._set_file_actions(True)
         self.import_button.setText(
-            f"Import {s['imported']:,} accounts for {self.side_combo.currentText()}"
+            f"Import {count(s['imported'])} accounts for {self.side_combo.currentText()}"
         )
 
     def _on_preview_failed(self, kind: str, message: str) -> None:

@@ -56,7 +56,14 @@ def test_import_both_sides_with_preview_and_rejected_rows(
     assert fields["Website"] == "domains"
     assert fields["Type"] == "stage"
     editor = page.mapping_table.indexWidget(model.index(1, ColumnMappingModel.FIELD))
-    assert editor is not None and editor.currentText() == "name"
+    assert editor is not None and editor.currentText() == "Company name"
+    # Fields read by the template's words, never the code words.
+    shown = [model.index(r, ColumnMappingModel.FIELD).data() for r in range(model.rowCount())]
+    items = [editor.itemText(i) for i in range(editor.count())]
+    for code_word in ("external_id", "annual_revenue", "deal_close_date"):
+        assert code_word not in shown and code_word not in items
+        assert code_word not in page.validation_label.text()
+    assert "CRM ID" in items and "Annual revenue" in items and "Expected close date" in items
     # Preview rows, validation summary and the rejected row with its row number and reason.
     assert page.preview_model.rowCount() == 50
     assert "50" in page.validation_label.text() and "rejected" in page.validation_label.text()
@@ -70,7 +77,14 @@ def test_import_both_sides_with_preview_and_rejected_rows(
     combo.activated.emit(combo.currentIndex())
     qtbot.waitUntil(lambda: not page._preview_timer.isActive(), timeout=3000)
     wait_idle(qtbot, window)
-    assert "industry" in page.validation_label.text()
+    assert "Industry" in page.validation_label.text()
+    assert model.rows[row]["field"] == ""
+    # A field chosen by its words is stored as the field itself.
+    assert model.setData(model.index(row, ColumnMappingModel.FIELD), "Industry")
+    assert model.rows[row]["field"] == "industry"
+    assert model.setData(model.index(row, ColumnMappingModel.FIELD), "(keep as extra column)")
+    qtbot.waitUntil(lambda: not page._preview_timer.isActive(), timeout=3000)
+    wait_idle(qtbot, window)
     assert page.preview_model.index(0, page.preview_model.column_index("industry")).data() == ""
 
     qtbot.mouseClick(page.import_button, LEFT)

@@ -54,7 +54,7 @@ def test_display_and_raw_values() -> None:
     data.loc[0, "deal_size"] = 1_250_000.0
     data.loc[1, "deal_size"] = np.nan
     model.set_frame(data)
-    assert model.data(model.index(0, 2)) == "$1.2M"
+    assert model.data(model.index(0, 2)) == "$1.25M"
     assert model.data(model.index(0, 2), RAW_ROLE) == 1_250_000.0
     assert model.data(model.index(1, 2)) == ""
     assert model.data(model.index(1, 2), RAW_ROLE) is None
@@ -148,7 +148,9 @@ def test_table_rows_have_one_fixed_height(qtbot) -> None:
     table.close()
 
 
-@pytest.mark.parametrize("kind", ["text", "number", "money", "score", "bool"])
+@pytest.mark.parametrize(
+    "kind", ["text", "number", "count", "money", "score", "bool", "label", "date", "moment"]
+)
 def test_every_format_accepts_missing_values(kind: str) -> None:
     model = FrameModel([Column("x", "X", kind)])
     model.set_frame(pd.DataFrame({"x": [None, np.nan, 1.0]}))
@@ -156,3 +158,48 @@ def test_every_format_accepts_missing_values(kind: str) -> None:
     assert model.index(1, 0).data() == ""
     assert model.index(2, 0).data() != "" or kind == "bool"
     assert model.index(0, 0).parent() == QModelIndex()
+
+
+def test_money_scores_and_dates_read_as_everywhere_else() -> None:
+    """One rule for every magnitude (not "$112,000.0M" in a table and "$112.0B" on a chart),
+    scores rounded down so 91.96 never reads as reaching 92, dates as "7 Dec 2026"."""
+    model = FrameModel(
+        [
+            Column("potential", "Potential", "money"),
+            Column("score", "Score", "score"),
+            Column("due", "Due", "date"),
+        ]
+    )
+    model.set_frame(
+        pd.DataFrame(
+            {
+                "potential": [112_000_000_000.0, 4_961_600_000.0, 145_900_000.0],
+                "score": [91.96, 92.0, 100.0],
+                "due": ["2026-12-07", "2026-12-07 14:05:00.123456", None],
+            }
+        )
+    )
+    shown = [[model.index(r, c).data() for c in range(3)] for r in range(3)]
+    assert shown == [
+        ["$112.0B", "91.9", "7 Dec 2026"],
+        ["$4.96B", "92", "7 Dec 2026"],
+        ["$145.9M", "100", ""],
+    ]
+
+
+def test_the_locale_gives_separators_currency_and_date_order() -> None:
+    from PySide6.QtCore import QLocale
+
+    from desktop.operations.formats import conventions_of
+    from engine.output.formats import count, day, money
+
+    german = conventions_of(QLocale("de_DE"))
+    assert (money(4_961_600_000, conventions=german), count(1200, conventions=german)) == (
+        "4,96B €",
+        "1.200",
+    )
+    assert day("2026-12-07", conventions=german) == "7 Dez 2026"
+    american = conventions_of(QLocale("en_US"))
+    assert day("2026-12-07", conventions=american) == "Dec 7, 2026"
+    assert money(145_900_000, conventions=american) == "$145.9M"
+    assert conventions_of(QLocale.c()) == conventions_of(QLocale("C"))
