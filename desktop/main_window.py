@@ -770,17 +770,32 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_help(self) -> None:
+        """Help > Overlap help (F1): this page's explanation and keys first, then the method,
+        best practices and glossary (resources/help, the files the README links to)."""
+        from desktop.help import HelpDialog
+
         page = self.current_page()
         shortcuts = (
             f"<p><b>Keys:</b> {shortcut_help()} · Ctrl+F find · Ctrl+Z / Ctrl+Shift+Z undo / "
             "redo · in the review queue A accepts, R rejects, ← → move between suggestions.</p>"
         )
-        text = (
-            page.help_text
-            if page is not None
-            else ("Create a workspace for your company, add a partner, then follow the five steps.")
-        )
-        dialogs.show_info(self, "Overlap help", f"{text}{shortcuts}")
+        if page is not None:
+            title, text = page.title, page.help_text
+        else:
+            title = "Getting started"
+            text = "Create a workspace for your company, add a partner, then follow the five steps."
+        previous = getattr(self, "help_dialog", None)
+        if previous is not None:
+            previous.close()
+        dialog = HelpDialog(self, title, f"<p>{text}</p>{shortcuts}")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(self._on_help_closed)
+        self.help_dialog: Any = dialog
+        dialog.show()
+
+    @Slot()
+    def _on_help_closed(self) -> None:
+        self.help_dialog = None
 
     @Slot()
     def show_about(self) -> None:

@@ -114,7 +114,9 @@ def test_menus_help_about_and_shortcuts(qtbot, window, dialogs) -> None:
     assert window.open_action.shortcut().toString() == "Ctrl+O"
     assert window.undo_action.shortcut().toString() == "Ctrl+Z"
     qtbot.keyClick(window, Qt.Key.Key_F1)
-    assert ("info", "Overlap help") in dialogs.calls
+    assert window.help_dialog.isVisible()
+    assert window.help_dialog.windowTitle() == "Overlap help"
+    window.help_dialog.close()
     window.show_about()
     assert any(kind == "about" and "Logs:" in text for kind, text in dialogs.calls)
 
@@ -147,7 +149,6 @@ def test_every_page_has_a_working_view_shortcut_that_help_names(
     Ctrl+Shift+initial; each key reaches its page and the help text says which key does."""
     from PySide6.QtGui import QKeySequence
 
-    from desktop import dialogs as dialogs_module
     from desktop.main_window import STEPS
 
     keys = [action.shortcut() for action in window.step_actions]
@@ -164,9 +165,9 @@ def test_every_page_has_a_working_view_shortcut_that_help_names(
         wait_idle(qtbot, window)
         assert window.current_page() is window.pages[key], sequence.toString()
 
-    shown: list[str] = []
-    monkeypatch.setattr(dialogs_module, "show_info", lambda _p, _t, text: shown.append(text))
     window.show_help()
+    shown = [window.help_dialog.plain_text()]
+    window.help_dialog.close()
     for sequence in keys[5:]:
         assert sequence.toString() in shown[0]
     assert "Ctrl+1…5" in shown[0] and "Ctrl+1…11" not in shown[0]
