@@ -133,6 +133,14 @@ from engine.program.calendar import (
     time_zones,
     write_calendar,
 )
+from engine.program.credit import CreditReport, credit_report, write_credit_report
+from engine.program.deals import (
+    CO_SOLD_SETTINGS,
+    DEAL_STAGES,
+    PARTNER_ROLES,
+    partner_deals,
+    set_deal,
+)
 from engine.program.geography import REGIONS, country_code
 from engine.program.metrics import (
     ENGAGEMENT_KINDS,
@@ -148,6 +156,7 @@ from engine.program.metrics import (
     log_engagement,
     partner_metrics,
     score_engagement,
+    win_rate_text,
 )
 from engine.program.partner_comparison import (
     COMPARISON_MEASURES,
@@ -171,6 +180,7 @@ from engine.program.partnership import (
     partnership_model,
 )
 from engine.program.partnership import MODELS as PARTNERSHIP_MODELS
+from engine.program.pilot import COMPARISONS, PERIODS, PilotMetrics, pilot_metrics
 from engine.program.refresh import (
     CADENCE_GUIDANCE,
     CADENCE_MONTHS,
@@ -299,11 +309,14 @@ __all__ = [
     "CADENCES",
     "CADENCE_GUIDANCE",
     "CADENCE_MONTHS",
+    "COMPARISONS",
     "COMPARISON_MEASURES",
     "CO_SELL_GUIDANCE",
+    "CO_SOLD_SETTINGS",
     "CRITERIA",
     "CROSS_FLAGS",
     "CROSS_PARTNER_COLUMNS",
+    "DEAL_STAGES",
     "DEFAULT_AUTO",
     "DEFAULT_FIELDS",
     "DEFAULT_ORDER",
@@ -325,6 +338,8 @@ __all__ = [
     "OWNERSHIP_COLUMNS",
     "PARTNERSHIP_MODELS",
     "PARTNER_MODELS",
+    "PARTNER_ROLES",
+    "PERIODS",
     "PLAN_STATUSES",
     "REGIONS",
     "REGISTRATION_COLUMNS",
@@ -347,6 +362,7 @@ __all__ = [
     "CalendarEvent",
     "CalendarExport",
     "Cancelled",
+    "CreditReport",
     "Criterion",
     "CrossPartner",
     "DealMetrics",
@@ -365,6 +381,7 @@ __all__ = [
     "OverrideState",
     "PartnerComparison",
     "PartnershipModel",
+    "PilotMetrics",
     "PlanDetail",
     "PlanImportResult",
     "Policy",
@@ -414,6 +431,7 @@ __all__ = [
     "country_code",
     "create_plan",
     "create_plans_for_shortlist",
+    "credit_report",
     "cross_partner",
     "csv_safe_texts",
     "deal_metrics",
@@ -480,8 +498,10 @@ __all__ = [
     "parse_band",
     "parse_cell",
     "parse_overrides",
+    "partner_deals",
     "partner_metrics",
     "partnership_model",
+    "pilot_metrics",
     "plan_conflicts",
     "plan_detail",
     "plan_file_is_encrypted",
@@ -524,6 +544,7 @@ __all__ = [
     "save_territory",
     "score_engagement",
     "set_cadence",
+    "set_deal",
     "set_metric_actual",
     "set_override",
     "set_plan_status",
@@ -551,8 +572,10 @@ __all__ = [
     "undo_decision",
     "undo_sync_log",
     "update_plan",
+    "win_rate_text",
     "with_detail",
     "write_agenda",
     "write_calendar",
+    "write_credit_report",
     "write_template",
 ]

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import ImportFileError, OverlapError
+from engine.program.deals import partner_deals, role_of, stage_of
 from engine.store.models import EngagementEvent, Opportunity, Partner
 from engine.store.workspace import Workspace, resolve_partner
 
@@ -56,6 +57,15 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "partner sourced",
         "partner influenced",
     ),
+    "partner_role": (
+        "partner role",
+        "partner part",
+        "partner contribution",
+        "partner type",
+        "sourced influenced",
+        "sourced or influenced",
+    ),
+    "owner": ("opportunity owner", "deal owner", "owner", "owner name", "sales rep", "rep"),
 }
 _WON = {"won", "closed won", "win", "closedwon", "won deal"}
 _LOST = {"lost", "closed lost", "loss", "closedlost", "lost deal"}
@@ -99,8 +109,11 @@ def _opportunity(
     amount: Any = None,
     closed: Any = None,
     outcome: str = "open",
-    partner_involved: bool = False,
+    partner_involved: bool | None = None,
     our_key: str | None = None,
+    partner_role: str = "",
+    stage: str = "",
+    owner: str = "",
     where: str | None = None,
 ) -> Opportunity:
     name = str(account_name or "").strip()
@@ -121,6 +134,11 @@ def _opportunity(
         raise OverlapError(f"a {result} deal needs its close date", where=where)
     if result == "open" and closed_on is not None:
         raise OverlapError("a deal with a close date is won or lost, not open", where=where)
+    role = role_of(partner_role, where)
+    if role and partner_involved is False:
+        raise OverlapError(f"a deal the partner {role} is co-sold, yet marked 'no'", where=where)
+    if role and partner_involved is None:
+        partner_involved = True
     return Opportunity(
         partner_id=partner_id,
         account_name=name,
@@ -130,6 +148,11 @@ def _opportunity(
         closed=closed_on,
         outcome=result,
         partner_involved=bool(partner_involved),
+        # Unset ("") lets the deal's account decide: a pilot account's deals count as co-sold.
+        co_sold="" if partner_involved is None else "yes" if partner_involved else "no",
+        partner_role=role,
+        stage=stage_of(stage) if result == "open" else "",
+        owner=" ".join(str(owner or "").split()),
     )
 
 
@@ -142,10 +165,14 @@ def add_opportunity(
     amount: float | str | None = None,
     closed: str | date | None = None,
     outcome: str = "open",
-    partner_involved: bool = False,
+    partner_involved: bool | None = None,
     our_key: str | None = None,
+    partner_role: str = "",
+    stage: str = "",
+    owner: str = "",
 ) -> Opportunity:
-    """Enter one opportunity by hand."""
+    """Enter one opportunity by hand. ``partner_involved`` None leaves co-sold to the deal's
+    account (``engine.program.deals``); ``partner_role`` is sourced, influenced or ''."""
     record = resolve_partner(ws, partner)
     item = _opportunity(
         int(record.id),  # type: ignore[arg-type]
@@ -156,6 +183,9 @@ def add_opportunity(
         outcome=outcome,
         partner_involved=partner_involved,
         our_key=our_key,
+        partner_role=partner_role,
+        stage=stage,
+        owner=owner,
     )
     ws.save(item)
     return item
@@ -184,7 +214,9 @@ def import_opportunities(ws: Workspace, partner: str | Partner, path: str | Path
 
     Recognised headers (any case): account / account name / company; amount / deal size;
     created / opened / created date; close date / closed; stage / outcome / status (Closed
-    Won, Closed Lost, anything else is open); partner involved / co-sell / partner (yes / no);
+    Won, Closed Lost, anything else is open, with its sales stage when it names one); partner
+    involved / co-sell / partner (yes / no; blank leaves it to the deal's account); partner role
+    (sourced / influenced; a "partner sourced" yes / no column says it too); opportunity owner;
     optionally account id (our CRM id). Returns the added rows.
     """
     record = resolve_partner(ws, partner)
@@ -217,6 +249,12 @@ def import_opportunities(ws: Workspace, partner: str | Partner, path: str | Path
                 f"'{get('partner_involved')}' is not yes or no",
                 where=f"{path.name}, row {number}, column {columns['partner_involved']}",
             )
+        involved = None if involved_text in ("", "nan") else involved_text in _YES
+        role = get("partner_role") or ""
+        # A "Partner Sourced" (or "Partner Influenced") yes / no column names the part too.
+        header = _normal(columns.get("partner_involved", ""))
+        if not role and involved and header in ("partner sourced", "partner influenced"):
+            role = header.split()[1]
         our_id = str(get("our_id") or "").strip()
         items.append(
             _opportunity(
@@ -226,8 +264,11 @@ def import_opportunities(ws: Workspace, partner: str | Partner, path: str | Path
                 amount=get("amount"),
                 closed=get("closed") if outcome != "open" else None,
                 outcome=outcome,
-                partner_involved=involved_text in _YES,
+                partner_involved=involved,
                 our_key=f"id:{our_id}" if our_id else None,
+                partner_role=role,
+                stage=get("outcome") or "",
+                owner=get("owner") or "",
                 where=f"{path.name}, row {number}",
             )
         )
@@ -240,8 +281,9 @@ def import_opportunities(ws: Workspace, partner: str | Partner, path: str | Path
 def list_opportunities(ws: Workspace, partner: str | Partner) -> pd.DataFrame:
     record = resolve_partner(ws, partner)
     frame = ws.read_frame(
-        "SELECT id, account_name, our_key, amount, opened, closed, outcome, partner_involved "
-        "FROM opportunity WHERE partner_id = :p ORDER BY opened, id",
+        "SELECT id, account_name, our_key, amount, opened, closed, outcome, partner_involved, "
+        "co_sold, partner_role, stage, owner FROM opportunity WHERE partner_id = :p "
+        "ORDER BY opened, id",
         {"p": record.id},
     )
     frame["partner_involved"] = frame["partner_involved"].astype(bool)
@@ -259,34 +301,62 @@ def deal_metrics(deals: pd.DataFrame) -> pd.DataFrame:
     (0..1, NaN without closed deals), ``median_days_to_close`` (won deals),
     ``average_deal_size`` (won deals with an amount), ``won_with_amount``.
     """
-    rows = []
     involved = deals["partner_involved"].astype(bool) if len(deals) else pd.Series(dtype=bool)
-    for group, mask in (
-        ("co-sold", involved),
-        ("not co-sold", ~involved),
-        ("all", pd.Series(True, index=deals.index)),
-    ):
-        part = deals[mask.to_numpy(dtype=bool)] if len(deals) else deals
-        outcome = part["outcome"].astype(str)
-        won = part[outcome == "won"]
-        lost = int((outcome == "lost").sum())
-        days = (pd.to_datetime(won["closed"]) - pd.to_datetime(won["opened"])).dt.days.astype(float)
-        amounts = pd.to_numeric(won["amount"], errors="coerce").dropna()
-        closed = len(won) + lost
-        rows.append(
-            {
-                "group": group,
-                "deals": len(part),
-                "open": int((outcome == "open").sum()),
-                "won": len(won),
-                "lost": lost,
-                "win_rate": len(won) / closed if closed else np.nan,
-                "median_days_to_close": float(days.median()) if len(days) else np.nan,
-                "average_deal_size": float(amounts.mean()) if len(amounts) else np.nan,
-                "won_with_amount": len(amounts),
-            }
-        )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        [
+            group_figures(deals, mask, group)
+            for group, mask in (
+                ("co-sold", involved),
+                ("not co-sold", ~involved),
+                ("all", pd.Series(True, index=deals.index)),
+            )
+        ]
+    )
+
+
+def group_figures(deals: pd.DataFrame, mask: pd.Series, group: str) -> dict[str, Any]:
+    """The figures of ``deal_metrics`` for the deals ``mask`` selects, as one row."""
+    part = deals[mask.to_numpy(dtype=bool)] if len(deals) else deals
+    outcome = part["outcome"].astype(str)
+    won = part[outcome == "won"]
+    lost = int((outcome == "lost").sum())
+    days = (pd.to_datetime(won["closed"]) - pd.to_datetime(won["opened"])).dt.days.astype(float)
+    amounts = pd.to_numeric(won["amount"], errors="coerce").dropna()
+    closed = len(won) + lost
+    return {
+        "group": group,
+        "deals": len(part),
+        "open": int((outcome == "open").sum()),
+        "won": len(won),
+        "lost": lost,
+        "win_rate": len(won) / closed if closed else np.nan,
+        "median_days_to_close": float(days.median()) if len(days) else np.nan,
+        "average_deal_size": float(amounts.mean()) if len(amounts) else np.nan,
+        "won_with_amount": len(amounts),
+    }
+
+
+# Fewer closed deals than this, or fewer won ones for velocity and size, and a figure says so
+# instead of a rate: "2 of 2 won - too few deals to judge" rather than 100%.
+MIN_CLOSED_DEALS = 5
+MIN_WON_DEALS = 3
+
+
+def win_rate_text(won: int, closed: int) -> str:
+    """A win rate in words, or why there is none to read."""
+    if closed == 0:
+        return "no closed deals"
+    if closed < MIN_CLOSED_DEALS:
+        return f"{won} of {closed} won \u2014 too few deals to judge"
+    return f"{won / closed:.0%} ({won} of {closed} won)"
+
+
+def enough_closed(row: dict[str, Any]) -> bool:
+    return int(row["won"]) + int(row["lost"]) >= MIN_CLOSED_DEALS
+
+
+def enough_won(row: dict[str, Any], count: str = "won") -> bool:
+    return int(row[count]) >= MIN_WON_DEALS
 
 
 @dataclass
@@ -296,8 +366,10 @@ class DealMetrics:
 
 
 def partner_metrics(ws: Workspace, partner: str | Partner) -> DealMetrics:
-    """The deal metrics of a partnership, with the comparison in words."""
-    table = deal_metrics(list_opportunities(ws, partner))
+    """The deal metrics of a partnership, with the comparison in words. A deal is co-sold as
+    ``engine.program.deals`` decides (set by hand, else its entry, else its account's plan)."""
+    deals = partner_deals(ws, partner)
+    table = deal_metrics(deals.assign(partner_involved=deals["co_sold"].astype(bool)))
     return DealMetrics(table, _findings(table))
 
 
@@ -308,11 +380,19 @@ def _findings(table: pd.DataFrame) -> list[str]:
     if co["won"] + co["lost"] == 0 or other["won"] + other["lost"] == 0:
         out.append("Not enough closed deals on both sides yet to compare co-selling.")
         return out
+    if not (enough_closed(co) and enough_closed(other)):
+        out.append(
+            f"Co-sold: {win_rate_text(int(co['won']), int(co['won'] + co['lost']))}; without "
+            f"the partner: {win_rate_text(int(other['won']), int(other['won'] + other['lost']))}."
+        )
+        return out
     out.append(
         f"Win rate {co['win_rate']:.0%} co-sold ({int(co['won'])} of "
         f"{int(co['won'] + co['lost'])}) vs {other['win_rate']:.0%} without the partner "
         f"({int(other['won'])} of {int(other['won'] + other['lost'])})."
     )
+    if not (enough_won(co) and enough_won(other)):
+        return out
     if not (math.isnan(co["median_days_to_close"]) or math.isnan(other["median_days_to_close"])):
         faster = other["median_days_to_close"] - co["median_days_to_close"]
         word = "faster" if faster >= 0 else "slower"

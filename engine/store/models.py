@@ -296,6 +296,13 @@ class Opportunity(SQLModel, table=True):
     closed: str | None = None  # ISO date
     outcome: str = "open"  # won / lost / open
     partner_involved: bool = False
+    # Version 8 (engine.program.deals): co-sold as the user set it ("yes" / "no"; "" lets the
+    # account's plan decide), the partner's part (sourced / influenced / ""), the sales stage of
+    # an open deal (qualification / proposal / negotiation / ""), and our rep on the deal.
+    co_sold: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    partner_role: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    stage: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    owner: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class EngagementEvent(SQLModel, table=True):
@@ -555,5 +562,7 @@ SCHEMA_VERSION = max(SCHEMA_GROUPS)
 # Columns a version added to the tables of an earlier one, as (model, column name). Each needs
 # a server default (``sa_column_kwargs={"server_default": ...}``) for the rows already there.
 SCHEMA_COLUMNS: dict[int, list[tuple[type[SQLModel], str]]] = {
-    8: [],
+    8: [
+        *((Opportunity, c) for c in ("co_sold", "partner_role", "stage", "owner")),
+    ],
 }

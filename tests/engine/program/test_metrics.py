@@ -45,8 +45,19 @@ def test_import_and_metrics_by_hand(workspace: Workspace, data_dir: Path) -> Non
     assert every["win_rate"] == pytest.approx(3 / 6)
     assert every["median_days_to_close"] == 60.0
     findings = partner_metrics(workspace, "Globex").findings
-    assert findings[0] == "Win rate 67% co-sold (2 of 3) vs 33% without the partner (1 of 3)."
-    assert findings[1] == "Co-sold deals close in 45 days (median) vs 180: 135 days faster."
+    # Three closed deals a side read as counts, not as rates.
+    assert findings == [
+        "Co-sold: 2 of 3 won \u2014 too few deals to judge; without the partner: 1 of 3 won "
+        "\u2014 too few deals to judge."
+    ]
+    for number in range(6):  # three more won and lost on each side
+        for involved in (True, False):
+            add_opportunity(workspace, "Globex", f"Extra {number}", "2025-01-01", amount=1000,
+                            closed="2025-01-31", outcome="won" if number % 2 else "lost",
+                            partner_involved=involved)  # fmt: skip
+    findings = partner_metrics(workspace, "Globex").findings
+    assert findings[0] == "Win rate 56% co-sold (5 of 9) vs 44% without the partner (4 of 9)."
+    assert findings[1] == "Co-sold deals close in 30 days (median) vs 30: 0 days faster."
 
 
 def test_metrics_without_deals() -> None:
