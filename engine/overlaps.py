@@ -27,6 +27,7 @@ the same company). Each row says which basis it used (``revenue_basis``).
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -651,6 +652,9 @@ class Overlaps:
     opportunities: pd.DataFrame
     mapping: pd.DataFrame = field(repr=False)
     territory: str | None = None  # the territory the accounts were limited to, if any
+    # From private matching: the partner's account count and counts by stage as they share
+    # them, and why their other accounts are absent (see ``private_note``); else None.
+    private: dict[str, Any] | None = None
 
     def cell(self, our_stage: str, partner_stage: str) -> pd.DataFrame:
         return cell_accounts(self.mapping, our_stage, partner_stage)
@@ -666,6 +670,8 @@ class Overlaps:
         }
         if self.territory is not None:
             out["territory"] = self.territory
+        if self.private is not None:
+            out["private"] = dict(self.private)
         return out
 
 
@@ -702,15 +708,43 @@ def find_overlaps(
         mapping = build_mapping(ws, record, progress=progress, cancel=cancel)
     if territory is not None:
         mapping = territory.apply(mapping)
+    counts = overlap_counts(mapping)
+    private = private_note(ws, record, counts) if territory is None else None
     return Overlaps(
         partner=record.name,
-        counts=overlap_counts(mapping),
+        counts=counts,
         matrix=overlap_matrix(mapping),
         revenue_basis=revenue_basis_text(mapping),
         opportunities=named_opportunities(mapping, greenfield=_greenfield(ws, record, mapping)),
         mapping=mapping,
         territory=None if territory is None else territory.name,
+        private=private,
     )
+
+
+PRIVATE_NOTE = (
+    "Private matching: only the accounts both sides have were exchanged, so the partner's "
+    "other accounts are unknown by design. Private matching finds exact name and domain "
+    "matches only."
+)
+
+
+def private_note(ws: Workspace, record: Partner, counts: dict[str, int]) -> dict[str, Any] | None:
+    """What can be known of the partner's list after private matching (None otherwise): their
+    account count and counts by stage as their policy shares them. ``counts["partner_only"]``
+    becomes their count less the shared accounts, or -1 (unknown) without it."""
+    snapshot = ws.current_snapshot(record.id)
+    if snapshot is None or getattr(snapshot, "source", "export") != "private":
+        return None
+    stored = json.loads(snapshot.counts_json or "{}")
+    total = stored.get("partner_accounts")
+    counts["partner_only"] = int(total) - counts["shared"] if isinstance(total, int) else -1
+    return {
+        "partner_accounts": total,
+        "partner_by_stage": stored.get("partner_by_stage"),
+        "fields": stored.get("fields", []),
+        "note": PRIVATE_NOTE,
+    }
 
 
 # Text fields the opportunity lists do not show: not read for the greenfield list.

@@ -94,10 +94,23 @@ def _print_table(result: object) -> None:
     out = sys.stdout
     if result.territory is not None:  # type: ignore[attr-defined]
         out.write(f"Territory: {result.territory}\n")  # type: ignore[attr-defined]
+    private = result.private  # type: ignore[attr-defined]
+    partner_only = counts["partner_only"]
     out.write(
         f"ours only {counts['ours_only']:,} · shared {counts['shared']:,} · "
-        f"partner only {counts['partner_only']:,}\n\n"
+        f"partner only {'unknown' if partner_only < 0 else format(partner_only, ',')}"
+        + (" (names unknown: private matching)" if private is not None else "")
+        + "\n\n"
     )
+    if private is not None:
+        out.write(private["note"] + "\n")
+        by_stage = private.get("partner_by_stage")
+        if by_stage:
+            shown = ", ".join(f"{s} {n:,}" for s, n in by_stage.items())
+            out.write(f"{result.partner}'s accounts by stage (all, as shared): {shown}\n")  # type: ignore[attr-defined]
+        else:
+            out.write(f"{result.partner}'s policy does not share their counts by stage.\n")  # type: ignore[attr-defined]
+        out.write("\n")
     if matrix.empty:
         raise OverlapError("nothing to show")
     for value, title in (("accounts", "Shared accounts"), ("potential_revenue", "Potential")):

@@ -328,8 +328,8 @@ def _psi_respond(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         step = psi_respond(ws, args.partner, args.input, args.out, progress=_progress)
     print(
-        f"wrote {step.path}: {step.their_count} of their values re-blinded, "
-        f"{step.our_count} of ours; send it back"
+        f"wrote {step.path}: {step.their_count} of their keys evaluated, "
+        f"{step.our_count} of ours tagged and sealed; send it back"
     )
     return 0
 
@@ -342,6 +342,14 @@ def _psi_finish(args: argparse.Namespace) -> int:
         f"(our keys {result.our_count}, theirs {result.their_count})",
         file=sys.stderr,
     )
+    if not result.counts_only:
+        total = "" if result.partner_total is None else f" of their {result.partner_total:,}"
+        print(
+            f"{result.partner_accounts:,} shared accounts{total} stored with the fields their "
+            "policy allows; 'overlap overlaps', 'assign', 'shortlist' and plans now work for "
+            "this partner. Private matching finds exact name and domain matches only.",
+            file=sys.stderr,
+        )
     if result.back_path is not None:
         print(f"wrote {result.back_path}; send it to the partner", file=sys.stderr)
     if not result.counts_only:

@@ -78,6 +78,14 @@ def random_scalar() -> bytes:
     return out.raw
 
 
+def invert_scalar(scalar: bytes) -> bytes:
+    """``1 / scalar`` modulo the group order (``scalar`` is non-zero)."""
+    out = ctypes.create_string_buffer(SCALAR_BYTES)
+    if _lib().crypto_core_ristretto255_scalar_invert(out, scalar) != 0:  # pragma: no cover
+        raise OverlapError("the exchange's secret cannot be inverted; start a new exchange")
+    return out.raw
+
+
 def hash_to_group(tag: bytes, key: bytes) -> bytes:
     """A ristretto255 point from SHA-512(len(tag) || tag || key): a domain-separated hash."""
     digest = hashlib.sha512(len(tag).to_bytes(2, "big") + tag + key).digest()

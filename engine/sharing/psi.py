@@ -1,23 +1,60 @@
-"""Private matching by e-mail: an ECDH private set intersection over files (ristretto255).
+"""Private matching by e-mail: an OPRF-based private set intersection with associated data
+over ristretto255, by three files. Neither list leaves its laptop; both workspaces end with
+the shared accounts and, for those only, the fields the other side's share policy allows.
 
-Three files, two machines, no list leaves either:
+Keys (``account_psi_keys``): every registrable, non-generic domain of an account (``d:``) and
+its normalized company name, the name key the matcher uses (``n:``). Private matching finds
+exact name and domain matches only.
 
-1. ``request`` (us): our keys - registrable domains and company-name keys - hashed to the group
-   with a domain-separation tag, raised to a fresh secret ``a``, shuffled.
-2. ``respond`` (partner): raises our values to their fresh secret ``b`` (kept in order, or
-   shuffled for a counts-only exchange) and adds their own keys as ``H(y) ** b``, shuffled.
-3. ``finish`` (us): raises their values to ``a`` and compares: ``H(x) ** ab == H(y) ** ba``
-   exactly when ``x == y``. We learn which of our keys - so which of our accounts - are shared,
-   and nothing else; optionally a ``back`` file tells the partner the positions of their
-   matching values, so they learn the same overlap. In counts-only mode only the number is
-   learned by either side.
+Protocol. ``H`` hashes a key to ristretto255 (SHA-512 with a domain-separation tag, then
+libsodium's ``from_hash``); ``F_b(x) = H(x) ** b`` is an oblivious PRF keyed by the
+responder's fresh secret ``b``; ``T_d`` and ``K_d`` are keyed BLAKE2b of ``exchange || point``
+with a label per direction ``d`` (a 16-byte tag and a 32-byte AES-256-GCM key, see
+``engine.sharing.private``). Each side's keys are distinct.
 
-What each side learns besides the overlap: the number of keys of the other side. Secrets are
-fresh per exchange, live only in the workspace and are erased as soon as they are no longer
-needed (the partner's right after responding; ours when the exchange finishes).
+1. ``request`` (requester R, keys X): ``H(x) ** a`` for each ``x``, shuffled; ``a`` fresh.
+2. ``respond`` (responder S, keys Y): ``(H(x) ** a) ** b`` in the order received (shuffled
+   when the exchange is counts-only); for each ``y``, shuffled, the tag ``T_resp(F_b(y))`` and
+   a box: the fields S's policy allows of y's account, sealed under ``K_resp(F_b(y))``. S
+   keeps ``F_b(y)`` of its keys until the back file arrives.
+3. ``finish`` (R): unblinds each value with ``1/a`` to ``F_b(x)``; a tag equal to
+   ``T_resp(F_b(x))`` marks a shared key and its box opens. The back file holds, for the
+   shared keys only, ``T_back(F_b(x))`` and R's allowed fields under ``K_back(F_b(x))``.
+4. ``finish`` of the back file (S): a tag equal to ``T_back(F_b(y))`` marks a shared key and
+   its box opens. Both sides pair accounts from the same list of shared keys the same way.
 
-Arriving files are read and checked by ``engine.sharing.untrusted``, where their schema and
-limits are declared.
+Counts only: when either side's policy is counts-only the exchange is counts-only for both:
+the responder shuffles step 2's values and seals nothing, the requester learns the number of
+shared keys and sends only that number back.
+
+Leakage. The requester learns: the size of the responder's key set (the tags); which of the
+keys it queried are shared, and for those the responder's allowed fields; the responder's
+account count (and counts by stage when its policy shares stages or counts); the box size of
+the file (the longest allowed payload, rounded to 32 bytes). It may query any set of up to its
+request's size (a dishonest requester could put guessed names in place of its accounts): that
+is the price of any one-round PSI and the request size bounds it. The responder learns the
+size of the requester's key set and, from the back file, the shared keys and the requester's
+allowed fields for them; it learns nothing the requester does not send back. A partner-only
+account leaves nothing in either workspace: no name, no domain, no hash; the tags of the
+response are pseudorandom without ``b``, which never leaves the responder and is erased when
+the exchange ends.
+
+Proof sketch (semi-honest, random oracle ``H``, one-more Gap Diffie-Hellman in ristretto255).
+The requester's view is simulated from the intersection: ``H(x) ** a`` is uniform for uniform
+``a``; ``F_b`` is a pseudorandom function under one-more-gap-DH, so the responder's tags of keys
+outside X are indistinguishable from random 16-byte strings and their boxes, sealed under keys
+derived from unknown PRF values, are indistinguishable from random bytes of the fixed box size
+(AES-GCM is IND-CPA); the evaluated values are ``F_b(x)`` blinded by ``a``, computable from the
+ideal OPRF outputs. The responder's view of the request is uniform points (``a`` is fresh and
+uniform); the back file holds tags and boxes only for shared keys, which the simulator builds
+from the intersection and the requester's allowed fields. With a malicious peer the protocol
+bounds what leaks by the request size and authenticates every box (a changed byte fails the
+AEAD tag and nothing is stored), but it does not prove the peer used its true list.
+
+Secrets are fresh per exchange, live only in the workspace and are erased (with SQLite's
+secure delete and a WAL checkpoint) when the exchange ends or is forgotten. Arriving files are
+read and checked by ``engine.sharing.untrusted``, where their schema and limits are declared;
+opened boxes are checked there too before anything is stored.
 """
 
 from __future__ import annotations
@@ -36,8 +73,9 @@ from sqlmodel import select
 
 from engine.errors import Cancelled, OverlapError
 from engine.output.files import atomic_write
-from engine.sharing import _ristretto
+from engine.sharing import _ristretto, private
 from engine.sharing.policy import share_policy
+from engine.sharing.private import SharedKey, account_payloads, new_refs, sealed_fields, summary
 from engine.sharing.untrusted import (
     PSI_FORMAT,
     PSI_FORMAT_VERSION,
@@ -46,7 +84,7 @@ from engine.sharing.untrusted import (
     read_psi_file,
 )
 from engine.store.ledger import record_egress
-from engine.store.models import PsiExchange
+from engine.store.models import Partner, PsiExchange
 from engine.store.workspace import Workspace, now, resolve_partner
 
 # The domain-separation tag: keys hashed for this protocol never collide with any other use.
@@ -79,6 +117,9 @@ class PsiResult:
     shared_keys: int
     shared_accounts: pd.DataFrame = field(default_factory=pd.DataFrame)
     back_path: Path | None = None
+    partner_accounts: int = 0  # the partner's shared accounts stored and linked to ours
+    partner_total: int | None = None  # the partner's account count, as they share it
+    snapshot_id: int | None = None  # the private snapshot holding them
 
     @property
     def shared_account_count(self) -> int:
@@ -90,7 +131,8 @@ class PsiResult:
 
 def account_psi_keys(accounts: pd.DataFrame) -> pd.DataFrame:
     """One row per (account id, key): ``d:<domain>`` for each non-generic domain and
-    ``n:<name key>`` for the name. Both sides compute keys the same way, so equal keys meet."""
+    ``n:<name key, words sorted>`` for the name. Both sides compute keys the same way, so
+    equal keys meet."""
     from engine.keys.domains import is_generic_domain
     from engine.keys.names import name_keys
 
@@ -107,7 +149,9 @@ def account_psi_keys(accounts: pd.DataFrame) -> pd.DataFrame:
                 rows.append((account_id, "d:" + domain))
     for account_id, key in zip(ids, name_keys(accounts["name"].fillna("")), strict=True):
         if isinstance(key, str) and key.strip():
-            rows.append((account_id, "n:" + key))
+            # Words in sorted order: a registry's word order ("Siro Kevin Freight") meets the
+            # CRM's ("Kevin Siro Freight") without a second key per account.
+            rows.append((account_id, "n:" + " ".join(sorted(key.split()))))
     return pd.DataFrame(rows, columns=["account_id", "key"]).drop_duplicates(ignore_index=True)
 
 
@@ -123,6 +167,12 @@ def _our_accounts(ws: Workspace) -> pd.DataFrame:
 
 def _pack(points: list[bytes]) -> str:
     return base64.b64encode(b"".join(points)).decode("ascii")
+
+
+def read_points(text: str) -> list[bytes]:
+    raw = base64.b64decode(text)
+    size = _ristretto.POINT_BYTES
+    return [raw[i : i + size] for i in range(0, len(raw), size)]
 
 
 def _write(path: Path, document: dict[str, Any]) -> None:
@@ -154,6 +204,14 @@ def _shuffled(items: list[Any]) -> list[Any]:
 # ---------------------------------------------------------------------------- the three steps
 
 
+def _key_accounts(accounts: pd.DataFrame) -> tuple[list[str], list[int]]:
+    """Our distinct keys, shuffled, each with the first account (in file order) it names."""
+    pairs = account_psi_keys(accounts).drop_duplicates("key", ignore_index=True)
+    order = _shuffled(list(range(len(pairs))))
+    keys = pairs["key"].to_numpy(dtype=object)[order].tolist()
+    return keys, [int(i) for i in pairs["account_id"].to_numpy()[order]]
+
+
 def psi_request(
     ws: Workspace,
     partner: str,
@@ -167,7 +225,7 @@ def psi_request(
     record = resolve_partner(ws, partner)
     out = Path(out)
     counts_only = counts_only or share_policy(ws, record).counts_only
-    keys = _shuffled(sorted(set(account_psi_keys(_our_accounts(ws))["key"])))
+    keys, accounts = _key_accounts(_our_accounts(ws))
     if not keys:
         raise OverlapError("our accounts have no names or domains to compare")
     secret = _ristretto.random_scalar()
@@ -193,7 +251,7 @@ def psi_request(
                 state="requested",
                 counts_only=counts_only,
                 secret=secret,
-                keys_json=json.dumps(keys),
+                keys_json=json.dumps({"keys": keys, "accounts": accounts}),
                 our_count=len(keys),
                 created_at=now(),
             )
@@ -201,6 +259,45 @@ def psi_request(
         session.commit()
     record_egress(ws, record, "psi-request", out, fields=["blinded keys"], row_count=len(points))
     return PsiStep(exchange_id, "request", out, len(keys), counts_only=counts_only)
+
+
+def _part(progress: Progress | None, start: float, end: float) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda f, m: progress(start + (end - start) * f, m)
+
+
+def _sealed(
+    ws: Workspace,
+    record: Partner,
+    exchange_id: str,
+    direction: str,
+    entries: list[tuple[bytes, int]],
+) -> tuple[dict[str, Any], list[str], dict[int, str]]:
+    """Tags and boxes for ``entries`` (a key's point, the account it names), shuffled: the
+    document part, the fields sealed and each account's reference."""
+    policy = share_policy(ws, record)
+    accounts = _our_accounts(ws)
+    fields = sealed_fields(policy)
+    refs = new_refs(sorted({account for _point, account in entries}))
+    entries = _shuffled(entries)
+    tags = [private.derive(point, exchange_id, direction, "tag") for point, _a in entries]
+    part: dict[str, Any] = {"tags": _pack(tags), "summary": summary(accounts, policy)}
+    if fields:
+        payloads = account_payloads(accounts, fields, refs)
+        size = private.box_size(list(payloads.values()))
+        associated = exchange_id.encode("ascii") + direction.encode("ascii")
+        boxes = [
+            private.seal(
+                private.derive(point, exchange_id, direction, "key"),
+                payloads[account],
+                size,
+                associated,
+            )
+            for point, account in entries
+        ]
+        part.update({"fields": fields, "box_size": size, "boxes": _pack(boxes)})
+    return part, fields, refs
 
 
 def psi_respond(
@@ -212,7 +309,8 @@ def psi_respond(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> PsiStep:
-    """Answer a partner's request: theirs re-blinded, ours blinded, both with a fresh secret."""
+    """Answer a partner's request: their keys evaluated under a fresh secret, and a tag and a
+    sealed box of allowed fields for each of our keys."""
     record = resolve_partner(ws, partner)
     request, out = Path(request), Path(out)
     document = read_psi_file(request)
@@ -223,20 +321,25 @@ def psi_respond(
     exchange_id, theirs = document.exchange, document.values
     # Our policy decides what leaves, whatever the request asks for.
     counts_only = document.counts_only or share_policy(ws, record).counts_only
-    keys = _shuffled(sorted(set(account_psi_keys(_our_accounts(ws))["key"])))
+    keys, accounts = _key_accounts(_our_accounts(ws))
     secret = _ristretto.random_scalar()
-
-    def part(start: float, end: float) -> Progress | None:
-        if progress is None:
-            return None
-        return lambda f, m: progress(start + (end - start) * f, m)
-
-    doubled = _ristretto.blind(theirs, secret, progress=part(0, 0.5), cancel=cancel)
+    evaluated = _ristretto.blind(theirs, secret, progress=_part(progress, 0, 0.45), cancel=cancel)
     if counts_only:
-        doubled = _shuffled(doubled)  # the requester then learns only how many matched
-    ours = _ristretto.hash_and_blind(
-        TAG, [k.encode("utf-8") for k in keys], secret, progress=part(0.5, 1), cancel=cancel
+        evaluated = _shuffled(evaluated)  # the requester then learns only how many matched
+    points = _ristretto.hash_and_blind(
+        TAG, [k.encode("utf-8") for k in keys], secret, progress=_part(progress, 0.45, 0.9)
     )
+    if cancel is not None and cancel():
+        raise Cancelled()
+    if counts_only:
+        tags = [private.derive(p, exchange_id, "response", "tag") for p in _shuffled(points)]
+        part: dict[str, Any] = {"tags": _pack(tags)}
+        part["summary"] = summary(_our_accounts(ws), share_policy(ws, record))
+        refs: dict[int, str] = {}
+    else:
+        part, _fields, refs = _sealed(
+            ws, record, exchange_id, "response", list(zip(points, accounts, strict=True))
+        )
     if cancel is not None and cancel():
         raise Cancelled()
     _write(
@@ -245,10 +348,16 @@ def psi_respond(
             "kind": "response",
             "exchange": exchange_id,
             "counts_only": counts_only,
-            "doubled": _pack(doubled),
-            "values": _pack(ours),
+            "evaluated": _pack(evaluated),
+            **part,
         },
     )
+    state = {
+        "keys": keys,
+        "accounts": accounts,
+        "refs": [refs.get(a, "") for a in accounts],
+        "points": _pack(points),
+    }
     with ws.session() as session:
         session.add(
             PsiExchange(
@@ -257,8 +366,8 @@ def psi_respond(
                 role="responder",
                 state="responded",
                 counts_only=counts_only,
-                secret=None,  # not needed any more: a back file names positions, not values
-                keys_json=None if counts_only else json.dumps(keys),
+                secret=None,  # F_b of our keys is kept instead, until the back file arrives
+                keys_json=None if counts_only else json.dumps(state),
                 our_count=len(keys),
                 their_count=len(theirs),
                 created_at=now(),
@@ -266,7 +375,12 @@ def psi_respond(
         )
         session.commit()
     record_egress(
-        ws, record, "psi-response", out, fields=["blinded keys"], row_count=len(doubled) + len(ours)
+        ws,
+        record,
+        "psi-response",
+        out,
+        fields=["evaluated keys", "key tags", *[f"sealed {f}" for f in part.get("fields", [])]],
+        row_count=len(evaluated) + len(points),
     )
     return PsiStep(exchange_id, "response", out, len(keys), len(theirs), counts_only)
 
@@ -280,58 +394,102 @@ def psi_finish(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> PsiResult:
-    """Finish an exchange from the partner's response (ours) or back file (theirs)."""
+    """Finish an exchange from the partner's response (ours) or back file (theirs); the
+    partner's shared accounts are stored and linked to ours (see ``engine.sharing.private``)."""
     record = resolve_partner(ws, partner)
     answer = Path(answer)
+    where = str(answer)
     document = read_psi_file(answer)
     exchange_id = document.exchange
     if document.kind == "back":
         if back is not None:
             raise OverlapError("a back file ends the exchange; there is nothing to send back")
-        return _finish_back(ws, record.id, document, str(answer))
+        return _finish_back(ws, record, document, where)
     if document.kind != "response":
-        raise OverlapError("'finish' needs the partner's response or back file", where=str(answer))
-    exchange = _exchange(ws, exchange_id, "requester", str(answer))
+        raise OverlapError("'finish' needs the partner's response or back file", where=where)
+    exchange = _exchange(ws, exchange_id, "requester", where)
     if exchange.partner_id != record.id:
-        raise OverlapError(
-            "this file belongs to an exchange with another partner", where=str(answer)
-        )
+        raise OverlapError("this file belongs to an exchange with another partner", where=where)
     if exchange.state == "finished" or exchange.secret is None or exchange.keys_json is None:
-        raise OverlapError("this exchange is finished already; start a new one", where=str(answer))
-    doubled, theirs = document.doubled, document.values
-    keys: list[str] = json.loads(exchange.keys_json)
-    if len(doubled) != len(keys):
-        raise OverlapError(
-            "the response does not answer our request (sizes differ)", where=str(answer)
-        )
-    theirs_blinded = _ristretto.blind(theirs, exchange.secret, progress=progress, cancel=cancel)
-    their_set = set(theirs_blinded)
-    matched_positions = [i for i, value in enumerate(doubled) if value in their_set]
-    shared_keys = len(matched_positions)
+        raise OverlapError("this exchange is finished already; start a new one", where=where)
+    state = json.loads(exchange.keys_json)
+    keys: list[str] = state["keys"]
+    accounts: list[int] = state["accounts"]
+    if len(document.evaluated) != len(keys):
+        raise OverlapError("the response does not answer our request (sizes differ)", where=where)
     # Either side's policy can make the exchange counts-only (the response then says so).
     counts_only = exchange.counts_only or document.counts_only
-    shared = pd.DataFrame(columns=["id", "name", "domains", "matched_on"])
-    if not counts_only:
-        matched_keys = {keys[i] for i in matched_positions}
-        shared = _accounts_with_keys(ws, matched_keys)
+    unblinded = _ristretto.blind(
+        document.evaluated,
+        _ristretto.invert_scalar(exchange.secret),
+        progress=progress,
+        cancel=cancel,
+    )
+    their_tags = {tag: j for j, tag in enumerate(document.tags)}
+    matched = [
+        (i, their_tags[tag])
+        for i, point in enumerate(unblinded)
+        if (tag := private.derive(point, exchange_id, "response", "tag")) in their_tags
+    ]
+    if counts_only or not document.boxes:
+        result = PsiResult(exchange_id, True, len(keys), len(document.tags), len(matched))
+        if back is not None:
+            result.back_path = Path(back)
+            _write(
+                result.back_path,
+                {
+                    "kind": "back",
+                    "exchange": exchange_id,
+                    "counts_only": True,
+                    "count": len(matched),
+                },
+            )
+        _close(ws, exchange, result)
+        if result.back_path is not None:
+            record_egress(
+                ws,
+                record,
+                "psi-back",
+                result.back_path,
+                fields=["shared key count"],
+                row_count=len(matched),
+            )
+        return result
+    associated = exchange_id.encode("ascii") + b"response"
+    shared: list[SharedKey] = []
+    for i, j in matched:
+        point = unblinded[i]
+        theirs = private.open_box(
+            private.derive(point, exchange_id, "response", "key"),
+            document.boxes[j],
+            associated,
+            document.fields,
+            where,
+        )
+        shared.append(
+            SharedKey(keys[i][0], accounts[i], "", theirs["ref"], "", theirs["ref"], theirs)
+        )
+    back_part, back_fields, our_refs = _sealed(
+        ws, record, exchange_id, "back", [(unblinded[i], accounts[i]) for i, _j in matched]
+    )
+    for key in shared:
+        key.our_ref = key.requester_ref = our_refs[key.our_account_id]
     back_path = None
     if back is not None:
         back_path = Path(back)
-        doubled_set = set(doubled)
-        positions = [j for j, value in enumerate(theirs_blinded) if value in doubled_set]
-        content: dict[str, Any] = {
-            "kind": "back",
-            "exchange": exchange_id,
-            "counts_only": counts_only,
-        }
-        if counts_only:
-            content["count"] = len(positions)
-        else:
-            content["positions"] = positions
+        if back_fields:
+            content = {"kind": "back", "exchange": exchange_id, **back_part}
+        else:  # our policy is counts-only now: the partner learns the number only
+            content = {
+                "kind": "back",
+                "exchange": exchange_id,
+                "counts_only": True,
+                "count": len(matched),
+                "summary": back_part["summary"],
+            }
         _write(back_path, content)
-    result = PsiResult(
-        exchange_id, counts_only, len(keys), len(theirs), shared_keys, shared, back_path
-    )
+    result = _stored(ws, record, exchange_id, shared, document, len(keys))
+    result.back_path = back_path
     _close(ws, exchange, result)
     if back_path is not None:
         record_egress(
@@ -339,26 +497,52 @@ def psi_finish(
             record,
             "psi-back",
             back_path,
-            fields=["positions of shared values"],
-            row_count=shared_keys,
+            fields=["key tags", *[f"sealed {f}" for f in back_fields]],
+            row_count=len(matched),
         )
     return result
 
 
-def _finish_back(ws: Workspace, partner_id: int | None, document: PsiFile, where: str) -> PsiResult:
+def _stored(
+    ws: Workspace,
+    record: Partner,
+    exchange_id: str,
+    shared: list[SharedKey],
+    document: PsiFile,
+    our_count: int,
+) -> PsiResult:
+    pairs = private.pair(shared)
+    snapshot_id = private.store_shared(
+        ws, record, exchange_id, pairs, document.fields, document.summary
+    )
+    ours = _our_accounts(ws)
+    kinds = {k.our_account_id: kinds for k, kinds in pairs}
+    shared_accounts = ours[ours["id"].isin(kinds)][["id", "name", "domains"]].copy()
+    shared_accounts["matched_on"] = [
+        " ".join(sorted({"d": "domain", "n": "name"}[k] for k in kinds[i]))
+        for i in shared_accounts["id"]
+    ]
+    return PsiResult(
+        exchange_id,
+        False,
+        our_count,
+        len(document.tags),
+        len(shared),
+        shared_accounts.reset_index(drop=True),
+        partner_accounts=len(pairs),
+        partner_total=document.summary.get("accounts"),
+        snapshot_id=snapshot_id,
+    )
+
+
+def _finish_back(ws: Workspace, record: Partner, document: PsiFile, where: str) -> PsiResult:
     exchange_id = document.exchange
     exchange = _exchange(ws, exchange_id, "responder", where)
-    if exchange.partner_id != partner_id:
+    if exchange.partner_id != record.id:
         raise OverlapError("this file belongs to an exchange with another partner", where=where)
     if exchange.state == "finished":
         raise OverlapError("this exchange is finished already", where=where)
-    if document.counts_only != exchange.counts_only:
-        raise OverlapError(
-            "the back file does not answer this exchange (counts only on one side, not the "
-            "other); nothing was changed",
-            where=where,
-        )
-    if exchange.counts_only:
+    if document.counts_only:
         # Distinct keys on both sides: no more of ours can be shared than either side has.
         most = min(exchange.our_count, exchange.their_count)
         count = document.count or 0
@@ -369,34 +553,45 @@ def _finish_back(ws: Workspace, partner_id: int | None, document: PsiFile, where
                 where=where,
             )
         result = PsiResult(exchange_id, True, exchange.our_count, exchange.their_count, count)
-    else:
-        keys: list[str] = json.loads(exchange.keys_json or "[]")
-        if any(p >= len(keys) for p in document.positions):
+        _close(ws, exchange, result)
+        return result
+    if exchange.counts_only or exchange.keys_json is None:
+        raise OverlapError(
+            "the back file does not answer this exchange (counts only on one side, not the "
+            "other); nothing was changed",
+            where=where,
+        )
+    state = json.loads(exchange.keys_json)
+    keys: list[str] = state["keys"]
+    accounts: list[int] = state["accounts"]
+    refs: list[str] = state["refs"]
+    points = read_points(state["points"])
+    ours = {private.derive(p, exchange_id, "back", "tag"): k for k, p in enumerate(points)}
+    associated = exchange_id.encode("ascii") + b"back"
+    shared: list[SharedKey] = []
+    for tag, box in zip(document.tags, document.boxes, strict=True):
+        k = ours.get(tag)
+        if k is None:
             raise OverlapError(
-                "the back file is damaged (positions out of range); nothing was changed",
+                "the back file names a key this workspace did not send; nothing was changed",
                 where=where,
             )
-        matched = {keys[p] for p in document.positions}
-        result = PsiResult(
-            exchange_id,
-            False,
-            exchange.our_count,
-            exchange.their_count,
-            len(matched),
-            _accounts_with_keys(ws, matched),
+        theirs = private.open_box(
+            private.derive(points[k], exchange_id, "back", "key"),
+            box,
+            associated,
+            document.fields,
+            where,
         )
+        shared.append(
+            SharedKey(
+                keys[k][0], accounts[k], refs[k], theirs["ref"], theirs["ref"], refs[k], theirs
+            )
+        )
+    result = _stored(ws, record, exchange_id, shared, document, exchange.our_count)
+    result.their_count = exchange.their_count
     _close(ws, exchange, result)
     return result
-
-
-def _accounts_with_keys(ws: Workspace, keys: set[str]) -> pd.DataFrame:
-    accounts = _our_accounts(ws)
-    pairs = account_psi_keys(accounts)
-    pairs = pairs[pairs["key"].isin(keys)]
-    matched_on = pairs.groupby("account_id")["key"].agg(lambda k: " ".join(sorted(k)))
-    shared = accounts[accounts["id"].isin(matched_on.index)][["id", "name", "domains"]].copy()
-    shared["matched_on"] = shared["id"].map(matched_on)
-    return shared.reset_index(drop=True)
 
 
 def _close(ws: Workspace, exchange: PsiExchange, result: PsiResult) -> None:
