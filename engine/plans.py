@@ -30,7 +30,7 @@ from sqlmodel import select
 
 from engine.errors import OverlapError
 from engine.overlaps import STAGES, TerritoryFilter, build_mapping, shared_rows
-from engine.store.models import Partner, Plan, PlanMetric, PlanRole, PlanStep
+from engine.store.models import Partner, Plan, PlanMetric, PlanRole, PlanStep, new_plan_ref
 from engine.store.workspace import US, Progress, Workspace, now, resolve_partner
 
 PARTIES = (US, "partner")
@@ -54,6 +54,47 @@ _NO_PRIORITY = 0.4
 
 
 def _combination(our: pd.Series, theirs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+# The same opportunity in words a file read by both sides cannot get wrong: {us} is the side
+# writing, {them} the other (the partner reading the file).
+_NAMED_COMBINATIONS: dict[tuple[str, str], str] = {
+    ("prospect", "customer"): "{them}'s customer, {us}'s prospect: {us} asks for an introduction",
+    ("customer", "prospect"): "{us}'s customer, {them}'s prospect: {us} offers an introduction",
+    ("prospect", "prospect"): "prospect of both: {us} and {them} pursue it together",
+    ("churned", "customer"): "{them}'s customer, churned with {us}: win it back together",
+    ("customer", "churned"): "{us}'s customer, churned with {them}: help {them} win it back",
+    ("customer", "customer"): "customer of both: {us} and {them} expand together",
+}
+GENERIC_OBJECTIVE = "Pilot: a joint plan for this account"
+# Every kind a generated objective has (our stage, then theirs), as plan files carry it.
+OBJECTIVE_KINDS = tuple(f"{ours}:{theirs}" for ours, theirs in _COMBINATIONS)
+
+
+def objective_kind(our_stage: Any, partner_stage: Any) -> str:
+    """The kind of objective a stage combination generates ("" when it generates none)."""
+    pair = (str(our_stage), str(partner_stage))
+    return f"{pair[0]}:{pair[1]}" if pair in _COMBINATIONS else ""
+
+
+def flip_objective_kind(kind: str) -> str:
+    """The same kind seen from the other side (their stage first)."""
+    ours, _, theirs = kind.partition(":")
+    return f"{theirs}:{ours}" if theirs else ""
+
+
+def generated_objective(kind: str, *, us: str | None = None, them: str | None = None) -> str:
+    """A generated objective in words, from the side whose stage comes first in ``kind``:
+    "our" and "their" by default, the companies' names when ``us`` and ``them`` are given
+    (for a file both sides read). "" for an unknown kind."""
+    ours, _, theirs = kind.partition(":")
+    if (ours, theirs) not in _COMBINATIONS:
+        return ""
+    if us is not None and them is not None:
+        words = _NAMED_COMBINATIONS[(ours, theirs)].format(us=us, them=them)
+    else:
+        words = _COMBINATIONS[(ours, theirs)][1]
+    return f"Pilot: {words[0].upper()}{words[1:]}"
+
+
     """Score and words of each stage combination, looked up by the stages' category codes."""
     points = np.full((len(STAGES) + 1, len(STAGES) + 1), _OTHER_COMBINATION[0])
     words = np.full(points.shape, _OTHER_COMBINATION[1], dtype=object)
@@ -377,6 +418,7 @@ def create_plans_for_shortlist(
         )
         for pick in picks.to_dict(orient="records")
         if (pick["our_key"], pick["partner_key"]) not in have
+            objective_kind=objective_kind(pick["our_stage"], pick["partner_stage"]),
     ]
     # At most 50 plans, each edited one at a time afterwards and returned with its id: the ORM
     # fits here, unlike the bulk account and match rows that go through insert_rows.
@@ -391,14 +433,15 @@ def create_plans_for_shortlist(
 def list_plans(
     ws: Workspace, partner: str | Partner, *, territory: TerritoryFilter | None = None
 ) -> pd.DataFrame:
-    """The partnership's plans: id, account, lead, status, objective, open steps, next due.
+    """The partnership's plans: id, ref (the reference both sides see), account, lead, status,
+    objective, open steps, next due.
 
     With ``territory``, the plans of the shared accounts in that territory only (a plan whose
     account is no longer shared is in no territory).
     """
     record = resolve_partner(ws, partner)
     frame = ws.read_frame(
-        "SELECT p.id, p.account_name, p.lead, p.status, p.objective, "
+        "SELECT p.id, p.ref, p.account_name, p.lead, p.status, p.objective, "
         "(SELECT count(*) FROM planstep s WHERE s.plan_id = p.id AND NOT s.done) AS open_steps, "
         "(SELECT min(s.due_date) FROM planstep s WHERE s.plan_id = p.id AND NOT s.done) "
         "AS next_due, p.updated_at, p.our_key, p.partner_key "
@@ -407,6 +450,7 @@ def list_plans(
     )
     if territory is None:
         return frame
+    ensure_plan_refs(ws, record)
     inside = shared_rows(territory.apply(build_mapping(ws, record)))
     pairs = pd.MultiIndex.from_arrays([inside["our_key"], inside["partner_key"]])
     keep = pd.MultiIndex.from_arrays([frame["our_key"], frame["partner_key"]]).isin(pairs)
@@ -423,6 +467,19 @@ def _get(session: Any, table: type, item_id: int, what: str) -> Any:
 def _touch(session: Any, plan_id: int) -> None:
     plan = _get(session, Plan, plan_id, "plan")
     plan.updated_at = now()
+def ensure_plan_refs(ws: Workspace, partner: Partner) -> None:
+    """Give a reference to the plans made before plans had one (workspace format 7)."""
+    with ws.session() as session:
+        missing = list(
+            session.exec(select(Plan).where(Plan.partner_id == partner.id, Plan.ref == ""))
+        )
+        for plan in missing:
+            plan.ref = new_plan_ref()
+            session.add(plan)
+        if missing:
+            session.commit()
+
+
     session.add(plan)
 
 
@@ -461,7 +518,7 @@ def update_plan(
     """Change a plan's fields; those left None stay as they are."""
     with ws.session() as session:
         plan = _get(session, Plan, plan_id, "plan")
-        if objective is not None:
+        if objective is not None and str(objective).strip() != plan.objective:
             plan.objective = str(objective).strip()
         if lead is not None:
             plan.lead = _party(lead, "lead")
@@ -473,6 +530,7 @@ def update_plan(
         session.add(plan)
         session.commit()
         session.refresh(plan)
+            plan.objective_kind = ""  # the user's own words from now on
     return plan  # type: ignore[no-any-return]
 
 

@@ -213,10 +213,10 @@ def calendar_events(
                 found = ws.read_frame(f"SELECT id, status FROM plan WHERE id IN ({marks})")
                 statuses = dict(zip(found["id"].astype(int), found["status"], strict=True))
             seen: dict[tuple[str, str], int] = {}
+            position = {item["plan_ref"]: i for i, item in enumerate(package.plan_items)}
             for step in package.steps.to_dict(orient="records"):
-                number = int(step["Plan"])
-                item = package.plan_items[number - 1]
-                plan_id = package.plan_ids[number - 1]
+                item = package.plan_items[position[step["Plan"]]]
+                plan_id = package.plan_ids[position[step["Plan"]]]
                 if step["Done"] == "yes" or statuses.get(plan_id) not in OPEN_PLAN_STATUSES:
                     continue
                 due = stored_day(step["Due"])

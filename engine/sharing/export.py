@@ -61,16 +61,19 @@ def package_sheets(package: SharePackage) -> list[Sheet]:
             title=f"Joint account plans: {package.us} and {package.partner}",
         )
     ]
-    header, rows = matrix_rows(package)
-    sheets.append(Sheet("Overlap by stage", header, rows))
-    sheets.append(
-        Sheet(
-            "Rules",
-            ["Order", "Criterion", "How it decides"],
-            rules_rows(package) or [["", "No rules of engagement agreed yet", ""]],
-            wrap={"How it decides"},
+    # The matrix and the rules leave only when the policy shares them (our stage, why a lead).
+    if package.shares_matrix:
+        header, rows = matrix_rows(package)
+        sheets.append(Sheet("Overlap by stage", header, rows))
+    if package.shares_rules:
+        sheets.append(
+            Sheet(
+                "Rules",
+                ["Order", "Criterion", "How it decides"],
+                rules_rows(package) or [["", "No rules of engagement agreed yet", ""]],
+                wrap={"How it decides"},
+            )
         )
-    )
     if package.counts_only:
         return sheets
     sheets.append(_frame_sheet("Plans", package.plans, wrap=("Objective", "Why", "Notes")))
@@ -156,7 +159,10 @@ def export_share(
 
 def _write_plans_csv(path: Path, package: SharePackage) -> None:
     if package.counts_only:
-        header, rows = matrix_rows(package)
+        if package.shares_matrix:
+            header, rows = matrix_rows(package)
+        else:
+            header, rows = ["Shared accounts"], [[package.counts.get("shared_accounts", 0)]]
         write_csv(path, header, rows)
         return
     frame = package.plans

@@ -46,18 +46,44 @@ def write_pdf(path: Path, package: SharePackage) -> None:
     story += [cover, Spacer(1, 6 * mm)]
     for warning in package.warnings:
         story.append(paragraph(f"Note: {warning}", styles["small"]))
-    story.append(paragraph("Shared accounts by stage", styles["h1"]))
+    if package.shares_matrix:
+        story += _matrix_section(package, styles, width)
+    if package.shares_rules:
+        story += _rules_section(package, styles, width)
+    if not package.counts_only and not package.plans.empty:
+        if package.shares_matrix or package.shares_rules:
+            story.append(PageBreak())
+        story.append(paragraph("Account plans", styles["h1"]))
+        story += _plan_sections(package, styles, width)
+    build_pdf(
+        path,
+        story,
+        title=f"Joint account plans: {package.us} and {package.partner}",
+        author=package.us,
+        footer=_footer(package, styles["body"].fontName),
+    )
+
+
+def _matrix_section(
+    package: SharePackage, styles: dict[str, ParagraphStyle], width: float
+) -> list[Any]:
     header, rows = matrix_rows(package)
     first = width * 0.28
-    story.append(
+    return [
+        paragraph("Shared accounts by stage", styles["h1"]),
         data_table(
             header,
             rows,
             [first] + [(width - first) / (len(header) - 1)] * (len(header) - 1),
             styles,
-        )
-    )
-    story.append(paragraph("Rules of engagement", styles["h1"]))
+        ),
+    ]
+
+
+def _rules_section(
+    package: SharePackage, styles: dict[str, ParagraphStyle], width: float
+) -> list[Any]:
+    story: list[Any] = [paragraph("Rules of engagement", styles["h1"])]
     version = f"version {package.rules_version}" if package.rules_version else "none agreed yet"
     story.append(
         paragraph(
@@ -76,17 +102,7 @@ def write_pdf(path: Path, package: SharePackage) -> None:
                 styles,
             )
         )
-    if not package.counts_only and not package.plans.empty:
-        story.append(PageBreak())
-        story.append(paragraph("Account plans", styles["h1"]))
-        story += _plan_sections(package, styles, width)
-    build_pdf(
-        path,
-        story,
-        title=f"Joint account plans: {package.us} and {package.partner}",
-        author=package.us,
-        footer=_footer(package, styles["body"].fontName),
-    )
+    return story
 
 
 def _rows_by_plan(frame: Any, columns: list[str]) -> dict[Any, list[list[Any]]]:
@@ -124,7 +140,7 @@ def _plan_sections(
     for plan in package.plans.to_dict("records"):
         number = plan["Plan"]
         title = plan.get("Account") or f"Account {number}"
-        block: list[Any] = [paragraph(f"{number}. {title}", styles["h2"])]
+        block: list[Any] = [paragraph(f"{title} ({number})", styles["h2"])]
         facts = [
             f"<b>{escape(str(k))}:</b> {escape(cell_text(number_text(v)))}"
             for k, v in plan.items()

@@ -4,7 +4,7 @@ A file is JSON: ``format``, ``schema_version``, ``partnership_id`` (shared by bo
 one has imported the other's file), ``sender``, ``sent_at``, ``content_sha256`` (of the
 canonical JSON of ``content``) and ``content`` - the share package, filtered by the sender's
 policy. It may be wrapped in passphrase encryption (``engine.sharing.crypto``). Its schema and
-limits are declared in ``engine.sharing.untrusted``, which reads every arriving file; what it
+limits are declared in ``engine.sharing.untrusted_plans``, which reads every arriving file; what it
 hands over here has every field of the type the workspace stores.
 
 Plans are named by an opaque reference (a keyed hash of the sender's account keys) and by
@@ -28,20 +28,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from engine.errors import Cancelled, OverlapError
 from engine.output.files import atomic_write
+from engine.plans import flip_objective_kind, generated_objective
 from engine.sharing import crypto
-from engine.sharing.policy import SHARED_STATUSES, SharePackage, policy_secrets
-from engine.sharing.untrusted import (
-    PLAN_FORMAT,
-    PLAN_SCHEMA_VERSION,
-    canonical,
-    check_plan_content,
-    check_their_value,
-    read_plan_file,
-)
+from engine.sharing.placement import AccountIndex, Placement
+from engine.sharing.policy import SharePackage, policy_secrets
+from engine.sharing.untrusted import PLAN_FORMAT, PLAN_SCHEMA_VERSION, canonical
+from engine.sharing.untrusted_plans import check_plan_content, check_their_value, read_plan_file
 from engine.store.models import (
     Partner,
     Plan,
@@ -52,8 +48,9 @@ from engine.store.models import (
     PlanStep,
     PlanSync,
     SharePolicy,
+    UnplacedPlan,
 )
-from engine.store.workspace import Workspace, account_keys, now, resolve_partner
+from engine.store.workspace import Workspace, now, resolve_partner
 
 SUFFIX = ".overlap-plan"
 PLAN_FIELDS = ("objective", "status", "lead")
@@ -81,23 +78,26 @@ def plan_file_document(ws: Workspace, package: SharePackage) -> dict[str, Any]:
     written) when the partner's Overlap would refuse it, e.g. a step longer than it reads."""
     content = {
         "partnership": {"model": package.partner_model, "sender_calls_partner": package.partner},
-        "rules": {
-            "version": package.rules_version,
-            "criteria": package.rules,
-            "tie_breaker": package.tie_breaker,
-        },
         "counts_only": package.counts_only,
         "fields": [] if package.counts_only else list(package.policy.fields),
         "counts": package.counts,
-        "matrix": {
+        "plans": [] if package.counts_only else package.plan_items,
+    }
+    # Each only when the policy shares it: the matrix counts our stages, the rules say why.
+    if package.shares_rules:
+        content["rules"] = {
+            "version": package.rules_version,
+            "criteria": package.rules,
+            "tie_breaker": package.tie_breaker,
+        }
+    if package.shares_matrix:
+        content["matrix"] = {
             str(ours): {
                 str(theirs): int(package.matrix.loc[ours, theirs])
                 for theirs in package.matrix.columns
             }
             for ours in package.matrix.index
-        },
-        "plans": [] if package.counts_only else package.plan_items,
-    }
+        }
     check_plan_content(content)
     row = policy_secrets(ws, resolve_partner(ws, package.partner))
     if row.partnership_uuid is None:
@@ -237,6 +237,9 @@ def _theirs(item: dict[str, Any]) -> dict[str, Any]:
     for name in ("objective", "status"):
         if name in item:
             content[name] = item[name]
+    kind = flip_objective_kind(item.get("objective_kind") or "")
+    if generated_objective(kind):
+        content["objective"] = generated_objective(kind)  # in our words, from our side
     if "lead" in item:
         content["lead"] = _flip(item["lead"])
     if "steps" in item:
@@ -269,7 +272,9 @@ class PlanImportResult:
     fields_taken: int = 0
     items_added: int = 0
     conflicts: list[dict[str, Any]] = field(default_factory=list)
-    unmatched: list[str] = field(default_factory=list)  # labels of plans not among our accounts
+    unmatched: list[str] = field(default_factory=list)  # labels of the plans kept unplaced
+    unplaced: list[dict[str, str]] = field(default_factory=list)  # account, reason
+    placed: list[dict[str, str]] = field(default_factory=list)  # account, how (new plans)
     already_imported: bool = False
     counts_only: bool = False
     counts: dict[str, Any] = field(default_factory=dict)
@@ -317,7 +322,7 @@ def import_plan_file(
     # Only now, with nothing left to refuse: the first import creates the default policy row.
     policy_row = policy_secrets(ws, record)
     result.already_imported = any(i.content_sha256 == document.content_sha256 for i in imports)
-    shared = _shared_keys(ws, record)
+    accounts = AccountIndex(ws, record)
     with ws.session() as session:
         syncs = _syncs(session, record)
         by_ref = {json.loads(s.base_json).get("their_ref"): s for s in syncs.values()}
@@ -326,6 +331,15 @@ def import_plan_file(
             for p in session.exec(select(Plan).where(Plan.partner_id == record.id))
         }
         plans_by_our_key = {key[0]: plan for key, plan in plans.items()}
+        plans_by_ref = {plan.ref: plan for plan in plans.values() if plan.ref}
+        unplaced = {
+            u.their_ref: u
+            for u in session.exec(
+                select(UnplacedPlan).where(
+                    UnplacedPlan.partner_id == record.id, col(UnplacedPlan.placed_plan_id).is_(None)
+                )
+            )
+        }
         open_conflicts = {
             (c.plan_id, c.item, c.field): c
             for c in session.exec(
@@ -339,40 +353,32 @@ def import_plan_file(
         for index, item in enumerate(items):
             if cancel is not None and index % 100 == 0 and cancel():
                 raise Cancelled()  # the session is not committed: nothing is written
-            ref, your_key = item["ref"], item["your_key"]
+            ref = item["ref"]
             plan = None
             sync = by_ref.get(ref)
             if sync is not None:
                 plan = plans.get((sync.our_key, sync.partner_key))
             if plan is None:
-                plan = plans_by_our_key.get(your_key)
+                plan = plans_by_ref.get(item.get("plan_ref") or "")
             if plan is None:
-                if your_key not in shared:
-                    result.unmatched.append(item["label"] or item.get("account_name") or ref)
+                plan = plans_by_our_key.get(item["your_key"])
+            if plan is None:
+                placement = accounts.place(item)
+                label = item["label"] or item.get("account_name") or item.get("plan_ref") or ref
+                if isinstance(placement, str):
+                    _keep_unplaced(session, record, item, label, placement, unplaced)
+                    result.unmatched.append(label)
+                    result.unplaced.append({"account": label, "reason": placement})
                     continue
-                partner_key, our_name = shared[your_key]
-                plan = Plan(
-                    partner_id=record.id,  # type: ignore[arg-type]
-                    our_key=your_key,
-                    partner_key=partner_key,
-                    account_name=our_name,
-                    created_at=now(),
-                    updated_at=now(),
-                )
-                session.add(plan)
-                session.flush()
-                plans[(plan.our_key, plan.partner_key)] = plan
-                plans_by_our_key[plan.our_key] = plan
-                result.created += 1
+                plan = plans_by_our_key.get(placement.our_key)
+                if plan is None:
+                    plan = _new_plan(session, record, placement, item)
+                    plans[(plan.our_key, plan.partner_key)] = plan
+                    plans_by_our_key[plan.our_key] = plan
+                    result.created += 1
+                    result.placed.append({"account": plan.account_name, "how": placement.how})
             result.matched += 1
-            sync = syncs.get((plan.our_key, plan.partner_key))
-            base = json.loads(sync.base_json) if sync else {}
-            theirs = _theirs(item)
-            _merge_plan(session, record, plan, theirs, base, open_conflicts, result, children)
-            new_base = {**base, **theirs, "their_ref": ref}
-            syncs[(plan.our_key, plan.partner_key)] = _store_sync(
-                session, record, plan, new_base, sync
-            )
+            _merge_item(session, record, plan, item, syncs, open_conflicts, result, children)
             if progress is not None and index % 50 == 0:
                 progress(index / max(1, len(items)), "Merging plans")
         if not result.already_imported:
@@ -406,23 +412,81 @@ def import_plan_file(
     return result
 
 
-def _shared_keys(ws: Workspace, partner: Partner) -> dict[str, tuple[str, str]]:
-    """Our account key -> (the partner account's key, our account name) for shared accounts."""
-    links = ws.read_frame(
-        "SELECT our_account_id, partner_account_id FROM match "
-        f"WHERE partner_id = :p AND status IN {SHARED_STATUSES}",
-        {"p": partner.id},
+def _new_plan(
+    session: Session, partner: Partner, placement: Placement, item: dict[str, Any]
+) -> Plan:
+    """Our plan for a placed plan of a file, under the reference both sides see."""
+    plan = Plan(
+        partner_id=partner.id,  # type: ignore[arg-type]
+        our_key=placement.our_key,
+        partner_key=placement.partner_key,
+        account_name=placement.account_name,
+        created_at=now(),
+        updated_at=now(),
     )
-    if links.empty:
-        return {}
-    frame = ws.with_accounts(links, ["external_id", "name", "domains"])
-    ours, theirs = (
-        account_keys(
-            frame.rename(columns={f"{side}_{c}": c for c in ("external_id", "name", "domains")})
+    if item.get("plan_ref"):
+        plan.ref = item["plan_ref"]
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def _merge_item(
+    session: Session,
+    partner: Partner,
+    plan: Plan,
+    item: dict[str, Any],
+    syncs: dict[tuple[str, str], PlanSync],
+    open_conflicts: dict[tuple[int, str, str], PlanConflict],
+    result: PlanImportResult,
+    children: Children | None,
+) -> None:
+    """Merge one checked plan of a file into ``plan`` and remember what was exchanged."""
+    their_plan_ref = item.get("plan_ref") or ""
+    if their_plan_ref and their_plan_ref != plan.ref:
+        # Both sides made a plan for the account before they exchanged one: the smaller
+        # reference wins on both, so they agree after one round trip.
+        plan.ref = min(plan.ref or their_plan_ref, their_plan_ref)
+        session.add(plan)
+    sync = syncs.get((plan.our_key, plan.partner_key))
+    base = json.loads(sync.base_json) if sync else {}
+    theirs = _theirs(item)
+    _merge_plan(session, partner, plan, theirs, base, open_conflicts, result, children)
+    kind = flip_objective_kind(item.get("objective_kind") or "")
+    if kind and plan.objective == generated_objective(kind) and plan.objective_kind != kind:
+        plan.objective_kind = kind  # rendered from our side, wherever it is shown
+        session.add(plan)
+    new_base = {**base, **theirs, "their_ref": item["ref"]}
+    syncs[(plan.our_key, plan.partner_key)] = _store_sync(session, partner, plan, new_base, sync)
+
+
+def _keep_unplaced(
+    session: Session,
+    partner: Partner,
+    item: dict[str, Any],
+    label: str,
+    reason: str,
+    kept: dict[str, UnplacedPlan],
+) -> None:
+    """Keep a plan nothing placed (once per plan: a newer file refreshes what is kept)."""
+    row = kept.get(item["ref"])
+    if row is None:
+        row = UnplacedPlan(
+            partner_id=partner.id,  # type: ignore[arg-type]
+            plan_ref=item.get("plan_ref") or "",
+            their_ref=item["ref"],
+            account_name=label,
+            reason=reason,
+            item_json="{}",
+            received_at=now(),
         )
-        for side in ("our", "partner")
-    )
-    return {o: (t, n) for o, t, n in zip(ours, theirs, frame["our_name"], strict=True)}
+        kept[item["ref"]] = row
+    row.account_name, row.reason = label, reason
+    row.our_crm_id = item.get("recipient_crm_id") or ""
+    row.their_crm_id = item.get("sender_crm_id") or ""
+    row.domain = item.get("domain") or ""
+    row.item_json = json.dumps(item, sort_keys=True)
+    session.add(row)
 
 
 def _syncs(session: Session, partner: Partner) -> dict[tuple[str, str], PlanSync]:

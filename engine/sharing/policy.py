@@ -23,6 +23,12 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import Cancelled, OverlapError
+from engine.plans import (
+    GENERIC_OBJECTIVE,
+    ensure_plan_refs,
+    flip_objective_kind,
+    generated_objective,
+)
 from engine.store.models import Partner, SharePolicy
 from engine.store.workspace import Workspace, account_keys, now, resolve_partner
 
@@ -154,6 +160,16 @@ class SharePackage:
     def counts_only(self) -> bool:
         return self.policy.counts_only
 
+    @property
+    def shares_matrix(self) -> bool:
+        """Whether the stage x stage matrix leaves: in counts-only mode (what it is for), else
+        only when our stage may leave."""
+        return not self.matrix.empty
+
+    @property
+    def shares_rules(self) -> bool:
+        return self.policy.allows("lead_rationale")
+
     def small_cells(self) -> list[tuple[str, str, int]]:
         """Matrix cells that could point at one account (1 or 2 accounts)."""
         cells = []
@@ -176,11 +192,14 @@ class SharePackage:
             ("Model", self.partner_model),
             ("Prepared by", self.us),
             ("Prepared on", self.created_at.strftime("%Y-%m-%d %H:%M UTC")),
-            (
-                "Rules of engagement",
-                f"version {self.rules_version}" if self.rules_version else "none agreed yet",
-            ),
         ]
+        if self.policy.allows("lead_rationale"):
+            lines.append(
+                (
+                    "Rules of engagement",
+                    f"version {self.rules_version}" if self.rules_version else "none agreed yet",
+                )
+            )
         lines += [
             (label.replace("_", " ").capitalize(), value) for label, value in self.counts.items()
         ]
@@ -304,7 +323,10 @@ def share_preview(
     policy = policy or share_policy(ws, record)
     if progress:
         progress(0.05, "Reading plans")
-    version, criteria, tie_breaker = _rules(ws, record.id)
+    ensure_plan_refs(ws, record)
+    version, criteria, tie_breaker = (
+        _rules(ws, record.id) if policy.allows("lead_rationale") else (None, [], None)
+    )
     matrix = _matrix(ws, record.id)
     plans = ws.read_frame(
         "SELECT * FROM plan WHERE partner_id = :p ORDER BY account_name, id", {"p": record.id}
@@ -351,7 +373,9 @@ def share_preview(
         rules=criteria,
         tie_breaker=tie_breaker,
         counts=counts,
-        matrix=matrix,
+        # Our stage of every shared account, counted: it leaves in counts-only mode (which
+        # shares exactly this) or when our stage may leave, never otherwise.
+        matrix=matrix if policy.counts_only or policy.allows("stage") else matrix.iloc[0:0, 0:0],
         plans=pd.DataFrame(),
         steps=pd.DataFrame(),
         metrics=pd.DataFrame(),
@@ -384,9 +408,16 @@ def share_preview(
             raise Cancelled()
         account = account_records.get(plan["our_key"])
         ref = plan_ref(salt, plan["our_key"], plan["partner_key"])
-        name = plan["account_name"] if allow("account_name") else f"Account {index + 1}"
-        row: dict[str, Any] = {"Plan": index + 1}
-        item: dict[str, Any] = {"ref": ref, "your_key": plan["partner_key"], "label": name}
+        number = str(plan["ref"])  # the reference both sides see
+        name = plan["account_name"] if allow("account_name") else f"Account {number}"
+        row: dict[str, Any] = {"Plan": number}
+        item: dict[str, Any] = {
+            "ref": ref,
+            "plan_ref": number,
+            "your_key": plan["partner_key"],
+            "label": name,
+            **_crm_ids(plan["our_key"], plan["partner_key"]),
+        }
         if allow("account_name"):
             row["Account"] = plan["account_name"]
             item["account_name"] = plan["account_name"]
@@ -422,9 +453,19 @@ def share_preview(
             row["Why"] = why
             item["lead_rationale"] = why
         if allow("plan"):
-            row["Objective"] = plan["objective"]
-            row["Status"] = plan["status"]
-            item["objective"], item["status"] = plan["objective"], plan["status"]
+            kind = _generated_kind(plan)
+            if not kind:
+                row["Objective"] = item["objective"] = plan["objective"]
+            elif allow("stage"):
+                # Rendered from the reader's side: the partner reads "our" as theirs.
+                row["Objective"] = generated_objective(kind, us=us, them=them)
+                item["objective"] = generated_objective(flip_objective_kind(kind))
+                item["objective_kind"] = kind
+            else:
+                # A generated objective spells out our stage: a neutral one leaves instead,
+                # and the plan file leaves the partner's objective as it is.
+                row["Objective"] = GENERIC_OBJECTIVE
+            row["Status"] = item["status"] = plan["status"]
         if allow("notes"):
             row["Notes"] = plan["notes"]
             item["notes"] = plan["notes"]
@@ -436,7 +477,7 @@ def share_preview(
                 done = bool(step["done"])
                 step_rows.append(
                     {
-                        "Plan": index + 1,
+                        "Plan": number,
                         "Account": name,
                         "Next step": step["what"],
                         "Owner": party(step["owner_party"]),
@@ -461,7 +502,7 @@ def share_preview(
                 actual = None if metric["actual"] is None else float(metric["actual"])
                 metric_rows.append(
                     {
-                        "Plan": index + 1,
+                        "Plan": number,
                         "Account": name,
                         "Metric": metric["name"],
                         "Target": target,
@@ -480,7 +521,7 @@ def share_preview(
             for role in roles_by_plan.get(plan["id"], []):
                 role_rows.append(
                     {
-                        "Plan": index + 1,
+                        "Plan": number,
                         "Account": name,
                         "Party": party(role["party"]),
                         "Person": role["person"],
@@ -531,6 +572,23 @@ def share_preview(
     if progress:
         progress(1.0, "Preview ready")
     return package
+
+
+def _crm_ids(our_key: str, partner_key: str) -> dict[str, str]:
+    """Both sides' CRM ids of a plan's account, as a plan file names them: the sender's (ours)
+    and the recipient's. A side whose export has no CRM id is named by nothing here (its key
+    would spell out the account's name and domains)."""
+    ids = {}
+    for name, key in (("sender_crm_id", our_key), ("recipient_crm_id", partner_key)):
+        if str(key).startswith("id:"):
+            ids[name] = str(key)[3:]
+    return ids
+
+
+def _generated_kind(plan: dict[str, Any]) -> str:
+    """The kind of a plan's objective when it is still the generated one, else ""."""
+    kind = str(plan.get("objective_kind") or "")
+    return kind if kind and plan["objective"] == generated_objective(kind) else ""
 
 
 def plan_ref(salt: str, our_key: str, partner_key: str) -> str:

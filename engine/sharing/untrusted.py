@@ -10,8 +10,9 @@ next one runs:
 2. JSON: numbers bounded as they are parsed (no 5,000-digit integers, no NaN, no infinity);
    nesting bounded (the parser's recursion limit is caught, then the depth is checked without
    recursion, so nothing later - the content hash, the merge - can recurse deeper);
-3. schema: every field is declared below with its type, choices, length, date format, bound
-   and count, and comes out as the type the workspace stores.
+3. schema: every field is declared with its type, choices, length, date format, bound and
+   count (plan files' fields in ``untrusted_plans.py``, private matching's below), and comes
+   out as the type the workspace stores.
 
 A document that does not fit ends in one ``OverlapError`` naming the plan and the field, before
 the caller has written anything. Fields a document carries beyond its schema are ignored and
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import math
 import os
@@ -37,9 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import OverlapError
-from engine.overlaps import STAGES
-from engine.plans import PARTIES, PLAN_STATUSES
-from engine.sharing import _ristretto, crypto
+from engine.sharing import _ristretto
 
 # ---------------------------------------------------------------------------- limits
 
@@ -65,11 +63,7 @@ MAX_NESTING = 12
 # 100k keys take up to 10 s a step; this many take minutes, with progress and cancel).
 MAX_PSI_POINTS = 2_000_000
 _MAX_POINTS_TEXT = 4 * math.ceil(MAX_PSI_POINTS * _ristretto.POINT_BYTES / 3)  # in base64
-# A sealed box holds one account's allowed fields, padded to the file's one size.
-PSI_TAG_BYTES = 16
-MAX_PSI_BOX_BYTES = 1_024
-MAX_PSI_BOXES_BYTES = 256 * 2**20
-MAX_PSI_FILE_BYTES = 512 * 2**20  # values, tags and boxes of a million accounts, in base64
+MAX_PSI_FILE_BYTES = 2 * _MAX_POINTS_TEXT + 2**16  # a response holds two lists of values
 
 # ---------------------------------------------------------------------------- formats
 
@@ -77,7 +71,7 @@ PLAN_FORMAT = "overlap-plan"
 PLAN_SCHEMA_VERSION = 1
 
 PSI_FORMAT = "overlap-psi"
-PSI_FORMAT_VERSION = 2
+PSI_FORMAT_VERSION = 1
 PSI_GROUP = "ristretto255"
 PSI_KINDS = ("request", "response", "back")
 
@@ -385,275 +379,6 @@ class Positions(Spec):
         return value
 
 
-@dataclass(frozen=True)
-class Chunks(Spec):
-    """Equal-sized byte strings (tags, sealed boxes): concatenated, base64-encoded."""
-
-    size: int
-    limit: int
-
-    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
-        if not isinstance(value, str):
-            raise _wrong_type(value, name, where, "base64 text")
-        if len(value) > 4 * math.ceil(self.limit / 3):
-            raise Invalid(where, f"{name} holds more than Overlap reads ({_size(self.limit)})")
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise Invalid(where, f"{name} cannot be read (the file is damaged)") from None
-        if self.size <= 0 or len(raw) % self.size:
-            raise Invalid(where, f"{name} is damaged or cut short")
-        return [raw[i : i + self.size] for i in range(0, len(raw), self.size)]
-
-
-# ---------------------------------------------------------------------------- plan files
-
-
-def _plan_label(index: int, item: Any) -> str:
-    name = (item.get("label") or item.get("account_name")) if isinstance(item, dict) else None
-    if isinstance(name, str) and name.strip():
-        return f"plan {index + 1} ({_shown(name)})"
-    return f"plan {index + 1}"
-
-
-STEP = Record(
-    {
-        "what": Text(LONG_TEXT, blank=False),
-        "owner_party": Choice(PARTIES),
-        "owner_person": Optional(Text(SHORT_TEXT, null="keep"), None),
-        "due_date": Optional(IsoDate(), None),
-        "done": Optional(Flag(), False),
-    }
-)
-METRIC = Record(
-    {
-        "name": Text(SHORT_TEXT, blank=False),
-        "target": Optional(Number(), None),
-        "actual": Optional(Number(), None),
-        "unit": Optional(Text(SHORT_TEXT, null="empty"), ""),
-    }
-)
-ROLE = Record(
-    {
-        "party": Choice(PARTIES),
-        "person": Text(SHORT_TEXT, blank=False),
-        "role": Optional(Text(SHORT_TEXT, null="empty"), ""),
-        "responsibility": Optional(Text(LONG_TEXT, null="empty"), ""),
-    }
-)
-# A plan carries only the sections its sender's policy shares: an absent one stays absent.
-PLAN = Record(
-    {
-        "ref": Text(SHORT_TEXT, blank=False),
-        "your_key": Text(SHORT_TEXT, blank=False),
-        "label": Optional(Text(SHORT_TEXT), ""),
-        "account_name": Optional(Text(SHORT_TEXT)),
-        "domain": Optional(Text(SHORT_TEXT, null="keep")),
-        "stage": Optional(Choice(STAGES, null=True, blank=True)),
-        "industry": Optional(Text(SHORT_TEXT, null="keep")),
-        "country": Optional(Text(SHORT_TEXT, null="keep")),
-        "city": Optional(Text(SHORT_TEXT, null="keep")),
-        "annual_revenue": Optional(Number()),
-        "deal_size": Optional(Number()),
-        "deal_close_date": Optional(IsoDate()),
-        "owner": Optional(Text(SHORT_TEXT, null="keep")),
-        "lead": Optional(Choice(PARTIES, null=True)),
-        "lead_rationale": Optional(Text(LONG_TEXT, null="keep")),
-        "objective": Optional(Text(LONG_TEXT, null="empty")),
-        "status": Optional(Choice(PLAN_STATUSES)),
-        "notes": Optional(Text(LONG_TEXT, null="keep")),
-        "steps": Optional(ListOf(STEP, MAX_STEPS_PER_PLAN, "steps", "per plan", _numbered("step"))),
-        "metrics": Optional(
-            ListOf(METRIC, MAX_METRICS_PER_PLAN, "metrics", "per plan", _numbered("metric"))
-        ),
-        "roles": Optional(ListOf(ROLE, MAX_ROLES_PER_PLAN, "roles", "per plan", _numbered("role"))),
-    }
-)
-_SECTION_LIMITS = {
-    "steps": MAX_STEPS_PER_PLAN,
-    "metrics": MAX_METRICS_PER_PLAN,
-    "roles": MAX_ROLES_PER_PLAN,
-}
-PLAN_CONTENT = Record(
-    {
-        "partnership": Optional(
-            Record(
-                {
-                    "model": Optional(Text(SHORT_TEXT)),
-                    "sender_calls_partner": Optional(Text(SHORT_TEXT)),
-                }
-            )
-        ),
-        "rules": Optional(
-            Record(
-                {
-                    "version": Optional(Count(null=True)),
-                    "criteria": Optional(
-                        ListOf(
-                            Record({"name": Text(SHORT_TEXT), "enabled": Optional(Flag())}),
-                            32,
-                            "criteria",
-                            "in the rules",
-                            _numbered("criterion"),
-                        )
-                    ),
-                    "tie_breaker": Optional(Text(SHORT_TEXT, null="keep")),
-                }
-            )
-        ),
-        "counts_only": Optional(Flag(), False),
-        "fields": Optional(
-            ListOf(Text(SHORT_TEXT), 64, "fields", "per file", _numbered("field")), []
-        ),
-        "counts": Optional(MapOf(Text(64), Count(), 64), {}),
-        "matrix": Optional(MapOf(Choice(STAGES), MapOf(Choice(STAGES), Count(), 8), 8), {}),
-        "plans": Optional(ListOf(PLAN, MAX_PLANS_PER_FILE, "plans", "per file", _plan_label), []),
-    }
-)
-PLAN_ENVELOPE = Record(
-    {
-        "partnership_id": Optional(Text(64, null="empty"), ""),
-        "sender": Record({"company": Text(SHORT_TEXT)}),
-        "sent_at": IsoTime(),
-        "content_sha256": Text(64),
-    }
-)
-
-
-@dataclass(frozen=True)
-class PlanFile:
-    """A checked plan file. ``plans`` holds each plan with only the fields ``PLAN`` declares,
-    each of the type the workspace stores (ISO date text, float, bool), sections it does not
-    share left out."""
-
-    sender: str
-    sent_at: str
-    partnership_id: str
-    content_sha256: str
-    counts_only: bool
-    counts: dict[str, int]
-    matrix: dict[str, dict[str, int]]  # shared accounts by the sender's and our stage
-    plans: list[dict[str, Any]]
-
-
-def read_plan_file(path: str | Path, *, passphrase: str | None = None) -> PlanFile:
-    """A plan file, decrypted and checked (format, version, content hash, schema, limits)."""
-    where = str(path)
-    data = _read_bounded(Path(path), MAX_PLAN_FILE_BYTES, "plan files")
-    if crypto.is_encrypted(data):
-        if not passphrase:
-            raise OverlapError(
-                "this plan file is encrypted; enter the passphrase the sender gave you", where=where
-            )
-        data = crypto.decrypt(data, passphrase, where=where)
-    try:
-        document = _parse(data, "this is not an Overlap plan file, or it was cut short on the way")
-        return _plan_file(document, where)
-    except Invalid as problem:
-        raise OverlapError(f"{problem}; nothing was imported", where=where) from None
-
-
-def _plan_file(document: Any, where: str) -> PlanFile:
-    if not isinstance(document, dict) or document.get("format") != PLAN_FORMAT:
-        raise OverlapError("this is not an Overlap plan file", where=where)
-    if "schema_version" not in document:
-        raise Invalid((), "schema_version is missing")
-    version = Count().check(document["schema_version"], "schema_version", ())
-    if version > PLAN_SCHEMA_VERSION:
-        raise OverlapError(
-            f"this plan file was written by a newer Overlap (schema {version}); "
-            "update Overlap to import it",
-            where=where,
-        )
-    if version < 1:
-        raise Invalid((), "schema_version 0 is not a version Overlap writes")
-    envelope = PLAN_ENVELOPE.check(document, "", ())
-    content = document.get("content")
-    if not isinstance(content, dict):
-        raise _wrong_type(content, "content", (), "an object")
-    try:
-        digest = hashlib.sha256(canonical(content)).hexdigest()
-    except UnicodeEncodeError:
-        raise Invalid((), "the file holds text that is not valid Unicode") from None
-    if digest != envelope["content_sha256"]:
-        raise OverlapError(
-            "the plan file was changed after it was written; nothing was imported", where=where
-        )
-    _check_item_budget(content.get("plans"))
-    checked = PLAN_CONTENT.check(content, "", ())
-    if checked["counts_only"] and checked["plans"]:
-        # The import would merge plans while telling the user only counts arrived.
-        raise Invalid(
-            (),
-            f"plans: a counts-only file carries no plans, and this one holds "
-            f"{len(checked['plans']):,}",
-        )
-    return PlanFile(
-        sender=envelope["sender"]["company"],
-        sent_at=envelope["sent_at"],
-        partnership_id=envelope["partnership_id"],
-        content_sha256=envelope["content_sha256"],
-        counts_only=checked["counts_only"],
-        counts=checked["counts"],
-        matrix=checked["matrix"],
-        plans=checked["plans"],
-    )
-
-
-def _check_item_budget(plans: Any) -> None:
-    """Refuse a file with too many steps, metrics and roles in all before checking each one.
-
-    A plan counts up to its own limits: one over them is named by the schema check."""
-    if not isinstance(plans, list) or len(plans) > MAX_PLANS_PER_FILE:
-        return  # the schema names what is wrong
-    items = sum(
-        min(len(plan[section]), limit)
-        for plan in plans
-        if isinstance(plan, dict)
-        for section, limit in _SECTION_LIMITS.items()
-        if isinstance(plan.get(section), list)
-    )
-    if items > MAX_ITEMS_PER_FILE:
-        raise Invalid(
-            (),
-            f"{items:,} steps, metrics and roles in all; Overlap reads at most "
-            f"{MAX_ITEMS_PER_FILE:,} steps, metrics and roles per file",
-        )
-
-
-def check_plan_content(content: dict[str, Any]) -> None:
-    """Refuse to write plan-file content a partner's Overlap would refuse to read."""
-    try:
-        _check_item_budget(content.get("plans"))
-        PLAN_CONTENT.check(content, "", ())
-    except Invalid as problem:
-        raise OverlapError(
-            f"{problem}; the partner's Overlap would refuse this file, so it was not written"
-        ) from None
-
-
-_CONFLICT_FIELDS: dict[str, Mapping[str, Spec]] = {
-    "plan": PLAN.fields,
-    "step": STEP.fields,
-    "metric": METRIC.fields,
-    "role": ROLE.fields,
-}
-
-
-def check_their_value(kind: str, field: str, value: Any) -> Any:
-    """The partner's value of a stored conflict, checked as an arriving file's would be.
-
-    Conflicts stored before files were checked at the door may hold anything; such a value is
-    refused with a message that says to keep ours, which always settles the conflict."""
-    spec = _CONFLICT_FIELDS.get(kind, {}).get(field)
-    try:
-        if spec is None:
-            raise Invalid((), f"their {kind} {field} is not a field Overlap merges")
-        return spec.check(value, f"their {field}", ())
-    except Invalid as problem:
-        raise OverlapError(f"{problem}; keep ours (--take ours) to settle this conflict") from None
-
-
 # ---------------------------------------------------------------------------- private matching
 
 
@@ -664,66 +389,20 @@ class PsiFile:
     kind: str
     exchange: str
     counts_only: bool
-    values: list[bytes]  # request: the requester's blinded keys
-    evaluated: list[bytes]  # response: those keys raised to the responder's secret
-    tags: list[bytes]  # response: a tag per responder key; back: a tag per shared key
-    boxes: list[bytes]  # sealed fields, one per tag (none when counts only)
-    box_size: int
-    fields: list[str]  # the account fields inside each box, in order
-    count: int | None  # back, counts only: how many keys are shared
-    summary: dict[str, Any]  # {"accounts": n, "by_stage": {stage: n}} as the sender shares it
+    values: list[bytes]  # request, response: their values (raised to their secret)
+    doubled: list[bytes]  # response: our values raised to both secrets
+    positions: list[int]  # back, unless counts only: positions of shared values in our response
+    count: int | None  # back, counts only: how many values are shared
 
 
-# Account fields a sealed box may carry, each with its declaration (the box's first value is
-# the sender's reference of the account in this exchange).
-PSI_ACCOUNT_FIELDS: dict[str, Spec] = {
-    "ref": Text(32, blank=False),
-    "external_id": Text(SHORT_TEXT, null="keep"),
-    "name": Text(SHORT_TEXT, null="keep"),
-    "domains": Text(SHORT_TEXT, null="keep"),
-    "stage": Choice(STAGES, null=True),
-    "industry": Text(SHORT_TEXT, null="keep"),
-    "country": Text(SHORT_TEXT, null="keep"),
-    "city": Text(SHORT_TEXT, null="keep"),
-    "deal_size": Number(),
-    "deal_close_date": IsoDate(),
-    "annual_revenue": Number(),
-    "owner": Text(SHORT_TEXT, null="keep"),
-    "first_touch": IsoDate(),
-    "priority": Text(SHORT_TEXT, null="keep"),
-}
 _PSI_COMMON: dict[str, Spec] = {
     "exchange": Text(64, blank=False),
     "counts_only": Optional(Flag(), False),
-    "summary": Optional(
-        Record(
-            {
-                "accounts": Count(MAX_PSI_POINTS),
-                "by_stage": Optional(MapOf(Choice(STAGES), Count(MAX_PSI_POINTS), 10), {}),
-            }
-        ),
-        {},
-    ),
-}
-_PSI_SEALED: dict[str, Spec] = {
-    "tags": Chunks(PSI_TAG_BYTES, MAX_PSI_POINTS * PSI_TAG_BYTES),
-    "box_size": Optional(Count(MAX_PSI_BOX_BYTES), 0),
-    "boxes": Optional(Text(4 * math.ceil(MAX_PSI_BOXES_BYTES / 3)), ""),
-    "fields": Optional(
-        ListOf(
-            Choice(tuple(PSI_ACCOUNT_FIELDS)),
-            len(PSI_ACCOUNT_FIELDS),
-            "fields",
-            "per box",
-            lambda i, _item: f"field {i + 1}",
-        ),
-        [],
-    ),
 }
 PSI_SCHEMAS = {
     "request": Record({**_PSI_COMMON, "values": Points()}),
-    "response": Record({**_PSI_COMMON, "evaluated": Points(), **_PSI_SEALED}),
-    "back": Record({**_PSI_COMMON, **_PSI_SEALED}),
+    "response": Record({**_PSI_COMMON, "doubled": Points(), "values": Points()}),
+    "back": Record({**_PSI_COMMON, "positions": Positions()}),
     "counts-only back": Record({**_PSI_COMMON, "count": Count(MAX_PSI_POINTS)}),
 }
 
@@ -753,45 +432,15 @@ def _psi_file(document: Any, where: str) -> PsiFile:
     counts_only = Flag().check(document.get("counts_only", False), "counts_only", ())
     schema = "counts-only back" if kind == "back" and counts_only else kind
     checked = PSI_SCHEMAS[schema].check(document, "", ())
-    tags = checked.get("tags", [])
-    boxes: list[bytes] = []
-    box_size = checked.get("box_size", 0)
-    if checked.get("boxes"):
-        if counts_only or box_size <= PSI_TAG_BYTES:
-            raise Invalid((), "boxes come without a box size, or in a counts-only file")
-        boxes = Chunks(box_size, MAX_PSI_BOXES_BYTES).check(checked["boxes"], "boxes", ())
-        if len(boxes) != len(tags):
-            raise Invalid((), f"{len(boxes):,} boxes for {len(tags):,} tags; the file is damaged")
-    elif kind in ("response", "back") and not counts_only and tags:
-        raise Invalid((), "the boxes are missing")
     return PsiFile(
         kind=kind,
         exchange=checked["exchange"],
         counts_only=checked["counts_only"],
         values=checked.get("values", []),
-        evaluated=checked.get("evaluated", []),
-        tags=tags,
-        boxes=boxes,
-        box_size=box_size,
-        fields=checked.get("fields", []),
+        doubled=checked.get("doubled", []),
+        positions=checked.get("positions", []),
         count=checked.get("count"),
-        summary=checked.get("summary", {}),
     )
-
-
-def read_psi_account(fields: list[str], values: Any, where: str) -> dict[str, Any]:
-    """One account opened from a sealed box, checked field by field."""
-    try:
-        if not isinstance(values, list) or len(values) != len(fields) or not fields:
-            raise Invalid((), "a sealed account does not hold the fields the file declares")
-        if fields[0] != "ref":
-            raise Invalid((), "a sealed account starts without its reference")
-        return {
-            name: PSI_ACCOUNT_FIELDS[name].check(value, name, ("a shared account",))
-            for name, value in zip(fields, values, strict=True)
-        }
-    except Invalid as problem:
-        raise OverlapError(f"{problem}; nothing was changed", where=where) from None
 
 
 # ---------------------------------------------------------------------------- bytes and JSON

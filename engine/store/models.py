@@ -15,6 +15,7 @@ the columns ``SCHEMA_COLUMNS`` lists to tables that already exist.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import pyarrow as pa
@@ -66,9 +67,6 @@ class Snapshot(SQLModel, table=True):
     # in file order (see AccountBlock).
     first_account_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     account_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    # Version 8: "export" for an imported file; "private" for a partner's shared accounts from
-    # private matching (only the accounts both sides have, with the fields the partner allows).
-    source: str = Field(default="export", sa_column_kwargs={"server_default": "export"})
 
 
 # One account of a snapshot: the standard fields, with the raw values kept beside clean ones.
@@ -256,6 +254,19 @@ class Plan(SQLModel, table=True):
     notes: str = ""
     created_at: datetime
     updated_at: datetime
+    # Version 8: the reference both sides see ("P-" and eight letters or digits, carried in
+    # plan files and every export), and the kind of a generated objective ("prospect:customer",
+    # our stage then theirs; "" once the user writes their own), rendered from each side.
+    ref: str = Field(
+        default_factory=lambda: new_plan_ref(), sa_column_kwargs={"server_default": ""}
+    )
+    objective_kind: str = Field(default="", sa_column_kwargs={"server_default": ""})
+
+
+def new_plan_ref() -> str:
+    """A fresh plan reference: ``P-`` and eight characters no one reads as another."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return "P-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
 class PlanRole(SQLModel, table=True):
@@ -537,6 +548,44 @@ class NameAlias(SQLModel, table=True):
     created_at: datetime
 
 
+# ---------------------------------------------------------------- version 8: two laptops
+
+
+class UnplacedPlan(SQLModel, table=True):
+    """A plan of a partner's file that names no account of ours, kept until the user attaches
+    it to one (``item_json``: the checked plan as the file carried it, in the sender's
+    orientation)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    plan_ref: str  # the plan's shared reference (P-...)
+    their_ref: str  # the sender's opaque reference of the plan
+    account_name: str
+    our_crm_id: str = ""  # our CRM id of the account, as the sender holds it
+    their_crm_id: str = ""
+    domain: str = ""
+    reason: str
+    item_json: str
+    received_at: datetime
+    placed_plan_id: int | None = None  # our plan it became, once attached
+
+
+class DataAgreement(SQLModel, table=True):
+    """The data-sharing agreement that covers files with account names leaving for a partner,
+    or the user's confirmation that there is none (``kind``: agreement / none). Never edited:
+    a new one covers the files written after it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Kept when the partnership is deleted, as the ledger it explains.
+    partner_id: int | None = Field(default=None, foreign_key="partner.id", ondelete="SET NULL")
+    partner_name: str
+    kind: str  # agreement / none
+    signed_on: str = ""  # ISO date
+    scope: str = ""
+    reference: str = ""
+    recorded_at: datetime
+
+
 SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     1: [Company, Partner, Snapshot, RejectedRow, MappingProfile],
     2: [DomainAlias, Match, MatchDecision],
@@ -558,7 +607,7 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     5: [AccountBlock],
     6: [SyncSchedule, SyncMeeting, Territory, Registration, RegistrationSetting],
     7: [NameAlias],
-    8: [],
+    8: [UnplacedPlan, DataAgreement],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)
 
@@ -567,6 +616,6 @@ SCHEMA_VERSION = max(SCHEMA_GROUPS)
 SCHEMA_COLUMNS: dict[int, list[tuple[type[SQLModel], str]]] = {
     8: [
         *((Opportunity, c) for c in ("co_sold", "partner_role", "stage", "owner")),
-        (Snapshot, "source"),
+        *((Plan, c) for c in ("ref", "objective_kind")),
     ],
 }

@@ -124,7 +124,9 @@ def test_policy_changes_what_leaves(acme) -> None:
     set_share_policy(acme, "Globex", fields=["lead", "next_steps"])
     package = share_preview(acme, "Globex")
     assert "Account" not in package.plans.columns and "Objective" not in package.plans.columns
-    assert set(package.steps["Account"]) == {"Account 1"}
+    # Unnamed accounts are called by the plan's reference, the one both sides see.
+    first = str(package.plans.loc[0, "Plan"])
+    assert first.startswith("P-") and set(package.steps["Account"]) == {f"Account {first}"}
     assert any("numbered only" in w for w in package.warnings)
     with pytest.raises(OverlapError, match="unknown share field"):
         set_share_policy(acme, "Globex", fields=["password"])
@@ -155,6 +157,17 @@ def test_counts_only_has_no_names_and_warns_on_small_cells(acme, tmp_path: Path)
 
 
 def test_xlsx_layout(acme, tmp_path: Path) -> None:
+    # The default policy keeps our stage and the rules at home: neither sheet leaves.
+    minimal = tmp_path / "minimal.xlsx"
+    export_share(acme, "Globex", minimal)
+    assert openpyxl.load_workbook(minimal).sheetnames == [
+        "Summary",
+        "Plans",
+        "Next steps",
+        "Metrics",
+        "Roles",
+    ]
+    set_share_policy(acme, "Globex", fields=[*DEFAULT_FIELDS, "stage", "lead_rationale"])
     path = tmp_path / "plans.xlsx"
     result = export_share(acme, "Globex", path)
     assert result.kind == "xlsx" and path.is_file() and not (tmp_path / "plans.xlsx.part").exists()
@@ -174,7 +187,8 @@ def test_xlsx_layout(acme, tmp_path: Path) -> None:
     assert summary["Rules of engagement"] == "version 2"
     assert summary["Plans"] == 2 and summary["Shared accounts"] == 3
     plans = workbook["Plans"]
-    assert [c.value for c in plans[1]][:4] == ["Plan", "Account", "Domain", "Lead"]
+    assert [c.value for c in plans[1]][:4] == ["Plan", "Account", "Domain", "Our stage"]
+    assert str(plans["A2"].value).startswith("P-")  # the reference both sides see
     assert plans.freeze_panes == "A2"
     assert plans.auto_filter.ref is not None and plans.auto_filter.ref.startswith("A1:")
     assert plans["A1"].font.b
@@ -232,6 +246,7 @@ def test_csv_safe_prefixes_every_formula_start(value: str) -> None:
 
 
 def test_pdf_report(acme, tmp_path: Path) -> None:
+    set_share_policy(acme, "Globex", fields=[*DEFAULT_FIELDS, "stage", "lead_rationale"])
     path = tmp_path / "plans.pdf"
     export_share(acme, "Globex", path)
     assert path.read_bytes().startswith(b"%PDF")
@@ -245,13 +260,15 @@ def test_pdf_report(acme, tmp_path: Path) -> None:
         "Rules of engagement",
         "Stronger relationship",
         "Now: Acme Corp leads",
-        "1. Initech",
+        "Initech (P-",
         "Expand Initech to the EU region",
         "Pricing workshop",
         "Pipeline",
-        "2. Umbrella Corp",
+        "Umbrella Corp (P-",
     ):
         assert expected in text, expected
+    refs = list(acme.read_frame("SELECT ref FROM plan ORDER BY account_name")["ref"])
+    assert all(ref in text for ref in refs)
     assert (
         "budget is tight" not in text and "ann@acme.com" not in text and "nan" not in text.split()
     )
@@ -462,7 +479,9 @@ def test_round_trip_between_two_workspaces(acme, tmp_path: Path) -> None:
         resolve_conflict(a, int(open_conflicts["id"].iloc[0]), "ours")
 
 
-def test_plan_for_an_account_we_do_not_share_is_reported_not_created(acme, tmp_path: Path) -> None:
+def test_plan_for_an_account_our_matcher_did_not_link_is_placed_by_crm_id(
+    acme, tmp_path: Path
+) -> None:
     path = tmp_path / "a.overlap-plan"
     export_share(acme, "Globex", path)
     b, _pid, _o, _t = mapped_workspace(tmp_path / "globex", "Globex", "Acme Corp", mirror=True)
@@ -471,7 +490,10 @@ def test_plan_for_an_account_we_do_not_share_is_reported_not_created(acme, tmp_p
         with b.transaction() as connection:
             connection.exec_driver_sql("UPDATE match SET status = 'rejected' WHERE id = 2")
         result = import_plan_file(b, "Acme Corp", path)
-        assert result.created == 1 and result.unmatched == ["Umbrella Corp"]
+        assert result.created == 2 and result.unmatched == [] and result.unplaced == []
+        umbrella = b.read_frame("SELECT * FROM plan WHERE account_name = 'Umbrella'").iloc[0]
+        # B's own account by B's CRM id; the partner's account by Acme's CRM id.
+        assert (umbrella["our_key"], umbrella["partner_key"]) == ("id:G-2", "id:A-2")
     finally:
         b.close()
 
