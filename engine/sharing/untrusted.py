@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import OverlapError
+from engine.overlaps import STAGES
 from engine.sharing import _ristretto
 
 # ---------------------------------------------------------------------------- limits
@@ -63,7 +64,11 @@ MAX_NESTING = 12
 # 100k keys take up to 10 s a step; this many take minutes, with progress and cancel).
 MAX_PSI_POINTS = 2_000_000
 _MAX_POINTS_TEXT = 4 * math.ceil(MAX_PSI_POINTS * _ristretto.POINT_BYTES / 3)  # in base64
-MAX_PSI_FILE_BYTES = 2 * _MAX_POINTS_TEXT + 2**16  # a response holds two lists of values
+# A sealed box holds one account's allowed fields, padded to the file's one size.
+PSI_TAG_BYTES = 16
+MAX_PSI_BOX_BYTES = 1_024
+MAX_PSI_BOXES_BYTES = 256 * 2**20
+MAX_PSI_FILE_BYTES = 512 * 2**20  # values, tags and boxes of a million accounts, in base64
 
 # ---------------------------------------------------------------------------- formats
 
@@ -71,7 +76,7 @@ PLAN_FORMAT = "overlap-plan"
 PLAN_SCHEMA_VERSION = 1
 
 PSI_FORMAT = "overlap-psi"
-PSI_FORMAT_VERSION = 1
+PSI_FORMAT_VERSION = 2
 PSI_GROUP = "ristretto255"
 PSI_KINDS = ("request", "response", "back")
 
@@ -379,6 +384,27 @@ class Positions(Spec):
         return value
 
 
+@dataclass(frozen=True)
+class Chunks(Spec):
+    """Equal-sized byte strings (tags, sealed boxes): concatenated, base64-encoded."""
+
+    size: int
+    limit: int
+
+    def check(self, value: Any, name: str, where: tuple[str, ...]) -> Any:
+        if not isinstance(value, str):
+            raise _wrong_type(value, name, where, "base64 text")
+        if len(value) > 4 * math.ceil(self.limit / 3):
+            raise Invalid(where, f"{name} holds more than Overlap reads ({_size(self.limit)})")
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise Invalid(where, f"{name} cannot be read (the file is damaged)") from None
+        if self.size <= 0 or len(raw) % self.size:
+            raise Invalid(where, f"{name} is damaged or cut short")
+        return [raw[i : i + self.size] for i in range(0, len(raw), self.size)]
+
+
 # ---------------------------------------------------------------------------- private matching
 
 
@@ -389,20 +415,66 @@ class PsiFile:
     kind: str
     exchange: str
     counts_only: bool
-    values: list[bytes]  # request, response: their values (raised to their secret)
-    doubled: list[bytes]  # response: our values raised to both secrets
-    positions: list[int]  # back, unless counts only: positions of shared values in our response
-    count: int | None  # back, counts only: how many values are shared
+    values: list[bytes]  # request: the requester's blinded keys
+    evaluated: list[bytes]  # response: those keys raised to the responder's secret
+    tags: list[bytes]  # response: a tag per responder key; back: a tag per shared key
+    boxes: list[bytes]  # sealed fields, one per tag (none when counts only)
+    box_size: int
+    fields: list[str]  # the account fields inside each box, in order
+    count: int | None  # back, counts only: how many keys are shared
+    summary: dict[str, Any]  # {"accounts": n, "by_stage": {stage: n}} as the sender shares it
 
 
+# Account fields a sealed box may carry, each with its declaration (the box's first value is
+# the sender's reference of the account in this exchange).
+PSI_ACCOUNT_FIELDS: dict[str, Spec] = {
+    "ref": Text(32, blank=False),
+    "external_id": Text(SHORT_TEXT, null="keep"),
+    "name": Text(SHORT_TEXT, null="keep"),
+    "domains": Text(SHORT_TEXT, null="keep"),
+    "stage": Choice(STAGES, null=True),
+    "industry": Text(SHORT_TEXT, null="keep"),
+    "country": Text(SHORT_TEXT, null="keep"),
+    "city": Text(SHORT_TEXT, null="keep"),
+    "deal_size": Number(),
+    "deal_close_date": IsoDate(),
+    "annual_revenue": Number(),
+    "owner": Text(SHORT_TEXT, null="keep"),
+    "first_touch": IsoDate(),
+    "priority": Text(SHORT_TEXT, null="keep"),
+}
 _PSI_COMMON: dict[str, Spec] = {
     "exchange": Text(64, blank=False),
     "counts_only": Optional(Flag(), False),
+    "summary": Optional(
+        Record(
+            {
+                "accounts": Count(MAX_PSI_POINTS),
+                "by_stage": Optional(MapOf(Choice(STAGES), Count(MAX_PSI_POINTS), 10), {}),
+            }
+        ),
+        {},
+    ),
+}
+_PSI_SEALED: dict[str, Spec] = {
+    "tags": Chunks(PSI_TAG_BYTES, MAX_PSI_POINTS * PSI_TAG_BYTES),
+    "box_size": Optional(Count(MAX_PSI_BOX_BYTES), 0),
+    "boxes": Optional(Text(4 * math.ceil(MAX_PSI_BOXES_BYTES / 3)), ""),
+    "fields": Optional(
+        ListOf(
+            Choice(tuple(PSI_ACCOUNT_FIELDS)),
+            len(PSI_ACCOUNT_FIELDS),
+            "fields",
+            "per box",
+            lambda i, _item: f"field {i + 1}",
+        ),
+        [],
+    ),
 }
 PSI_SCHEMAS = {
     "request": Record({**_PSI_COMMON, "values": Points()}),
-    "response": Record({**_PSI_COMMON, "doubled": Points(), "values": Points()}),
-    "back": Record({**_PSI_COMMON, "positions": Positions()}),
+    "response": Record({**_PSI_COMMON, "evaluated": Points(), **_PSI_SEALED}),
+    "back": Record({**_PSI_COMMON, **_PSI_SEALED}),
     "counts-only back": Record({**_PSI_COMMON, "count": Count(MAX_PSI_POINTS)}),
 }
 
@@ -432,15 +504,45 @@ def _psi_file(document: Any, where: str) -> PsiFile:
     counts_only = Flag().check(document.get("counts_only", False), "counts_only", ())
     schema = "counts-only back" if kind == "back" and counts_only else kind
     checked = PSI_SCHEMAS[schema].check(document, "", ())
+    tags = checked.get("tags", [])
+    boxes: list[bytes] = []
+    box_size = checked.get("box_size", 0)
+    if checked.get("boxes"):
+        if counts_only or box_size <= PSI_TAG_BYTES:
+            raise Invalid((), "boxes come without a box size, or in a counts-only file")
+        boxes = Chunks(box_size, MAX_PSI_BOXES_BYTES).check(checked["boxes"], "boxes", ())
+        if len(boxes) != len(tags):
+            raise Invalid((), f"{len(boxes):,} boxes for {len(tags):,} tags; the file is damaged")
+    elif kind in ("response", "back") and not counts_only and tags:
+        raise Invalid((), "the boxes are missing")
     return PsiFile(
         kind=kind,
         exchange=checked["exchange"],
         counts_only=checked["counts_only"],
         values=checked.get("values", []),
-        doubled=checked.get("doubled", []),
-        positions=checked.get("positions", []),
+        evaluated=checked.get("evaluated", []),
+        tags=tags,
+        boxes=boxes,
+        box_size=box_size,
+        fields=checked.get("fields", []),
         count=checked.get("count"),
+        summary=checked.get("summary", {}),
     )
+
+
+def read_psi_account(fields: list[str], values: Any, where: str) -> dict[str, Any]:
+    """One account opened from a sealed box, checked field by field."""
+    try:
+        if not isinstance(values, list) or len(values) != len(fields) or not fields:
+            raise Invalid((), "a sealed account does not hold the fields the file declares")
+        if fields[0] != "ref":
+            raise Invalid((), "a sealed account starts without its reference")
+        return {
+            name: PSI_ACCOUNT_FIELDS[name].check(value, name, ("a shared account",))
+            for name, value in zip(fields, values, strict=True)
+        }
+    except Invalid as problem:
+        raise OverlapError(f"{problem}; nothing was changed", where=where) from None
 
 
 # ---------------------------------------------------------------------------- bytes and JSON

@@ -67,6 +67,9 @@ class Snapshot(SQLModel, table=True):
     # in file order (see AccountBlock).
     first_account_id: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     account_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Version 8: "export" for an imported file; "private" for a partner's shared accounts from
+    # private matching (only the accounts both sides have, with the fields the partner allows).
+    source: str = Field(default="export", sa_column_kwargs={"server_default": "export"})
 
 
 # One account of a snapshot: the standard fields, with the raw values kept beside clean ones.
@@ -617,5 +620,6 @@ SCHEMA_COLUMNS: dict[int, list[tuple[type[SQLModel], str]]] = {
     8: [
         *((Opportunity, c) for c in ("co_sold", "partner_role", "stage", "owner")),
         *((Plan, c) for c in ("ref", "objective_kind")),
+        (Snapshot, "source"),
     ],
 }
