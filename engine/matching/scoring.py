@@ -61,6 +61,23 @@ def _contradictions(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) ->
     return out + (sites & (ours.site_label[a] != theirs.site_label[b]))
 
 
+def _corroboration(
+    ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: whether another field supports it (the same country, city or industry,
+    related websites), and whether any field is known on both sides to tell."""
+    agree = np.zeros(len(a), dtype=bool)
+    known = ours.has_site[a] & theirs.has_site[b]
+    agree |= known & (ours.site_label[a] == theirs.site_label[b])
+    for field_name, _plus, _minus in _FIELDS:
+        va = getattr(ours, field_name)[a]
+        vb = getattr(theirs, field_name)[b]
+        both = (va != 0) & (vb != 0)
+        known |= both
+        agree |= both & (va == vb)
+    return agree, known
+
+
 def _one_slip(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Whether each pair's names are one slip of the keys apart: the same words in another
     order, or, without spaces, a letter left out or added, or two neighbouring letters swapped
@@ -240,6 +257,10 @@ def _starts(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(starts).astype(object), np.concatenate(owners).astype(np.int64)
 
 
+# Base scores of an acronym: the only pair with those initials, or one of up to three.
+ACRONYM, ACRONYM_SHARED = 82.0, 81.0
+
+
 def _special_candidates(
     ours: _Side, theirs: _Side, rest_a: np.ndarray, rest_b: np.ndarray
 ) -> pd.DataFrame:
@@ -257,11 +278,14 @@ def _special_candidates(
         initials = _initials(y_keys)[ry]
         has = initials != ""
         sx, sy, _k, _c = _join_keys(x.keys[short], short, initials[has], ry[has], cap=3)
-        for i, j in zip(sx.tolist(), sy.tolist(), strict=True):
+        # The only name with those initials on one side, for the only such acronym on the other.
+        unique = (np.bincount(sx, minlength=len(x)) == 1)[sx]
+        unique &= (np.bincount(sy, minlength=len(y)) == 1)[sy]
+        for i, j, once in zip(sx.tolist(), sy.tolist(), unique.tolist(), strict=True):
             words = (
                 f"'{_clean(x.names[i].as_py())}' is the acronym of '{_clean(y.names[j].as_py())}'"
             )
-            frames.append((i, j, flip, 82.0, words))
+            frames.append((i, j, flip, ACRONYM if once else ACRONYM_SHARED, words))
         # Prefixes: counted over all of y, so "exactly one account starts that way" is true.
         start_arr, owner_arr = _starts(y_keys)
         if len(start_arr) == 0:
@@ -275,6 +299,16 @@ def _special_candidates(
         px, py, _k, _c = _join_keys(
             x.keys[cand_x], cand_x, start_arr[usable], owner_arr[usable], cap=1
         )
+        # The same start written without its spaces ("Supermicro", "Super Micro Computer").
+        squashed = pc.replace_substring(pa.array(start_arr, type=pa.string()), " ", "")
+        squashed = squashed.to_numpy(zero_copy_only=False).astype(object)
+        codes, size = _factorize(squashed)
+        once = (np.bincount(codes, minlength=size) == 1)[codes] & in_rest[owner_arr]
+        once &= squashed != start_arr
+        sx_, sy_, _k, _c = _join_keys(
+            x.compact[cand_x], cand_x, squashed[once], owner_arr[once], cap=1
+        )
+        px, py = np.r_[px, sx_], np.r_[py, sy_]
         for i, j in zip(px.tolist(), py.tolist(), strict=True):
             words = (
                 f"'{_clean(x.names[i].as_py())}' is the start of '{_clean(y.names[j].as_py())}', "
@@ -448,3 +482,39 @@ def _contained_candidates(
     frame = pd.DataFrame(out, columns=["a", "b", "only", "brand_side", "words"])
     frame = frame.sort_values(["a", "b", "only", "words"], ascending=[True, True, False, True])
     return frame.drop_duplicates(["a", "b"]).astype({"a": np.int64, "b": np.int64})
+
+
+# A rare word two names share whole, in no other name of either list ("Deckers Brands" /
+# "DECKERS OUTDOOR CORP", "John Deere" / "DEERE & CO"): a renamed company, a brand beside its
+# registrant, a word order a rule cannot undo. A suggestion, never automatic; shorter words
+# than this say too little.
+SHARED_WORD_LETTERS = 4
+
+
+def _shared_word_candidates(
+    ours: _Side, theirs: _Side, tables: tuple[_TokenTable, _TokenTable]
+) -> pd.DataFrame:
+    """Pairs (a, b) of names sharing a word that no other name of either side carries, the
+    word neither generic (``_generic_words``) nor a little word, with the explanation."""
+    form, trade = _generic_words(tables)
+    ta, tb = tables
+    size = len(ta.words)
+    lengths = _lengths(ta.words) if size else np.empty(0, np.int64)
+    usable = (np.bincount(ta.ids, minlength=size) == 1) & (np.bincount(tb.ids, minlength=size) == 1)
+    usable &= ~(form | trade) & (lengths >= SHARED_WORD_LETTERS)
+    usable &= ~np.isin(ta.words, list(ACRONYM_STOPWORDS))
+    rows = []
+    for table in tables:
+        owner = np.full(size, -1, dtype=np.int64)
+        hit = usable[table.ids]
+        owner[table.ids[hit]] = table.rows[hit]
+        rows.append(owner)
+    words = np.flatnonzero(usable)
+    a, b = rows[0][words], rows[1][words]
+    differ = ours.keys[a] != theirs.keys[b]
+    frame = pd.DataFrame({"a": a[differ], "b": b[differ], "w": ta.words[words[differ]]})
+    frame = frame.sort_values(["a", "b", "w"]).drop_duplicates(["a", "b"])
+    frame["words"] = [
+        f"'{w}' is a rare word in both lists, in no other account's name" for w in frame["w"]
+    ]
+    return frame[["a", "b", "words"]].astype({"a": np.int64, "b": np.int64})

@@ -32,12 +32,16 @@ from engine.matching.prepare import (
     _token_tables,
 )
 from engine.matching.scoring import (
+    ACRONYM,
+    ACRONYM_SHARED,
     _contained_candidates,
     _contradictions,
+    _corroboration,
     _evidence,
     _evidence_words,
     _one_slip,
     _score_pairs,
+    _shared_word_candidates,
     _special_candidates,
     _with_evidence,
 )
@@ -65,6 +69,9 @@ CONTRADICTED_PENALTY = 5.0
 # company's form, else a suggestion that the city, country and industry agreeing make automatic.
 CONTAINED_ONLY = 93.0
 CONTAINED = 85.0
+# Names sharing a rare word whole and nothing else that counts (``_shared_word_candidates``):
+# a suggestion, which agreeing fields raise and any field against it removes.
+SHARED_WORD = 78.0
 
 
 def _alias_groups(aliases: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -364,7 +371,10 @@ def _fuzzy_tier(
         }
     )
     extra = _special_links(ours, theirs, usable_a, usable_b, matched_a, matched_b, review, auto)
-    fuzzy = pd.concat([f for f in (fuzzy, contained, extra) if f is not None], ignore_index=True)
+    shared = _shared_word_links(ours, theirs, tables, matched_a, matched_b, review, auto)
+    fuzzy = pd.concat(
+        [f for f in (fuzzy, contained, extra, shared) if f is not None], ignore_index=True
+    )
     return _mutual_best_links(ours, theirs, fuzzy)
 
 
@@ -400,6 +410,35 @@ def _contained_links(
     return out[out["score"] >= review]
 
 
+def _shared_word_links(
+    ours: _Side,
+    theirs: _Side,
+    tables: tuple,  # type: ignore[type-arg]
+    matched_a: np.ndarray,
+    matched_b: np.ndarray,
+    review: float,
+    auto: float,
+) -> pd.DataFrame:
+    """Names sharing a rare word no other name carries, of pairs still open and not
+    contradicted, scored with their evidence below ``auto``, at ``review`` or above."""
+    found = _shared_word_candidates(ours, theirs, tables)
+    sa, sb = found["a"].to_numpy(np.int64), found["b"].to_numpy(np.int64)
+    keep = ~(matched_a[sa] & matched_b[sb]) & (_contradictions(ours, theirs, sa, sb) == 0)
+    found, sa, sb = found[keep], sa[keep], sb[keep]
+    scores = np.clip(SHARED_WORD + _evidence(ours, theirs, sa, sb), 0, auto - 1)
+    out = pd.DataFrame(
+        {
+            "a": sa,
+            "b": sb,
+            "score": np.round(scores, 1),
+            "kind": 1,
+            "char": 0.0,
+            "words": found["words"].to_numpy(object),
+        }
+    )
+    return out[out["score"] >= review]
+
+
 def _special_links(
     ours: _Side,
     theirs: _Side,
@@ -419,8 +458,14 @@ def _special_links(
         special, sa, sb = special[open_special], sa[open_special], sb[open_special]
     if not len(special):
         return None
-    # An acronym or a prefix that another field contradicts is no suggestion.
-    agreed = _contradictions(ours, theirs, sa, sb) == 0
+    # An acronym or a prefix that another field contradicts is no suggestion; nor an acronym
+    # that no field supports (the same country, city, industry, related websites), except in
+    # lists that compare no field, where it must be the only pair with those initials.
+    base = special["base"].to_numpy(float)
+    acronym = (base == ACRONYM) | (base == ACRONYM_SHARED)
+    agree, known = _corroboration(ours, theirs, sa, sb)
+    supported = agree | (~known & (base == ACRONYM))
+    agreed = (_contradictions(ours, theirs, sa, sb) == 0) & (~acronym | supported)
     special, sa, sb = special[agreed], sa[agreed], sb[agreed]
     if not len(special):
         return None

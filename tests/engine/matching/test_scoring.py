@@ -40,6 +40,19 @@ from tests.engine.matching.accounts import accounts, link_for, pairs
             "'Abbott' is 'Abbott Laboratories' without its generic words, the only account",
         ),
         ("Clatilia Indl Automotive LLC", "Clatilia Industrial Automotive", "auto", "same name"),
+        (
+            "Deckers Brands",
+            "DECKERS OUTDOOR CORP",
+            "review",
+            "'deckers' is a rare word in both lists, in no other account's name",
+        ),
+        ("John Deere", "DEERE & CO", "review", "'deere' is a rare word in both lists"),
+        (
+            "Supermicro",
+            "Super Micro Computer, Inc.",
+            "review",
+            "'Supermicro' is the start of 'Super Micro Computer, Inc.', the only account",
+        ),
     ],
 )
 def test_fuzzy_tier(ours: str, theirs: str, status: str, words: str) -> None:
@@ -60,8 +73,13 @@ def test_prefix_needs_exactly_one_account_starting_that_way() -> None:
 
 
 def test_rare_words_count_more_than_common_ones() -> None:
-    ours = accounts(("Summit Holdings Group", ""), ("Zorvane Holdings Group", ""))
-    theirs = accounts(("Summit Logistics Group", ""), ("Zorvane Holding", ""))
+    # "Summit" names several companies on each side; "Zorvane" one.
+    ours = accounts(
+        ("Summit Holdings Group", ""), ("Zorvane Holdings Group", ""), ("Summit Foods", "")
+    )
+    theirs = accounts(
+        ("Summit Logistics Group", ""), ("Zorvane Holding", ""), ("Summit Pacific Bank", "")
+    )
     links = match_frames(ours, theirs)
     assert (1, 1) in pairs(links)
     assert (0, 0) not in pairs(links)
@@ -78,3 +96,32 @@ def test_corroborating_fields_raise_and_lower() -> None:
     far = link_for(links, 1, 1) if (1, 1) in pairs(links) else None
     assert "same country; same city" in near["explanation"]
     assert far is None or far["score"] < near["score"]
+
+
+def test_a_shared_rare_word_is_a_suggestion_only_when_no_other_name_has_it() -> None:
+    ours = accounts(("Deckers Brands", "", "US", "Goleta"), ("Velmira Foods", "", "US", "Austin"))
+    theirs = accounts(("Deckers Outdoor Corp", "", "US", "Goleta"), ("Tarnix", "", "US", "Austin"))
+    links = match_frames(ours, theirs)
+    assert pairs(links) == {(0, 0)}
+    # Agreeing fields raise it, but it stays a suggestion.
+    assert link_for(links, 0, 0)["status"] == "review"
+    assert "same country; same city" in link_for(links, 0, 0)["explanation"]
+    # A second name with the word: which one is meant would be a guess.
+    two = accounts(("Deckers Outdoor Corp", ""), ("Deckers Marine Supply", ""))
+    assert match_frames(accounts(("Deckers Brands", "")), two).empty
+    # A field against it: two companies.
+    abroad = accounts(("Deckers Outdoor Corp", "", "France", "Paris"))
+    assert match_frames(ours, abroad).empty
+
+
+def test_an_acronym_needs_a_field_that_supports_it() -> None:
+    ours = accounts({"name": "STR", "industry": "Retail"})
+    other_trade = accounts({"name": "Sven Turner Retail Inc.", "industry": "Banking"})
+    assert match_frames(ours, other_trade).empty
+    same_trade = accounts({"name": "Sven Turner Retail Inc.", "industry": "Retail"})
+    links = match_frames(ours, same_trade)
+    assert pairs(links) == {(0, 0)}
+    assert "same industry" in links["explanation"].iloc[0]
+    # In lists of names alone, only when no other name has the initials.
+    two = accounts(("Sven Turner Retail Inc.", ""), ("Southern Textile Resources", ""))
+    assert match_frames(accounts(("STR", "")), two).empty
