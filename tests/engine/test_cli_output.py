@@ -25,7 +25,9 @@ ROWS = pd.DataFrame(
         "potential_revenue": [3.22e11, np.nan, 45_000.0],
         "score": [91.96, 100.0, np.nan],
         "our_key": ["id:0015g00000005uMMUH", "id:0015g00000005uMMaa", "dom:vamira.com"],
-        "decided_at": pd.to_datetime(["2026-12-07 14:05:09.123456", "2026-12-06 09:30:00.5", None]),
+        "decided_at": pd.to_datetime(
+            ["2026-12-07 14:05:09.123456", "2026-12-06 09:30:00.5", "NaT"]
+        ),
         "due_date": ["2026-12-14", None, "2027-01-06"],
         "done": [1, 0, 0],
     }
