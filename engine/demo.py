@@ -88,6 +88,7 @@ def build_demo(
             _add_second_tracking(ws)
             _add_territories(ws)
             _add_sync_meetings(ws)
+            _add_program(ws)
         os.replace(building, target)
     except BaseException:
         _remove(building)
@@ -204,6 +205,46 @@ def _add_sync_meetings(ws: Workspace) -> None:
         ws, SECOND_PARTNER, rhythm="monthly", next_date=today + timedelta(days=8),
         time_of_day="16:00", duration_minutes=45,
     )  # fmt: skip
+
+
+def _add_program(ws: Workspace) -> None:
+    """Running the program: our ARR stage, each partnership's lifecycle stage, Globex's rules
+    accepted by both sides and its enablement, and a dispute with Northwind settled in its
+    favour (a referral partner's lead, agreed by exception: Globex leads that account too)."""
+    from datetime import date, timedelta
+
+    from engine.overrides import open_dispute, resolve_dispute
+    from engine.program.enablement import add_enablement
+    from engine.program.lifecycle import accept_rules, set_partner
+    from engine.program.partners import cross_partner
+    from engine.program.partnership import set_arr_stage
+
+    set_arr_stage(ws, "startup")
+    set_partner(ws, PARTNER, stage="grow")
+    set_partner(ws, SECOND_PARTNER, stage="onboard")
+    accept_rules(ws, PARTNER, "us", "Ana Hill", plan_file="globex-plans.overlap-plan")
+    accept_rules(ws, PARTNER, "partner", "Kevin Roberts", plan_file="acme-plans.overlap-plan")
+    held = date.today() - timedelta(days=30)
+    add_enablement(ws, PARTNER, "session", "Each side's product and pitch", on=held)
+    add_enablement(ws, PARTNER, "trained", "Globex platform basics", side="us", people=6, on=held)
+    add_enablement(ws, PARTNER, "trained", "Acme for Globex sellers", side="partner", people=8,
+                   on=held)  # fmt: skip
+    add_enablement(ws, PARTNER, "material", "Joint battle card", on=held)
+    pairs = cross_partner(ws, reasons=False).pairs
+    theirs = set(pairs[(pairs["partner"] == PARTNER) & (pairs["lead"] == "partner")]["our_key"])
+    second = pairs[(pairs["partner"] == SECOND_PARTNER) & pairs["our_key"].isin(theirs)]
+    if len(second):
+        row = second.iloc[0]
+        dispute = open_dispute(
+            ws, SECOND_PARTNER, str(row["our_key"]), str(row["partner_key"]),
+            "Northwind's account director has run this account for years",
+        )  # fmt: skip
+        resolve_dispute(
+            ws,
+            int(dispute.id),
+            "Northwind leads this one by exception",
+            lead="partner",  # type: ignore[arg-type]
+        )
 
 
 def _add_registrations(ws: Workspace) -> None:

@@ -102,6 +102,8 @@ from engine.ownership import (
     rules_history,
     set_rules,
 )
+from engine.partner_models import ASPECTS as MODEL_ASPECTS
+from engine.partner_models import plan_template
 from engine.plans import (
     PLAN_STATUSES,
     SHORTLIST_DEFAULT,
@@ -141,7 +143,27 @@ from engine.program.deals import (
     partner_deals,
     set_deal,
 )
+from engine.program.enablement import (
+    ENABLEMENT_KINDS,
+    ENABLEMENT_SIDES,
+    EnablementCounts,
+    add_enablement,
+    enablement,
+    enablement_counts,
+    remove_enablement,
+)
 from engine.program.geography import REGIONS, country_code
+from engine.program.lifecycle import STAGE_FOCUS as LIFECYCLE_FOCUS
+from engine.program.lifecycle import STAGES as LIFECYCLE_STAGES
+from engine.program.lifecycle import (
+    Checklist,
+    PartnerChange,
+    accept_rules,
+    acceptances,
+    model_advice,
+    set_partner,
+)
+from engine.program.lifecycle import checklist as partner_checklist
 from engine.program.metrics import (
     ENGAGEMENT_KINDS,
     OUTCOMES,
@@ -174,10 +196,13 @@ from engine.program.partners import (
     settle_lead,
 )
 from engine.program.partnership import (
+    ARR_STAGES,
     CO_SELL_GUIDANCE,
     PartnershipModel,
+    arr_stage,
     co_sell_fit,
     partnership_model,
+    set_arr_stage,
 )
 from engine.program.partnership import MODELS as PARTNERSHIP_MODELS
 from engine.program.pilot import COMPARISONS, PERIODS, PilotMetrics, pilot_metrics
@@ -306,6 +331,7 @@ from engine.store.workspace import CADENCES, PARTNER_MODELS, US, Progress, Works
 __all__ = [
     "ACCOUNT_FIELDS",
     "AGENDA_SECTIONS",
+    "ARR_STAGES",
     "CADENCES",
     "CADENCE_GUIDANCE",
     "CADENCE_MONTHS",
@@ -322,16 +348,21 @@ __all__ = [
     "DEFAULT_ORDER",
     "DEFAULT_PROTECTION_DAYS",
     "DEFAULT_REVIEW",
+    "ENABLEMENT_KINDS",
+    "ENABLEMENT_SIDES",
     "ENGAGEMENT_KINDS",
     "EXPORT_KINDS",
     "GENERIC_DOMAINS",
     "HANDOFF_DEFAULT_KINDS",
     "HANDOFF_KINDS",
     "LABELS",
+    "LIFECYCLE_FOCUS",
+    "LIFECYCLE_STAGES",
     "MAILTO_LIMIT",
     "MATCH_DECISIONS",
     "MATCH_METHODS",
     "MATCH_STATUSES",
+    "MODEL_ASPECTS",
     "NO_TERRITORY",
     "OPPORTUNITY_KINDS",
     "OUTCOMES",
@@ -362,10 +393,12 @@ __all__ = [
     "CalendarEvent",
     "CalendarExport",
     "Cancelled",
+    "Checklist",
     "CreditReport",
     "Criterion",
     "CrossPartner",
     "DealMetrics",
+    "EnablementCounts",
     "EngagementScore",
     "ExportResult",
     "FieldChoice",
@@ -379,6 +412,7 @@ __all__ = [
     "OverlapError",
     "Overlaps",
     "OverrideState",
+    "PartnerChange",
     "PartnerComparison",
     "PartnershipModel",
     "PilotMetrics",
@@ -409,8 +443,11 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "accept_family",
+    "accept_rules",
+    "acceptances",
     "account_key",
     "add_alias",
+    "add_enablement",
     "add_metric",
     "add_name_alias",
     "add_opportunity",
@@ -419,6 +456,7 @@ __all__ = [
     "add_step",
     "add_territory",
     "agenda_kind_for",
+    "arr_stage",
     "assign",
     "build_demo",
     "build_mapping",
@@ -445,6 +483,8 @@ __all__ = [
     "diff_mappings",
     "disputes",
     "egress_ledger",
+    "enablement",
+    "enablement_counts",
     "engagement_log",
     "engagement_score",
     "export_agenda",
@@ -484,6 +524,7 @@ __all__ = [
     "match_frames",
     "match_partner",
     "matrix_dict",
+    "model_advice",
     "name_key",
     "name_keys",
     "named_opportunities",
@@ -498,6 +539,7 @@ __all__ = [
     "parse_band",
     "parse_cell",
     "parse_overrides",
+    "partner_checklist",
     "partner_deals",
     "partner_metrics",
     "partnership_model",
@@ -505,6 +547,7 @@ __all__ = [
     "plan_conflicts",
     "plan_detail",
     "plan_file_is_encrypted",
+    "plan_template",
     "prepare_handoff",
     "propose_mapping",
     "psi_exchanges",
@@ -528,6 +571,7 @@ __all__ = [
     "registrations_by_account",
     "registrations_for_agenda",
     "remove_alias",
+    "remove_enablement",
     "remove_name_alias",
     "remove_plan_item",
     "remove_territory",
@@ -543,10 +587,12 @@ __all__ = [
     "save_profile",
     "save_territory",
     "score_engagement",
+    "set_arr_stage",
     "set_cadence",
     "set_deal",
     "set_metric_actual",
     "set_override",
+    "set_partner",
     "set_plan_status",
     "set_registration_settings",
     "set_rules",

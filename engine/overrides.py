@@ -200,15 +200,40 @@ def note_dispute(ws: Workspace, dispute_id: int, note: str, *, by: str | None = 
 
 
 def resolve_dispute(
-    ws: Workspace, dispute_id: int, resolution: str, *, by: str | None = None
+    ws: Workspace,
+    dispute_id: int,
+    resolution: str,
+    *,
+    lead: str | None = None,
+    by: str | None = None,
 ) -> Dispute:
-    """Close a dispute with how it was settled (set an override too if the lead changes)."""
+    """Close a dispute with how it was settled. ``lead`` (us / partner) is who leads the
+    account from now on: it becomes an override whose reason is the dispute and its
+    resolution, so it holds when the rules are applied again."""
     if not str(resolution).strip():
         raise OverlapError("say how the dispute was resolved")
+    if lead is not None and str(lead).strip().lower() not in LEADS:
+        raise OverlapError(f"the lead is 'us' or 'partner', not '{lead}'")
     with ws.session() as session:
         dispute = _dispute(session, dispute_id)
         if dispute.resolved_at is not None:
             raise OverlapError(f"dispute {dispute_id} is resolved already")
+    if lead is not None:
+        first_line = dispute.note.splitlines()[0] if dispute.note else ""
+        _write_override(
+            ws,
+            dispute.partner_id,
+            dispute.our_key,
+            dispute.partner_key,
+            OverrideState(
+                str(lead).strip().lower(),
+                f"dispute {dispute_id} ({first_line}) resolved: {str(resolution).strip()}",
+                by,
+                now(),
+            ),
+        )
+    with ws.session() as session:
+        dispute = _dispute(session, dispute_id)
         dispute.resolution = str(resolution).strip()
         dispute.resolved_by = by
         dispute.resolved_at = now()

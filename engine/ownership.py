@@ -22,7 +22,8 @@ prospect (rule 1, stronger relationship)"). The criteria, in their default order
 Criteria 1-4 can be switched off and reordered. Any change makes a new version of the rules;
 each assignment records the version it used. Overrides (a lead set by hand, with a reason)
 survive re-assignment; disputes are kept from opening to resolution (both in
-``engine.overrides``).
+``engine.overrides``). The partnership model comes before the rules: we lead every account
+shared with a referral partner, a reseller leads every one (``engine.partner_models``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from sqlmodel import col, select
 
 from engine.errors import Cancelled, OverlapError
 from engine.overlaps import build_mapping, shared_rows
+from engine.partner_models import apply_model
 from engine.store.models import Assignment, Partner, RuleSet
 from engine.store.registration_state import registration_touches
 from engine.store.workspace import US, Progress, Workspace, now, resolve_partner
@@ -658,6 +660,10 @@ def assign(
     if "first_touch" in current.active():
         touches = registration_touches(ws, record, today=today)
     decided = decide_leads(shared, current, registered=touches)
+    # The partnership model decides first: referral (we lead) and reseller (it leads).
+    with ws.session() as session:
+        model = session.get(Partner, record.id).model  # type: ignore[union-attr]
+    decided = apply_model(decided, model, record.name)
     if cancel is not None and cancel():
         raise Cancelled()
     stamp = now()

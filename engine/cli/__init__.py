@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "engine.cli.tracking",
     "engine.cli.sync",
     "engine.cli.partners",
+    "engine.cli.program",
     "engine.cli.sharing",
     "engine.cli.demo",
 )

@@ -94,6 +94,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     resolving.add_argument("workspace", metavar="WS")
     resolving.add_argument("id", type=int, metavar="ID")
     resolving.add_argument("--resolution", required=True, metavar="TEXT")
+    resolving.add_argument(
+        "--lead", choices=("us", "partner"), help="who leads from now on (set as an override)"
+    )
     resolving.add_argument("--by", metavar="NAME")
     resolving.set_defaults(run=_dispute_resolve)
     listing = actions.add_parser("list", help="the partnership's disputes")
@@ -220,8 +223,9 @@ def _dispute_note(args: argparse.Namespace) -> int:
 
 def _dispute_resolve(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
-        resolve_dispute(ws, args.id, args.resolution, by=args.by)
-    print(f"dispute {args.id} resolved")
+        resolve_dispute(ws, args.id, args.resolution, lead=args.lead, by=args.by)
+    who = {"us": "; we lead the account now", "partner": "; the partner leads the account now"}
+    print(f"dispute {args.id} resolved{who.get(args.lead or '', '')}")
     return 0
 
 

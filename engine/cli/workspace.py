@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from engine import model_advice
 from engine.cli.output import add_format_option, emit_frame
+from engine.cli.program import register_partner_actions
 from engine.store.backups import backup_path, restore_backup
 from engine.store.checks import backups
 from engine.store.workspace import CADENCES, PARTNER_MODELS, Workspace
@@ -43,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.add_argument("workspace", metavar="WS")
     add_format_option(listing)
     listing.set_defaults(run=_partner_list)
+    register_partner_actions(actions)
 
     backup = subparsers.add_parser(
         "backup", help="write a copy of a workspace (beside it, unless --out names the file)"
@@ -68,16 +71,22 @@ def _init(args: argparse.Namespace) -> int:
 
 def _partner_add(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
+        advice = model_advice(ws, args.model, adding=True)
         partner = ws.add_partner(args.name, model=args.model, cadence=args.cadence)
         print(f"added partner {partner.name} ({partner.model}, refreshed {partner.cadence})")
+    if advice:
+        print(f"! {advice}")
     return 0
 
 
 def _partner_list(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         frame = pd.DataFrame(
-            [{"name": p.name, "model": p.model, "cadence": p.cadence} for p in ws.partners()],
-            columns=["name", "model", "cadence"],
+            [
+                {"name": p.name, "model": p.model, "stage": p.stage, "cadence": p.cadence}
+                for p in ws.partners()
+            ],
+            columns=["name", "model", "stage", "cadence"],
         )
     emit_frame(frame, args.format)
     return 0

@@ -15,7 +15,8 @@ each with the counts it rests on, so a rate from three deals reads as what it is
 * attendance, 40 points: sync calls attended / calls scheduled (attended calls count as
   scheduled when no schedule was logged); no calls at all scores 0;
 * CRM updates, 30 points: updates logged / one every two weeks (6 in 90 days), capped at 1;
-* recency, 30 points: full when the last logged contact of any kind is at most 14 days old,
+* recency, 30 points: full when the last contact (a sync attended, a CRM update, a contact,
+  an enablement session; not a meeting only scheduled or missed) is at most 14 days old,
   falling in a straight line to 0 at 90 days.
 """
 
@@ -475,7 +476,11 @@ def score_engagement(
     attendance = 40.0 * attended / scheduled if scheduled else 0.0
     expected = window_days / 14
     crm = 30.0 * min(updates / expected, 1.0)
-    last = max(past_at) if len(past_at) else None
+    # Contact is a meeting held, an update or a contact: a meeting only scheduled (or missed)
+    # is none, so it never makes the partner look more engaged.
+    kinds_past = past["kind"].tolist() if len(past) else []
+    contact_at = [d for d, k in zip(past_at, kinds_past, strict=True) if k != "sync_scheduled"]
+    last = max(contact_at) if contact_at else None
     days = (today - last).days if last is not None else None
     if days is None:
         recency = 0.0

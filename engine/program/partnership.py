@@ -1,80 +1,69 @@
-"""Partnership models (referral, co-sell, reseller) as data, and when co-selling fits.
+"""Partnership models and our company's stage by ARR: the guide's advice, in one place.
 
-The desktop shows these next to a partnership and the plan export carries them, so both
-companies read the same definition of who does what.
+The models (referral, co-sell, reseller) and what each changes live in
+``engine.partner_models``; they are re-exported here for the program layer. This module holds
+the advice that depends on **our stage by annual recurring revenue** (recorded on the
+workspace's company, ``set_arr_stage``), and says it where a decision is made:
+
+* at $1-10M ARR (*startup*): limited co-selling, tested with two or three partners already
+  selling to our market, product-market fit first; adding a fourth co-sell partner warns;
+* at $10-100M ARR (*scaleup*): territory and account-mapping processes, enablement, deal
+  registration, and tools that support processes that exist; a partnership without
+  territories or registration rules says so (``engine.program.lifecycle``'s checklist).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 from engine.errors import OverlapError
-from engine.store.workspace import PARTNER_MODELS
+from engine.partner_models import ASPECTS, MODELS, PartnershipModel, partnership_model
+from engine.store.models import Company
+from engine.store.workspace import Workspace
 
+__all__ = [
+    "ARR_STAGES",
+    "ASPECTS",
+    "CO_SELL_GUIDANCE",
+    "MODELS",
+    "STARTUP_CO_SELL_PARTNERS",
+    "PartnershipModel",
+    "arr_stage",
+    "arr_stage_of",
+    "co_sell_fit",
+    "partner_count_advice",
+    "partnership_model",
+    "set_arr_stage",
+    "stage_advice",
+]
 
-@dataclass(frozen=True)
-class PartnershipModel:
-    """What a partnership model means for each side of a deal."""
-
-    name: str
-    summary: str
-    who_promotes: str
-    who_negotiates: str
-    whose_brand: str
-    who_supports: str
-    partner_paid: str
-    fits_when: str
-
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-
-MODELS: dict[str, PartnershipModel] = {
-    "referral": PartnershipModel(
-        name="referral",
-        summary="The partner passes a qualified lead; we sell and deliver on our own.",
-        who_promotes="The partner introduces us to its customer or prospect.",
-        who_negotiates="We do, directly with the customer.",
-        whose_brand="Ours: the customer buys from us.",
-        who_supports="We do.",
-        partner_paid="A referral fee, usually a one-time share of the first-year contract.",
-        fits_when="The partner has trust with the account but no wish to sell or support "
-        "our product; light-touch, easy to start.",
+# Our stage by ARR: name -> (range in words, the guide's advice).
+ARR_STAGES: dict[str, tuple[str, str]] = {
+    "early": (
+        "below $1M ARR",
+        "Below $1M ARR: sell directly and find product-market fit first; take referrals when "
+        "partners offer them.",
     ),
-    "co-sell": PartnershipModel(
-        name="co-sell",
-        summary="Both sales teams work the account together; each sells its own product.",
-        who_promotes="Both, in a joint plan: shared account mapping, joint calls, one story.",
-        who_negotiates="Each side its own contract, aligned on timing and the joint offer.",
-        whose_brand="Both: each product keeps its brand; the value is told as one solution.",
-        who_supports="Each side supports its own product; escalations are agreed in the plan.",
-        partner_paid="Usually no fee: each side earns its own deal; sometimes an influence "
-        "bonus or marketplace credit.",
-        fits_when="The products complement each other for the same buyer and both sides have "
-        "sellers on the account.",
+    "startup": (
+        "$1-10M ARR",
+        "$1-10M ARR: limited co-selling. Test it with two or three partners already selling "
+        "to your market; product-market fit comes first.",
     ),
-    "reseller": PartnershipModel(
-        name="reseller",
-        summary="The partner buys our product and sells it on, under its contract.",
-        who_promotes="The partner, to its own customers.",
-        who_negotiates="The partner, with the customer; we negotiate the margin with the partner.",
-        whose_brand="The partner's contract and paper; our product brand.",
-        who_supports="First line the partner, second line us.",
-        partner_paid="A margin: the difference between our price to the partner and its price "
-        "to the customer.",
-        fits_when="The partner owns the customer relationship and procurement, in markets or "
-        "segments we do not reach directly.",
+    "scaleup": (
+        "$10-100M ARR",
+        "$10-100M ARR: build the processes: territories and account mapping, partner "
+        "enablement, deal registration; choose tools that support processes that exist.",
+    ),
+    "established": (
+        "above $100M ARR",
+        "Above $100M ARR: a partner program with tiers and partner managers, on the processes "
+        "of the scaleup stage.",
     ),
 }
+STARTUP_CO_SELL_PARTNERS = 3  # the most co-sell partners the startup stage tests with
 
 CO_SELL_GUIDANCE: tuple[str, ...] = (
     "Product-market fit first: co-selling multiplies a sales motion that already works; it "
     "does not replace one.",
-    "Company stage by ARR: below about $1M ARR, founders sell directly and referrals are "
-    "enough; from about $1-5M ARR, co-sell with a few partners whose buyers are yours; above "
-    "about $10M ARR, a partner program with tiers and managers pays off.",
-    "Start with 2-3 partners, not 20: the ones whose customers overlap most with your "
-    "prospects (the overlap matrix shows it).",
+    *(text for _range, text in ARR_STAGES.values()),
     "Start small and prove value: a pilot of 20-50 shared accounts, measured on win rate, "
     "deal velocity and deal size against deals without the partner.",
     "Agree the rules of engagement before the first conflict: who leads which account, and "
@@ -82,12 +71,64 @@ CO_SELL_GUIDANCE: tuple[str, ...] = (
 )
 
 
-def partnership_model(name: str) -> PartnershipModel:
-    """The model named ``name`` (referral / co-sell / reseller), or a clear error."""
-    key = str(name).strip().lower()
-    if key not in MODELS:
-        raise OverlapError(f"unknown partnership model '{name}' (use {', '.join(PARTNER_MODELS)})")
-    return MODELS[key]
+def arr_stage_of(arr: float) -> str:
+    """The stage of an ARR in dollars."""
+    if arr < 1_000_000:
+        return "early"
+    if arr < 10_000_000:
+        return "startup"
+    if arr < 100_000_000:
+        return "scaleup"
+    return "established"
+
+
+def _stage_name(value: str) -> str:
+    key = str(value).strip().lower()
+    if key not in ARR_STAGES:
+        raise OverlapError(
+            f"unknown ARR stage '{value}' (use "
+            + ", ".join(f"{k} = {r}" for k, (r, _t) in ARR_STAGES.items())
+            + ")"
+        )
+    return key
+
+
+def stage_advice(stage: str) -> str:
+    """The guide's advice for our ARR stage."""
+    return ARR_STAGES[_stage_name(stage)][1]
+
+
+def arr_stage(ws: Workspace) -> str:
+    """Our recorded ARR stage, or "" when it was not recorded."""
+    return str(ws.company().arr_stage or "")
+
+
+def set_arr_stage(ws: Workspace, stage: str) -> str:
+    """Record our ARR stage (``early``, ``startup``, ``scaleup``, ``established``); returns
+    the stage before ("" when none was recorded)."""
+    key = "" if not str(stage).strip() else _stage_name(stage)
+    with ws.session() as session:
+        company = session.get(Company, ws.company().id)
+        assert company is not None
+        before = str(company.arr_stage or "")
+        company.arr_stage = key
+        session.add(company)
+        session.commit()
+    return before
+
+
+def partner_count_advice(stage: str, co_sell_partners: int) -> str | None:
+    """A warning when ``co_sell_partners`` (counting the one being added) is more than our
+    stage tests with; None when the number fits."""
+    if stage == "startup" and co_sell_partners > STARTUP_CO_SELL_PARTNERS:
+        return (
+            f"{co_sell_partners} co-sell partners at {ARR_STAGES['startup'][0]}: the guide "
+            f"advises limited co-selling, tested with two or three partners already selling to "
+            "your market, until it works."
+        )
+    if stage == "early" and co_sell_partners > 0:
+        return f"Co-selling {ARR_STAGES['early'][0]}: {ARR_STAGES['early'][1]}"
+    return None
 
 
 def co_sell_fit(
@@ -97,25 +138,13 @@ def co_sell_fit(
     advice = []
     if product_market_fit is False:
         advice.append("Find product-market fit first; co-selling will not create it.")
-    if arr is not None:
-        if arr < 1_000_000:
-            advice.append(
-                "Below $1M ARR: keep selling directly; take referrals when partners offer them."
-            )
-        elif arr < 10_000_000:
-            advice.append(
-                "At $1-10M ARR: co-sell with a few partners whose customers are your prospects."
-            )
-        else:
-            advice.append(
-                "Above $10M ARR: a partner program (tiers, partner managers) can pay off."
-            )
+    stage = arr_stage_of(arr) if arr is not None else ""
+    if stage:
+        advice.append(stage_advice(stage))
     if partners is not None:
-        if partners > 3:
-            advice.append(
-                f"{partners} partners is many to start with: focus on the 2-3 with the largest "
-                "overlap and prove value there first."
-            )
+        warning = partner_count_advice(stage or "startup", partners)
+        if warning:
+            advice.append(warning)
         elif partners == 0:
             advice.append("Pick 2-3 partners whose customers overlap most with your prospects.")
         else:

@@ -373,7 +373,12 @@ def log_sync(
             meeting = following
         due.append(meeting)  # the meeting logged: the last of the series on or before the day
         next_date = settings.following(meeting)
-    missed = tuple(due[:-1]) if attended else tuple(due)
+    if attended:
+        missed = tuple(due[:-1])
+    else:
+        # The meeting logged as missed keeps the day the user gave (the series' day else).
+        given = held_on is not None and bool(str(held_on).strip())
+        missed = (*due[:-1], held if given else due[-1])
     text = str(note or "").strip()
     baseline = current_baseline(ws, record) if attended else None
     partner_id = int(record.id)  # type: ignore[arg-type]

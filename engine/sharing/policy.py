@@ -23,6 +23,7 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import Cancelled, OverlapError
+from engine.partner_models import model_aspects
 from engine.plans import (
     GENERIC_OBJECTIVE,
     ensure_plan_refs,
@@ -190,6 +191,8 @@ class SharePackage:
         lines: list[tuple[str, Any]] = [
             ("Partnership", f"{self.us} and {self.partner}"),
             ("Model", self.partner_model),
+            # The guide's seven aspects of the model: the contract both sides read.
+            *model_aspects(self.partner_model),
             ("Prepared by", self.us),
             ("Prepared on", self.created_at.strftime("%Y-%m-%d %H:%M UTC")),
         ]

@@ -32,6 +32,8 @@ class Company(SQLModel, table=True):
     name: str
     domains_json: str = "[]"
     created_at: datetime
+    # Our stage by annual recurring revenue (engine.program.partnership.ARR_STAGES); "" unknown.
+    arr_stage: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class Partner(SQLModel, table=True):
@@ -45,6 +47,8 @@ class Partner(SQLModel, table=True):
     review_threshold: float = 75.0
     created_at: datetime
     last_refresh_at: datetime | None = None
+    # Where the partnership is in its lifecycle (engine.program.lifecycle.STAGES).
+    stage: str = Field(default="recruit", sa_column_kwargs={"server_default": "recruit"})
 
 
 class Snapshot(SQLModel, table=True):
@@ -589,6 +593,43 @@ class DataAgreement(SQLModel, table=True):
     recorded_at: datetime
 
 
+# ---------------------------------------------------------------- version 8: running the program
+
+
+class EnablementItem(SQLModel, table=True):
+    """Enablement of a partnership: a session held, people trained or certified, a material
+    shared; on one side (who was trained) or both (a joint session)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    kind: str  # session / trained / certified / material
+    side: str  # us / partner / both
+    title: str
+    people: int = 0
+    on: str  # ISO date
+    note: str = ""
+    # The engagement log entry a session wrote (a session is contact with the partner).
+    event_id: int | None = Field(
+        default=None, foreign_key="engagementevent.id", ondelete="SET NULL"
+    )
+    created_at: datetime
+
+
+class RuleAcceptance(SQLModel, table=True):
+    """One side's acceptance of a version of the rules of engagement: who, when, and through
+    which plan file (if it came in or went out with one)."""
+
+    __table_args__ = (UniqueConstraint("partner_id", "version", "side"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    version: int
+    side: str  # us / partner
+    accepted_by: str
+    accepted_at: datetime
+    plan_file: str = ""
+
+
 SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     1: [Company, Partner, Snapshot, RejectedRow, MappingProfile],
     2: [DomainAlias, Match, MatchDecision],
@@ -610,7 +651,7 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     5: [AccountBlock],
     6: [SyncSchedule, SyncMeeting, Territory, Registration, RegistrationSetting],
     7: [NameAlias],
-    8: [UnplacedPlan, DataAgreement],
+    8: [UnplacedPlan, DataAgreement, EnablementItem, RuleAcceptance],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)
 
@@ -621,5 +662,7 @@ SCHEMA_COLUMNS: dict[int, list[tuple[type[SQLModel], str]]] = {
         *((Opportunity, c) for c in ("co_sold", "partner_role", "stage", "owner")),
         *((Plan, c) for c in ("ref", "objective_kind")),
         (Snapshot, "source"),
+        (Company, "arr_stage"),
+        (Partner, "stage"),
     ],
 }

@@ -22,7 +22,7 @@ from engine.overrides import set_override
 from engine.ownership import assign, list_leads
 from engine.plans import add_role, add_step, create_plan, set_step_done, update_plan
 from engine.program.agenda import sync_agenda
-from engine.program.metrics import engagement_log, engagement_score
+from engine.program.metrics import engagement_log, engagement_score, log_engagement
 from engine.program.refresh import record_mapping
 from engine.program.registrations import add_registration
 from engine.program.sync import (
@@ -138,6 +138,27 @@ def test_attendance_feeds_the_score_and_moves_the_next_date(mapped: Mapped) -> N
     assert missed.next_date == start + timedelta(days=7)
     score = engagement_score(ws, "Globex", today=TODAY)
     assert (score.calls_attended, score.calls_scheduled) == (0, 1)
+
+
+def test_a_missed_sync_keeps_its_date_and_lowers_the_score(mapped: Mapped) -> None:
+    ws = mapped.ws
+    earlier = TODAY - timedelta(days=40)
+    log_engagement(ws, "Globex", "sync_scheduled", earlier)
+    log_engagement(ws, "Globex", "sync_attended", earlier, "kick-off")
+    set_sync_schedule(ws, "Globex", rhythm="weekly", next_date=TODAY - timedelta(days=2))
+    before = engagement_score(ws, "Globex", today=TODAY)
+    missed_on = TODAY - timedelta(days=1)  # the meeting was moved a day, then missed
+
+    logged = log_sync(ws, "Globex", held_on=missed_on, attended=False, today=TODAY)
+    assert logged.missed == (missed_on,)
+    log = engagement_log(ws, "Globex")
+    assert log[log["note"] == "missed"]["at"].tolist() == [missed_on.isoformat()]
+    after = engagement_score(ws, "Globex", today=TODAY)
+    # Attendance falls (1 of 2) and a missed meeting is no contact: the last one is the kick-off.
+    assert (after.calls_attended, after.calls_scheduled) == (1, 2)
+    assert after.attendance < before.attendance
+    assert after.last_contact == earlier.isoformat() and after.recency == before.recency
+    assert after.score < before.score
 
 
 def test_bad_attendance_is_refused_and_writes_nothing(mapped: Mapped) -> None:
