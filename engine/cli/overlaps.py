@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
+from typing import Any
 
 import pandas as pd
 
@@ -18,7 +20,14 @@ from engine import (
     territory_filter,
     territory_summary,
 )
-from engine.cli.output import add_format_option, emit_frame, emit_json
+from engine.cli.output import (
+    add_format_option,
+    emit_frame,
+    emit_json,
+    render_table,
+    terminal_width,
+)
+from engine.output.formats import count, money
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -77,7 +86,13 @@ def _overlaps(args: argparse.Namespace) -> int:
         emit_frame(opps[[*columns, "our_key", "partner_key"]], args.format, max_rows=50)
         return 0
     if args.summary:
-        emit_json(overlap_summary(result, us=us))
+        shareable = overlap_summary(result, us=us)
+        if args.format == "json":
+            emit_json(shareable)
+        elif args.format == "csv":
+            emit_frame(_summary_cells(shareable), "csv")
+        else:
+            _print_summary(shareable)
         return 0
     if args.format == "json":
         emit_json(result.to_dict())
@@ -86,6 +101,56 @@ def _overlaps(args: argparse.Namespace) -> int:
     else:
         _print_table(result)
     return 0
+
+
+def _summary_cells(summary: dict[str, Any]) -> pd.DataFrame:
+    """The shareable counts, one row per cell of the stage matrix."""
+    return pd.DataFrame(
+        [
+            {"our_stage": ours, "partner_stage": theirs, "accounts": accounts}
+            for ours, row in summary["matrix"].items()
+            for theirs, accounts in row.items()
+        ],
+        columns=["our_stage", "partner_stage", "accounts"],
+    )
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    """The counts a partner may see (no names, no revenue), as tables."""
+    out = sys.stdout
+    counts = summary["counts"]
+    where = f", territory {summary['territory']}" if summary.get("territory") else ""
+    out.write(f"{summary.get('us') or 'Us'} and {summary['partner']}{where}\n")
+    out.write(
+        f"ours only {count(counts.get('ours_only'))} · shared {count(counts.get('shared'))} · "
+        f"partner only {count(counts.get('partner_only'))}\n"
+    )
+    fit = summary.get("tool_fit")
+    if isinstance(fit, dict) and fit.get("advice"):
+        out.write(textwrap.fill(fit["advice"], terminal_width()) + "\n")
+    out.write(f"\nShared accounts (our stage x {summary['partner']}'s stage)\n")
+    out.write(render_table(_stage_matrix(summary["matrix"])))
+    out.write("\nOpportunities\n")
+    out.write(render_table(_opportunity_table(summary["opportunities"])))
+
+
+def _opportunity_table(counts: Any) -> pd.DataFrame:
+    """Each kind of opportunity, how many accounts, and what to do next."""
+    return pd.DataFrame(
+        [
+            {"opportunity": label, "accounts": int(counts.get(kind, 0)), "next": action}
+            for kind, (label, action) in OPPORTUNITY_KINDS.items()
+        ]
+    )
+
+
+def _stage_matrix(matrix: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Our stages down, theirs across: the first column names the row."""
+    rows = []
+    for ours in STAGES:
+        row = matrix.get(ours) or {}
+        rows.append({"our stage": f"ours {ours}", **{f"theirs {t}": row.get(t) for t in STAGES}})
+    return pd.DataFrame(rows)
 
 
 def _print_table(result: object) -> None:
@@ -118,11 +183,11 @@ def _print_table(result: object) -> None:
         pivot = pivot.reindex(index=list(STAGES), columns=list(STAGES))
         pivot.index = [f"ours {s}" for s in pivot.index]
         pivot.columns = [f"theirs {s}" for s in pivot.columns]
-        shown = pivot.map(lambda v: f"{v:,.0f}")
+        cells = pivot.map(money if value == "potential_revenue" else count)
+        cells.insert(0, "our stage", cells.index)
         out.write(f"{title} (our stage x {result.partner}'s stage)\n")  # type: ignore[attr-defined]
-        out.write(shown.to_string())
-        out.write("\n\n")
-    out.write(result.revenue_basis + "\n\n")  # type: ignore[attr-defined]
+        out.write(render_table(cells.reset_index(drop=True)))
+        out.write("\n")
+    out.write(textwrap.fill(result.revenue_basis, terminal_width()) + "\n\n")  # type: ignore[attr-defined]
     kinds = result.opportunities["kind"].value_counts()  # type: ignore[attr-defined]
-    for kind, (label, action) in OPPORTUNITY_KINDS.items():
-        out.write(f"{label}: {int(kinds.get(kind, 0)):,} -> {action}\n")
+    out.write(render_table(_opportunity_table(kinds)))

@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.cli import main
 from engine.cli.output import emit_frame, render_table
+from tests.engine.conftest import Mapped
 
 # Shaped like `overlap overlaps --opportunities` and `overlap matches` rows.
 ROWS = pd.DataFrame(
@@ -102,3 +104,34 @@ def test_mixed_cells_dates_and_flags() -> None:
     assert lines[2].split() == ["Intro", "call", "30", "Jul", "2026", "yes", "20", "71%"]
     assert lines[3].split() == ["Joint", "meeting", "no", "10", "38%"]
     assert render_table(pd.DataFrame({"our_key": ["id:1"]}), 100) == "(none)\n"
+
+
+def _overlap(argv: list[str]) -> str:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(argv) == 0
+    return out.getvalue()
+
+
+def test_overlaps_summary_is_a_table_and_json_or_csv_for_scripts(mapped: Mapped) -> None:
+    path = str(mapped.ws.path)
+    mapped.ws.close()
+    text = _overlap(["overlaps", path, "--partner", "Globex", "--summary"])
+    lines = text.splitlines()
+    assert lines[:2] == ["Acme Corp and Globex", "ours only 2 · shared 6 · partner only 3"]
+    assert "{" not in text and max(map(len, lines)) <= 100
+    # Counts only: no account name and no revenue leaves in the summary.
+    assert not any(name in text for name in ("Initech", "Umbrella", "Stark", "$"))
+    row = next(line for line in lines if line.startswith("ours prospect"))
+    assert row.split()[2:] == ["2", "1", "0", "0"]  # Hooli and Vandelay; Initech
+    assert "Their customer, our prospect" in text
+    shareable = json.loads(
+        _overlap(["overlaps", path, "--partner", "Globex", "--summary", "--format", "json"])
+    )
+    assert shareable["counts"] == {"ours_only": 2, "partner_only": 3, "shared": 6}
+    csv = _overlap(["overlaps", path, "--partner", "Globex", "--summary", "--format", "csv"])
+    assert csv.splitlines()[0] == "our_stage,partner_stage,accounts"
+    assert "prospect,prospect,2" in csv.splitlines()
+    # The full view: the potential in money, the matrices as tables.
+    full = _overlap(["overlaps", path, "--partner", "Globex"])
+    assert "$350.0k" in full and max(map(len, full.splitlines())) <= 100
