@@ -13,7 +13,9 @@ them (30 by default, 20 to 50 allowed), each with the reason it was picked. The 
 A **joint plan** has a lead, an objective, roles per party, next steps (owner, due date,
 done), success metrics (target, actual, unit), a status and notes. A plan is **stalling** when
 it has no owner (no lead, or nobody named for the lead's side), no open next step, an overdue
-step, or nothing updated for 30 days; each with its reason.
+step, or nothing updated for 30 days; each with its reason. A new plan has a grace period (the
+partnership's ``plan_grace_days``, two weeks unless changed) to get an owner and a next step:
+30 plans just made from a shortlist are not "stalling" on the day they are made.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ PLAN_STATUSES = ("draft", "active", "won", "lost", "paused")
 OPEN_STATUSES = ("draft", "active")
 SHORTLIST_DEFAULT, SHORTLIST_MIN, SHORTLIST_MAX = 30, 20, 50
 STALE_DAYS = 30
+GRACE_DAYS = 14  # the default of Partner.plan_grace_days
+MAX_GRACE_DAYS = 365
 
 # (our stage, partner stage) -> (score 0..1, why in words)
 _COMBINATIONS: dict[tuple[str, str], tuple[float, str]] = {
@@ -659,6 +663,25 @@ def delete_plan(ws: Workspace, plan_id: int) -> None:
 # ---------------------------------------------------------------------- stalls
 
 
+def set_plan_grace_days(ws: Workspace, partner: str | Partner, days: int) -> Partner:
+    """Set how many days a new plan has to get an owner and a next step before it stalls."""
+    try:
+        wanted = int(days)
+    except (TypeError, ValueError):
+        raise OverlapError(f"the grace period must be a number of days, not {days!r}") from None
+    if not 0 <= wanted <= MAX_GRACE_DAYS:
+        raise OverlapError(f"the grace period must be 0 to {MAX_GRACE_DAYS} days (got {wanted})")
+    record = resolve_partner(ws, partner)
+    with ws.session() as session:
+        stored = session.get(Partner, record.id)
+        assert stored is not None
+        stored.plan_grace_days = wanted
+        session.add(stored)
+        session.commit()
+        session.refresh(stored)
+        return stored
+
+
 def stalled_plans(
     ws: Workspace,
     partner: str | Partner,
@@ -668,14 +691,18 @@ def stalled_plans(
 ) -> pd.DataFrame:
     """Open plans (draft / active) that are stalling, each with its reasons.
 
+    A plan made less than the partnership's ``plan_grace_days`` ago is not stalling for having
+    no owner or no next step yet (an overdue step still counts).
+
     Columns: ``plan_id``, ``account_name``, ``status``, ``lead``, ``reasons`` (a list of
     sentences) and ``reason`` (them joined with "; ").
     """
     record = resolve_partner(ws, partner)
     day = _today(today)
+    grace = record.plan_grace_days
     params = {"p": record.id}
     plan_rows = ws.read_frame(
-        "SELECT id, account_name, status, lead, updated_at FROM plan "
+        "SELECT id, account_name, status, lead, created_at, updated_at FROM plan "
         "WHERE partner_id = :p AND status IN ('draft', 'active') ORDER BY id",
         params,
     )
@@ -693,13 +720,16 @@ def stalled_plans(
     for plan in plan_rows.to_dict(orient="records"):
         reasons = []
         mine = roles[roles["plan_id"] == plan["id"]]
-        if not plan["lead"] or pd.isna(plan["lead"]):
+        settling = (day - pd.Timestamp(plan["created_at"]).date()).days < grace
+        if settling:
+            pass  # a new plan has time to get an owner and a next step
+        elif not plan["lead"] or pd.isna(plan["lead"]):
             reasons.append("no owner: no side leads this plan yet")
         elif not (mine["party"] == plan["lead"]).any():
             side = "our side" if plan["lead"] == US else "the partner's side"
             reasons.append(f"no owner: nobody on {side} (the lead) is named in the roles")
         open_steps = steps[(steps["plan_id"] == plan["id"]) & ~steps["done"].astype(bool)]
-        if open_steps.empty:
+        if open_steps.empty and not settling:
             reasons.append("no next step")
         for step in open_steps.to_dict(orient="records"):
             due = stored_day(step["due_date"])

@@ -89,7 +89,6 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
 def _counts(ws: Any, partner_id: int) -> dict[str, int]:
     """What the steps' states are read from: matches, leads, disputes, plans of a partnership."""
     p = {"p": partner_id}
-    today = datetime.now(UTC).date().isoformat()
     return {
         "matches": _count(ws, "SELECT count(*) FROM match WHERE partner_id = :p", **p),
         "shared": _count(
@@ -106,20 +105,16 @@ def _counts(ws: Any, partner_id: int) -> dict[str, int]:
             ws, "SELECT count(*) FROM dispute WHERE partner_id = :p AND resolved_at IS NULL", **p
         ),
         "plans": _count(ws, "SELECT count(*) FROM plan WHERE partner_id = :p", **p),
-        "overdue_steps": _count(
-            ws,
-            "SELECT count(DISTINCT s.plan_id) FROM planstep s JOIN plan p ON p.id = s.plan_id "
-            "WHERE p.partner_id = :p AND s.done = 0 AND s.due_date < :today",
-            p=partner_id,
-            today=today,
-        ),
-        "no_steps": _count(
-            ws,
-            "SELECT count(*) FROM plan p WHERE p.partner_id = :p AND NOT EXISTS "
-            "(SELECT 1 FROM planstep s WHERE s.plan_id = p.id AND s.done = 0)",
-            **p,
-        ),
+        # The plans the Plans page and the agenda call stalling, by the same rule.
+        "stalled": _stalled(ws, partner_id),
     }
+
+
+def _stalled(ws: Any, partner_id: int) -> int:
+    """How many open plans are stalling (``engine.stalled_plans``: grace period included)."""
+    from engine import stalled_plans
+
+    return len(stalled_plans(ws, ws.side_name(partner_id)))
 
 
 def _step_states(counts: dict[str, int], sides: int) -> dict[str, tuple[str, int, str]]:
@@ -146,7 +141,7 @@ def _step_states(counts: dict[str, int], sides: int) -> dict[str, tuple[str, int
         states["ownership"] = ("done", 0, "")
     else:
         states["ownership"] = ("not started", 0, "")
-    stalled = counts["overdue_steps"] + counts["no_steps"]
+    stalled = counts["stalled"]
     if plans and stalled:
         states["plans"] = ("attention", stalled, f"{stalled} plans stalling")
     elif plans:

@@ -49,6 +49,8 @@ class Partner(SQLModel, table=True):
     last_refresh_at: datetime | None = None
     # Where the partnership is in its lifecycle (engine.program.lifecycle.STAGES).
     stage: str = Field(default="recruit", sa_column_kwargs={"server_default": "recruit"})
+    # Days a new plan has to get an owner and a next step before it counts as stalling.
+    plan_grace_days: int = Field(default=14, sa_column_kwargs={"server_default": "14"})
 
 
 class Snapshot(SQLModel, table=True):
@@ -664,5 +666,6 @@ SCHEMA_COLUMNS: dict[int, list[tuple[type[SQLModel], str]]] = {
         (Snapshot, "source"),
         (Company, "arr_stage"),
         (Partner, "stage"),
+        (Partner, "plan_grace_days"),
     ],
 }

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine import assign, log_sync, set_sync_schedule
+from engine.plans import set_plan_grace_days
 from tests.desktop.conftest import until, wait_idle
 from tests.desktop.steps import LEFT
 from tests.engine.ics_reader import parse
@@ -61,6 +62,7 @@ def acme_path(tmp_path: Path) -> Path:
     add_plan(
         ws, partner_id, ours.iloc[1], theirs.iloc[1], objective="Land Umbrella", lead="partner"
     )
+    set_plan_grace_days(ws, "Globex", 0)  # the plan without a next step stalls at once
     path = ws.path
     ws.close()
     return path

@@ -166,12 +166,13 @@ def test_plans_shortlist_stall_and_dashboard(qtbot, demo) -> None:
     wait_idle(qtbot, demo)
     frame = page.plans_model.frame
     assert len(frame) == 20
-    # New draft plans have no next step: every one is stalling, highlighted, with its reason.
-    assert frame["stalled"].all()
-    assert frame["reason"].str.contains("no next step").all()
-    assert page.plans_model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
-    assert "20 plans stalling" in page.stalled_label.text()
-    assert demo.summary.states["plans"][0] == "attention"
+    # New draft plans have two weeks to get an owner and a next step: none is stalling on the
+    # day it is made, on the page or in the sidebar.
+    assert not frame["stalled"].any()
+    assert page.plans_model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert page.stalled_label.text() == "20 plans, none stalling."
+    assert "stalling" not in page.tabs.tabText(1)
+    assert demo.summary.states["plans"][0] == "done"
 
     dashboard = go(qtbot, demo, "dashboard")
     until(qtbot, lambda: dashboard.view is not None)

@@ -24,6 +24,7 @@ from engine.plans import (
     rank_shortlist,
     remove_plan_item,
     set_metric_actual,
+    set_plan_grace_days,
     set_plan_status,
     set_step_done,
     shortlist,
@@ -126,7 +127,9 @@ def test_stall_reasons(mapped: Mapped) -> None:
     add_step(mapped.ws, int(fine.id), "Demo", "us", "Bob", "2026-03-20", today=TODAY)  # type: ignore[arg-type]
     add_role(mapped.ws, int(late.id), "partner", "Hal", "Helper")  # type: ignore[arg-type]
     add_step(mapped.ws, int(late.id), "Send deck", "us", None, "2026-02-20", today=date(2026, 2, 1))  # type: ignore[arg-type]
-    # The quiet plan was last touched 40 days before TODAY.
+    # The plans were made in January, past their grace period; the quiet one was last touched
+    # 40 days before TODAY.
+    _made_on(mapped, [quiet.id, fine.id, late.id, won.id], "2026-01-10")
     with mapped.ws.session() as session:
         plan = session.get(Plan, quiet.id)
         assert plan is not None
@@ -145,6 +148,45 @@ def test_stall_reasons(mapped: Mapped) -> None:
         "no owner: nobody on our side (the lead) is named in the roles",
         "step 'Send deck' was due 2026-02-20 (9 days overdue)",
     ]
+
+
+def _made_on(mapped: Mapped, plan_ids: list[int | None], day: str) -> None:
+    with mapped.ws.session() as session:
+        for plan_id in plan_ids:
+            plan = session.get(Plan, plan_id)
+            assert plan is not None
+            plan.created_at = pd.Timestamp(day, tz="UTC").to_pydatetime()
+            session.add(plan)
+        session.commit()
+
+
+def test_new_plans_have_a_grace_period_before_they_stall(mapped: Mapped) -> None:
+    """Plans just made from a shortlist have no owner and no next step yet: that is not a
+    stall on day one, only once the partnership's grace period (two weeks) has passed."""
+    created = create_plans_for_shortlist(mapped.ws, "Globex", 20)
+    assert len(created) == 6
+    _made_on(mapped, [p.id for p in created], "2026-03-01")
+    on_day_one = stalled_plans(mapped.ws, "Globex", today=date(2026, 3, 1))
+    assert on_day_one.empty
+    assert stalled_plans(mapped.ws, "Globex", today=date(2026, 3, 14)).empty  # day 13
+    after = stalled_plans(mapped.ws, "Globex", today=date(2026, 3, 15))
+    assert len(after) == 6
+    assert all(reasons[0].startswith("no owner") for reasons in after["reasons"])
+    # The grace period is a setting of the partnership; 0 means none.
+    set_plan_grace_days(mapped.ws, "Globex", 30)
+    assert stalled_plans(mapped.ws, "Globex", today=date(2026, 3, 15)).empty
+    set_plan_grace_days(mapped.ws, "Globex", 0)
+    assert len(stalled_plans(mapped.ws, "Globex", today=date(2026, 3, 1))) == 6
+    # An overdue step is a stall even within the grace period.
+    set_plan_grace_days(mapped.ws, "Globex", 14)
+    plan_id = int(created[0].id)  # type: ignore[arg-type]
+    add_step(mapped.ws, plan_id, "Intro call", "us", "Bob", "2026-03-03", today=date(2026, 3, 1))
+    late = stalled_plans(mapped.ws, "Globex", today=date(2026, 3, 5))
+    assert late["plan_id"].tolist() == [plan_id]
+    assert late["reasons"].iloc[0] == ["step 'Intro call' was due 2026-03-03 (2 days overdue)"]
+    for wrong in (-1, 366, "two weeks"):
+        with pytest.raises(OverlapError, match="grace period"):
+            set_plan_grace_days(mapped.ws, "Globex", wrong)  # type: ignore[arg-type]
 
 
 def test_bad_plan_input(mapped: Mapped) -> None:

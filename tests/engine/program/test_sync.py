@@ -20,7 +20,14 @@ from engine.cli import main as cli
 from engine.errors import OverlapError
 from engine.overrides import set_override
 from engine.ownership import assign, list_leads
-from engine.plans import add_role, add_step, create_plan, set_step_done, update_plan
+from engine.plans import (
+    add_role,
+    add_step,
+    create_plan,
+    set_plan_grace_days,
+    set_step_done,
+    update_plan,
+)
 from engine.program.agenda import sync_agenda
 from engine.program.metrics import engagement_log, engagement_score, log_engagement
 from engine.program.refresh import record_mapping
@@ -231,6 +238,7 @@ def prepared(mapped: Mapped) -> Prepared:
     set_step_done(ws, int(done.id), True)  # type: ignore[arg-type]
     plan = create_plan(ws, "Globex", *_key(mapped, "A6", "G6"), lead="partner", status="draft")
     plans["Stark"] = int(plan.id)  # type: ignore[arg-type]  # no role, no step: stalled
+    set_plan_grace_days(ws, "Globex", 0)  # ... at once, without a new plan's two weeks
     plan = create_plan(ws, "Globex", *_key(mapped, "A3", "G3"), lead="us", status="won")
     plans["Hooli"] = int(plan.id)  # type: ignore[arg-type]
     add_step(ws, plans["Hooli"], "Old step of a won plan", "us", None,
