@@ -21,20 +21,25 @@ from engine import (
     SHARE_FIELDS,
     OverlapError,
     Workspace,
+    agreements,
     egress_ledger,
     export_egress_ledger,
     export_share,
     import_plan_file,
+    place_unplaced,
     plan_conflicts,
     psi_exchanges,
     psi_finish,
     psi_forget,
     psi_request,
     psi_respond,
+    record_agreement,
+    require_agreement,
     resolve_conflict,
     set_share_policy,
     share_policy,
     share_preview,
+    unplaced_plans,
 )
 from engine.cli.output import add_format_option, emit_frame, emit_json
 
@@ -138,6 +143,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_passphrase(export, ask=True)
     export.set_defaults(run=_export)
 
+    agreement = actions.add_parser(
+        "agreement",
+        help="record the data-sharing agreement (or that there is none); without options, list",
+    )
+    agreement.add_argument("workspace", metavar="WS")
+    agreement.add_argument("--partner", required=True)
+    agreement.add_argument("--signed", metavar="YYYY-MM-DD", help="the day it was signed")
+    agreement.add_argument("--scope", default="", help="what it covers")
+    agreement.add_argument("--reference", default="", help="its reference (contract number)")
+    agreement.add_argument(
+        "--none", action="store_true", help="confirm there is no agreement with this partner"
+    )
+    add_format_option(agreement)
+    agreement.set_defaults(run=_agreement)
+
     plan_file = subparsers.add_parser(
         "plan-file", help="import a partner's .overlap-plan and settle conflicts"
     )
@@ -160,6 +180,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     resolve.add_argument("conflict", type=int, metavar="ID")
     resolve.add_argument("--take", required=True, choices=("ours", "theirs"))
     resolve.set_defaults(run=_plan_resolve)
+    unplaced = plan_actions.add_parser(
+        "unplaced", help="plans of the partner's files that no account of ours took, and why"
+    )
+    unplaced.add_argument("workspace", metavar="WS")
+    unplaced.add_argument("--partner", required=True)
+    unplaced.add_argument("--all", action="store_true", help="those attached since too")
+    add_format_option(unplaced)
+    unplaced.set_defaults(run=_plan_unplaced)
+    place = plan_actions.add_parser("place", help="attach an unplaced plan to one of our accounts")
+    place.add_argument("workspace", metavar="WS")
+    place.add_argument("unplaced", type=int, metavar="ID", help="as 'plan-file unplaced' lists")
+    place.add_argument("--partner", required=True)
+    place.add_argument(
+        "--account", required=True, metavar="CRMID", help="our CRM id of the account"
+    )
+    place.set_defaults(run=_plan_place)
 
     psi = subparsers.add_parser(
         "psi", help="private matching by files: only the overlap is learned"
@@ -262,6 +298,8 @@ def _preview(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     passphrase = _passphrase(args, confirm=True)
     with Workspace.open(args.workspace) as ws:
+        if not share_policy(ws, args.partner).counts_only:
+            require_agreement(ws, args.partner)  # plans name accounts (and their CRM ids)
         result = export_share(
             ws, args.partner, args.out, kind=args.kind, passphrase=passphrase, progress=_progress
         )
@@ -286,8 +324,18 @@ def _plan_import(args: argparse.Namespace) -> int:
         f"imported {result.plans_in_file} plan(s) from {result.sender}{again}: "
         f"{result.matched} matched, {result.created} new, {result.fields_taken} field(s) and "
         f"{result.items_added} item(s) taken, {len(result.conflicts)} conflict(s), "
-        f"{len(result.unmatched)} not among our shared accounts"
+        f"{len(result.unplaced)} unplaced"
     )
+    for placed in result.placed:
+        if placed["how"] != "key":
+            print(f"  placed by {placed['how']}: {placed['account']}")
+    for left in result.unplaced:
+        print(f"  unplaced: {left['account']}: {left['reason']}")
+    if result.unplaced:
+        print(
+            "attach them with: overlap plan-file unplaced, then "
+            "overlap plan-file place ID --account CRMID"
+        )
     for conflict in result.conflicts:
         print(
             f"  conflict: {conflict['account']} {conflict['item']} {conflict['field']}: "
@@ -298,6 +346,44 @@ def _plan_import(args: argparse.Namespace) -> int:
             "settle them with: overlap plan-file conflicts, then "
             "overlap plan-file resolve ID --take ours|theirs"
         )
+    return 0
+
+
+def _plan_unplaced(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        frame = unplaced_plans(ws, args.partner, include_placed=args.all)
+    emit_frame(frame, args.format)
+    return 0
+
+
+def _plan_place(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        result = place_unplaced(ws, args.partner, args.unplaced, args.account)
+    made = "a new plan" if result.created else "its plan"
+    print(
+        f"unplaced plan {args.unplaced} attached to account {args.account} ({made}): "
+        f"{result.fields_taken} field(s) and {result.items_added} item(s) taken, "
+        f"{len(result.conflicts)} conflict(s)"
+    )
+    return 0
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        if args.none or args.signed or args.scope or args.reference:
+            record_agreement(
+                ws,
+                args.partner,
+                signed_on=args.signed,
+                scope=args.scope,
+                reference=args.reference,
+                none=args.none,
+            )
+        frame = agreements(ws, args.partner)
+    if frame.empty:
+        print(f"no data-sharing agreement recorded for {args.partner}")
+        return 0
+    emit_frame(frame, args.format)
     return 0
 
 

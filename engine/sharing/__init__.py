@@ -47,7 +47,16 @@ from engine.sharing.psi import (
     psi_request,
     psi_respond,
 )
-from engine.store.ledger import egress_ledger, export_egress_ledger, export_table
+from engine.sharing.unplaced import place_unplaced, unplaced_plans
+from engine.store.ledger import (
+    agreements,
+    current_agreement,
+    egress_ledger,
+    export_egress_ledger,
+    export_table,
+    record_agreement,
+    require_agreement,
+)
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -64,7 +73,9 @@ __all__ = [
     "PsiResult",
     "PsiStep",
     "SharePackage",
+    "agreements",
     "csv_safe_texts",
+    "current_agreement",
     "egress_ledger",
     "export_egress_ledger",
     "export_share",
@@ -72,6 +83,7 @@ __all__ = [
     "import_plan_file",
     "kind_for",
     "mailto_url",
+    "place_unplaced",
     "plan_conflicts",
     "plan_file_is_encrypted",
     "prepare_handoff",
@@ -81,9 +93,12 @@ __all__ = [
     "psi_request",
     "psi_respond",
     "read_plan_file",
+    "record_agreement",
+    "require_agreement",
     "resolve_conflict",
     "set_share_policy",
     "share_fields",
     "share_policy",
     "share_preview",
+    "unplaced_plans",
 ]

@@ -544,6 +544,14 @@ def test_command_line_round_trip(acme, tmp_path: Path, capsys, monkeypatch) -> N
     )
     out = tmp_path / "cli.overlap-plan"
     args = ["share", "export", str(path), "--partner", "Globex", "--out", str(out)]
+    # No file naming accounts leaves before the data-sharing agreement is recorded.
+    assert main([*args, "--passphrase-env", "PLAN_PASSPHRASE"]) == 2
+    assert "record the data-sharing agreement" in capsys.readouterr().err and not out.exists()
+    agreement = ["share", "agreement", str(path), "--partner", "Globex"]
+    assert main([*agreement, "--signed", "2026-11-30"]) == 2
+    assert "scope or its reference" in capsys.readouterr().err
+    assert main([*agreement, "--signed", "2026-11-30", "--reference", "DSA-114"]) == 0
+    assert "DSA-114" in capsys.readouterr().out
     assert main([*args, "--passphrase-env", "PLAN_PASSPHRASE"]) == 0
     assert "(encrypted)" in capsys.readouterr().out
     assert (
@@ -570,6 +578,7 @@ def test_command_line_round_trip(acme, tmp_path: Path, capsys, monkeypatch) -> N
     assert main(["ledger", str(path), "--format", "csv"]) == 0
     ledger_csv = capsys.readouterr().out
     assert ",plan," in ledger_csv and ",psi-request," in ledger_csv
+    assert "agreement: signed 2026-11-30; DSA-114" in ledger_csv
     assert main(["ledger", str(path), "--out", str(tmp_path / "ledger.xlsx")]) == 0
     assert main(["share", "export", str(path), "--partner", "Nobody", "--out", str(out)]) == 2
     assert "no partner named" in capsys.readouterr().err
