@@ -53,11 +53,6 @@ _COMBINATIONS: dict[tuple[str, str], tuple[float, str]] = {
     ("customer", "customer"): (0.4, "customer of both: expand together"),
 }
 _OTHER_COMBINATION = (0.1, "other stages")
-_PRIORITY_SCORE = {"high": 1.0, "medium": 0.6, "low": 0.2}
-_NO_PRIORITY = 0.4
-
-
-def _combination(our: pd.Series, theirs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 # The same opportunity in words a file read by both sides cannot get wrong: {us} is the side
 # writing, {them} the other (the partner reading the file).
 _NAMED_COMBINATIONS: dict[tuple[str, str], str] = {
@@ -99,6 +94,11 @@ def generated_objective(kind: str, *, us: str | None = None, them: str | None = 
     return f"Pilot: {words[0].upper()}{words[1:]}"
 
 
+_PRIORITY_SCORE = {"high": 1.0, "medium": 0.6, "low": 0.2}
+_NO_PRIORITY = 0.4
+
+
+def _combination(our: pd.Series, theirs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Score and words of each stage combination, looked up by the stages' category codes."""
     points = np.full((len(STAGES) + 1, len(STAGES) + 1), _OTHER_COMBINATION[0])
     words = np.full(points.shape, _OTHER_COMBINATION[1], dtype=object)
@@ -417,12 +417,12 @@ def create_plans_for_shortlist(
             # The opportunity, not the amounts: an objective leaves with a shared plan, and
             # revenue stays home unless the user chooses to share it.
             objective=f"Pilot: {pick['opportunity']}",
+            objective_kind=objective_kind(pick["our_stage"], pick["partner_stage"]),
             created_at=stamp,
             updated_at=stamp,
         )
         for pick in picks.to_dict(orient="records")
         if (pick["our_key"], pick["partner_key"]) not in have
-            objective_kind=objective_kind(pick["our_stage"], pick["partner_stage"]),
     ]
     # At most 50 plans, each edited one at a time afterwards and returned with its id: the ORM
     # fits here, unlike the bulk account and match rows that go through insert_rows.
@@ -444,6 +444,7 @@ def list_plans(
     account is no longer shared is in no territory).
     """
     record = resolve_partner(ws, partner)
+    ensure_plan_refs(ws, record)
     frame = ws.read_frame(
         "SELECT p.id, p.ref, p.account_name, p.lead, p.status, p.objective, "
         "(SELECT count(*) FROM planstep s WHERE s.plan_id = p.id AND NOT s.done) AS open_steps, "
@@ -454,23 +455,12 @@ def list_plans(
     )
     if territory is None:
         return frame
-    ensure_plan_refs(ws, record)
     inside = shared_rows(territory.apply(build_mapping(ws, record)))
     pairs = pd.MultiIndex.from_arrays([inside["our_key"], inside["partner_key"]])
     keep = pd.MultiIndex.from_arrays([frame["our_key"], frame["partner_key"]]).isin(pairs)
     return frame[keep].reset_index(drop=True)
 
 
-def _get(session: Any, table: type, item_id: int, what: str) -> Any:
-    found = session.get(table, item_id)
-    if found is None:
-        raise OverlapError(f"there is no {what} {item_id}")
-    return found
-
-
-def _touch(session: Any, plan_id: int) -> None:
-    plan = _get(session, Plan, plan_id, "plan")
-    plan.updated_at = now()
 def ensure_plan_refs(ws: Workspace, partner: Partner) -> None:
     """Give a reference to the plans made before plans had one (workspace format 7)."""
     with ws.session() as session:
@@ -484,6 +474,16 @@ def ensure_plan_refs(ws: Workspace, partner: Partner) -> None:
             session.commit()
 
 
+def _get(session: Any, table: type, item_id: int, what: str) -> Any:
+    found = session.get(table, item_id)
+    if found is None:
+        raise OverlapError(f"there is no {what} {item_id}")
+    return found
+
+
+def _touch(session: Any, plan_id: int) -> None:
+    plan = _get(session, Plan, plan_id, "plan")
+    plan.updated_at = now()
     session.add(plan)
 
 
@@ -524,6 +524,7 @@ def update_plan(
         plan = _get(session, Plan, plan_id, "plan")
         if objective is not None and str(objective).strip() != plan.objective:
             plan.objective = str(objective).strip()
+            plan.objective_kind = ""  # the user's own words from now on
         if lead is not None:
             plan.lead = _party(lead, "lead")
         if notes is not None:
@@ -534,7 +535,6 @@ def update_plan(
         session.add(plan)
         session.commit()
         session.refresh(plan)
-            plan.objective_kind = ""  # the user's own words from now on
     return plan  # type: ignore[no-any-return]
 
 
