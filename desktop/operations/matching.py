@@ -110,10 +110,38 @@ def link_accounts(
     return str(state["decision"].new_status)
 
 
+def family_domain(row: Any) -> str | None:
+    """The domain a review suggestion's two accounts both carry when it is a domain family's
+    (a fund or subsidiary beside its sponsor's or parent's website), else None."""
+    if row.get("method") != "domain":
+        return None
+    cells = [str(row.get(k) or "").lower().split() for k in ("o_domains", "t_domains")]
+    shared = [d for d in cells[0] if d in cells[1]]
+    named = [d for d in shared if f"same domain {d} " in str(row.get("explanation", ""))]
+    found = named or shared
+    return found[0] if found else None
+
+
+def accept_family(context: JobContext, partner: str, domain: str, state: dict) -> str:
+    """Accept every suggestion of a domain family at once (both accounts carry ``domain``);
+    the engine's decisions are kept in ``state`` for undo."""
+    from engine import accept_family as engine_accept_family
+
+    state["decisions"] = engine_accept_family(context.workspace, partner, domain)
+    return "accepted"
+
+
 def undo_decision(context: JobContext, state: dict) -> str | None:
-    """Reverse the decision kept in ``state``; returns the status the link went back to."""
+    """Reverse the decision (or a family's decisions) kept in ``state``; returns the status
+    the links went back to."""
     from engine import undo_decision as engine_undo
 
+    family = state.get("decisions")
+    if family:
+        for decision in reversed(family):
+            engine_undo(context.workspace, decision)
+        state["decisions"] = None
+        return str(family[0].previous_status)
     decision = state.get("decision")
     if decision is None:
         return None

@@ -120,6 +120,24 @@ class DecisionCommand(QUndoCommand):
         )
 
 
+class FamilyCommand(DecisionCommand):
+    """A domain family's suggestions accepted at once; undo puts them back in review."""
+
+    def __init__(self, page: MatchPage, text: str, job: Any, match_ids: list[int]) -> None:
+        super().__init__(page, text, job, None, "accepted")
+        self.match_ids = match_ids
+
+    def redo(self) -> None:
+        for match_id in self.match_ids:
+            self.page.set_local_status(match_id, "accepted")
+        super().redo()
+
+    def undo(self) -> None:
+        for match_id in self.match_ids:
+            self.page.set_local_status(match_id, "review")
+        super().undo()
+
+
 def _card(title: str, parent: QWidget) -> tuple[QFrame, QLabel, dict[str, QLabel]]:
     frame = QFrame(parent)
     frame.setObjectName("recordCard")
@@ -178,7 +196,8 @@ class MatchPage(Page):
         "Accounts are matched by web domain first, then by company name (exact, then fuzzy). "
         "Above the <b>auto</b> score a match counts at once; between <b>review</b> and auto it "
         "waits for you. Review with the keyboard: <b>A</b> accepts, <b>R</b> rejects, "
-        "<b>←</b> / <b>→</b> move. Every decision can be undone (Ctrl+Z) and survives "
+        "<b>F</b> accepts a whole domain family, <b>←</b> / <b>→</b> move. "
+        "Every decision can be undone (Ctrl+Z) and survives "
         "re-matching and refreshed imports. Declare domain aliases (block.xyz = squareup.com) for "
         "companies that use several."
     )
@@ -260,10 +279,15 @@ class MatchPage(Page):
         self.next_suggestion_button = QPushButton("Next →", tab)
         self.next_suggestion_button.setAccessibleName("Next suggestion")
         self.next_suggestion_button.clicked.connect(self.next_suggestion)
+        self.family_button = QPushButton("Accept family (F)", tab)
+        self.family_button.setAccessibleName("Accept every suggestion of this domain family")
+        self.family_button.setToolTip("Accept every suggestion whose accounts share this website")
+        self.family_button.clicked.connect(self.accept_family_current)
         for button in (
             self.prev_button,
             self.accept_button,
             self.reject_button,
+            self.family_button,
             self.next_suggestion_button,
         ):
             top.addWidget(button)
@@ -294,6 +318,7 @@ class MatchPage(Page):
         self._review_keys = {
             Qt.Key.Key_A: self.accept_current,
             Qt.Key.Key_R: self.reject_current,
+            Qt.Key.Key_F: self.accept_family_current,
             Qt.Key.Key_Right: self.next_suggestion,
             Qt.Key.Key_Left: self.previous_suggestion,
         }
@@ -303,6 +328,7 @@ class MatchPage(Page):
             self.review_table,
             self.accept_button,
             self.reject_button,
+            self.family_button,
             self.prev_button,
             self.next_suggestion_button,
         ):
@@ -544,6 +570,8 @@ class MatchPage(Page):
         return min(max(start, 0), len(review) - 1)
 
     def _show_suggestion(self) -> None:
+        from desktop.operations.matching import family_domain
+
         review = self._review_frame()
         empty = review is None or not len(review)
         for button in (
@@ -553,6 +581,11 @@ class MatchPage(Page):
             self.next_suggestion_button,
         ):
             button.setEnabled(not empty)
+        self.family_button.setEnabled(
+            not empty
+            and review.iloc[self.position]["status"] == "review"
+            and family_domain(review.iloc[self.position]) is not None
+        )
         self.our_heading.setText(f"{self.us_name}'s account")
         self.their_heading.setText(f"{self.partner_name}'s account")
         if empty:
@@ -611,6 +644,30 @@ class MatchPage(Page):
         row = review.iloc[self.position]
         self._push_decision(
             int(row["match_id"]), decision, str(row["our_name"]), str(row["partner_name"])
+        )
+        self.position = self._next_open(self.position)
+        self._show_suggestion()
+
+    @Slot()
+    def accept_family_current(self) -> None:
+        """Accept the current suggestion's domain family, as ``review --accept-family`` does."""
+        from desktop.operations.matching import accept_family, family_domain
+
+        review = self._review_frame()
+        if review is None or not len(review) or self.partner is None:
+            return
+        domain = family_domain(review.iloc[self.position])
+        if domain is None or review.iloc[self.position]["status"] != "review":
+            return
+        open_ = review[review["status"] == "review"]
+        members = [int(r["match_id"]) for _, r in open_.iterrows() if family_domain(r) == domain]
+        self.stack.push(
+            FamilyCommand(
+                self,
+                f"Accept the family of {domain} ({len(members):,} suggestions)",
+                partial(accept_family, partner=self.partner.name, domain=domain),
+                members,
+            )
         )
         self.position = self._next_open(self.position)
         self._show_suggestion()
