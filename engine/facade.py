@@ -77,6 +77,7 @@ from engine.overlaps import (
     overlap_matrix,
     overlap_summary,
     parse_cell,
+    tool_fit,
     with_detail,
 )
 from engine.overrides import (
@@ -633,6 +634,7 @@ __all__ = [
     "unplaced_plans",
     "update_plan",
     "win_rate_text",
+    "tool_fit",
     "with_detail",
     "write_agenda",
     "write_calendar",

@@ -768,14 +768,38 @@ def _greenfield(ws: Workspace, record: Partner, mapping: pd.DataFrame) -> pd.Dat
     return _assemble(np.empty(0, np.int64), np.empty(0, object), empty, empty, empty, part)
 
 
+# The guide's advice on tools by the scale of a partnership (its shared accounts): a
+# spreadsheet is enough under 100, CRM workflows carry it to about 1,000, beyond that a
+# dedicated tool. (upper bound, band, advice)
+TOOL_FIT = (
+    (100, "spreadsheet", "Under 100 shared accounts a spreadsheet is enough: export the shared "
+     "list, work it with the partner in one sheet, and keep the plans for the few that matter."),
+    (1_000, "crm", "From 100 to 1,000 shared accounts, work them in your CRM: tag the shared "
+     "accounts and the lead from this mapping, and run the follow-up as CRM workflows."),
+    (None, "dedicated", "Beyond 1,000 shared accounts spreadsheets and CRM workflows break down: "
+     "a dedicated tool earns its keep (territories, a shortlist, registrations and a refresh "
+     "cadence, as here), and the pilot starts with the 20 to 50 accounts that matter most."),
+)  # fmt: skip
+
+
+def tool_fit(shared: int) -> tuple[str, str]:
+    """``(band, advice)`` for a partnership of ``shared`` shared accounts (``TOOL_FIT``)."""
+    for bound, band, advice in TOOL_FIT:
+        if bound is None or shared < bound:
+            return band, advice
+    raise AssertionError("the last band has no bound")
+
+
 def overlap_summary(result: Overlaps, *, us: str | None = None) -> dict[str, Any]:
     """Counts only, no account names or revenue: safe to share with the partner."""
     territory = {"territory": result.territory} if result.territory is not None else {}
+    band, advice = tool_fit(int(result.counts.get("shared", 0)))
     return {
         "us": us,
         "partner": result.partner,
         **territory,
         "counts": dict(result.counts),
+        "tool_fit": {"band": band, "advice": advice},
         "matrix": {
             o: {p: cell["accounts"] for p, cell in row.items()}
             for o, row in matrix_dict(result.matrix).items()

@@ -49,6 +49,7 @@ WRITES: dict[tuple[str, str], list[str]] = {
         "sync agenda {ws} --partner Globex --format pdf --out {out:agenda.pdf}",
     ],
     ("sync calendar", "out"): ["sync calendar {ws} --partner Globex --out {out:sync.ics}"],
+    ("credit", "out"): ["credit {ws} --out {out:credit.xlsx}", "credit {ws} --out {out:c.csv}"],
     ("handoff", "out"): [
         "handoff {ws} --partner Globex --out {dir:handoff} --files pdf,xlsx,csv,plan,ics"
     ],

@@ -4,6 +4,7 @@ their rep and stage; pilot accounts against the rest over time; credit for direc
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date
 from pathlib import Path
 
@@ -175,3 +176,49 @@ def test_credit_for_direct_sellers(deals: Mapped, tmp_path: Path) -> None:
     sheets = pd.read_excel(xlsx, sheet_name=None, engine="calamine", header=None)
     assert list(sheets) == ["Credit by rep", "Deals"]
     assert len(sheets["Deals"]) == 1 + 6  # the header and the six deals with a partner part
+
+
+def test_from_the_command_line(
+    deals: Mapped, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.cli import main as cli
+
+    ws = deals.ws
+    path = str(ws.path)
+    wayne = int(partner_deals(ws, "Globex").set_index("account_name").loc["Wayne", "id"])
+    ws.close()
+    capsys.readouterr()
+    assert cli(["metrics", path, "--partner", "Globex", "--by", "month"]) == 0
+    out = capsys.readouterr().out
+    assert "Pilot accounts (2 with a joint plan) vs the rest" in out
+    assert "1 of 1 won \u2014 too few deals to judge" in out
+    assert "100%" not in out
+    assert cli(["opportunities", "set", path, "--partner", "Globex", str(wayne),
+                "--co-sold", "no", "--owner", "Walt Ng"]) == 0  # fmt: skip
+    assert capsys.readouterr().out == f"deal {wayne} (Wayne): not co-sold, rep Walt Ng\n"
+    assert cli(["opportunities", "add", path, "--partner", "Globex", "--account", "Stark",
+                "--opened", "2025-06-01", "--amount", "7000", "--part", "sourced",
+                "--stage", "proposal"]) == 0  # fmt: skip
+    assert cli(["credit", path, "--partner", "Globex", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    bob = next(r for r in report["reps"] if r["rep"] == "Bob")
+    assert (bob["sourced_deals"], bob["open_pipeline"]) == (2, 7000.0)  # Stark's new deal
+    assert "Walt Ng" not in {r["rep"] for r in report["reps"]}  # not co-sold: no credit
+    out_file = tmp_path / "credit.xlsx"
+    assert cli(["credit", path, "--out", str(out_file), "--influenced-rate", "50"]) == 0
+    assert out_file.is_file() and "written to" in capsys.readouterr().out
+    assert cli(["credit", path, "--sourced-rate", "150"]) == 2
+    assert "from 0 to 100%" in capsys.readouterr().err
+    assert (
+        cli(["opportunities", "set", path, "--partner", "Globex", "999", "--co-sold", "yes"]) == 2
+    )
+    assert "no deal with id 999" in capsys.readouterr().err
+
+
+def test_which_tool_fits_the_scale() -> None:
+    from engine.overlaps import tool_fit
+
+    assert tool_fit(0)[0] == "spreadsheet" and tool_fit(99)[0] == "spreadsheet"
+    assert tool_fit(100)[0] == "crm" and tool_fit(999)[0] == "crm"
+    assert tool_fit(1_000)[0] == "dedicated"
+    assert "a spreadsheet is enough" in tool_fit(6)[1]
