@@ -19,11 +19,12 @@ from engine import (
     MATCH_STATUSES,
     OverlapError,
     Workspace,
+    accept_above,
     accept_family,
     add_alias,
     add_name_alias,
     csv_safe_texts,
-    decide,
+    decide_many,
     link,
     list_aliases,
     list_matches,
@@ -76,9 +77,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     review.add_argument("workspace", metavar="WS")
     review.add_argument("--partner", required=True, metavar="P")
     action = review.add_mutually_exclusive_group(required=True)
-    action.add_argument("--accept", type=int, metavar="MATCH", help="accept a link (its match id)")
-    action.add_argument("--reject", type=int, metavar="MATCH", help="reject a link")
-    action.add_argument("--unlink", type=int, metavar="MATCH", help="remove a link")
+    action.add_argument(
+        "--accept",
+        type=int,
+        nargs="+",
+        metavar="MATCH",
+        help="accept links by their match ids (--accept 9 10 15)",
+    )
+    action.add_argument("--reject", type=int, nargs="+", metavar="MATCH", help="reject links")
+    action.add_argument("--unlink", type=int, nargs="+", metavar="MATCH", help="remove links")
+    action.add_argument(
+        "--all-above",
+        type=float,
+        metavar="SCORE",
+        help="accept every link waiting for review that scores SCORE or more (as shown)",
+    )
     action.add_argument(
         "--link", nargs=2, metavar=("OUR_ID", "PARTNER_ID"), help="link two accounts by hand"
     )
@@ -146,11 +159,15 @@ def _review(args: argparse.Namespace) -> int:
             accepted = accept_family(ws, args.partner, args.accept_family, reason=args.reason)
             print(f"{len(accepted):,} link(s) of the {args.accept_family} family accepted")
             return 0
-        for kind in ("accept", "reject", "unlink"):
-            match_id = getattr(args, kind)
-            if match_id is not None:
-                done = decide(ws, args.partner, match_id, kind, reason=args.reason)
-                print(f"match {match_id}: {done.previous_status} -> {done.new_status}")
+        if args.all_above is not None:
+            decided = accept_above(ws, args.partner, args.all_above, reason=args.reason)
+        else:
+            kind = next(k for k in ("accept", "reject", "unlink") if getattr(args, k))
+            decided = decide_many(ws, args.partner, getattr(args, kind), kind, reason=args.reason)
+    for done in decided:
+        print(f"match {done.match_id}: {done.previous_status} -> {done.new_status}")
+    if len(decided) > 1:
+        print(f"{len(decided):,} links {decided[0].new_status}")
     return 0
 
 

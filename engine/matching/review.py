@@ -8,7 +8,9 @@ feed the alias tier of the next matching.
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,16 +132,22 @@ def list_matches(ws: Workspace, partner: str, *, status: str | None = None) -> p
     return named[[*columns, "method", "score", "status", "explanation"]]
 
 
-def _match_row(ws: Workspace, partner_id: int, match_id: int) -> dict[str, Any]:
+def _match_rows(ws: Workspace, partner_id: int, match_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each link with both accounts' ids, names and domains; an error names every unknown id."""
     frame = ws.read_frame(
         "SELECT id, status, our_account_id, partner_account_id FROM match "
-        "WHERE id = :m AND partner_id = :p",
-        {"m": int(match_id), "p": partner_id},
+        "WHERE partner_id = :p AND id IN (SELECT value FROM json_each(:ids))",
+        {"p": partner_id, "ids": json.dumps(match_ids)},
     )
-    if frame.empty:
-        raise OverlapError(f"no match {match_id} for this partner (see 'overlap matches')")
+    missing = [m for m in match_ids if m not in set(frame["id"].astype(int))]
+    if missing:
+        which = ", ".join(map(str, missing))
+        noun = "match" if len(missing) == 1 else "matches"
+        raise OverlapError(
+            f"no {noun} {which} for this partner (see 'overlap matches'); nothing was changed"
+        )
     named = ws.with_accounts(frame, ["external_id", "name", "domains"])
-    return {str(k): v for k, v in named.iloc[0].items()}
+    return {int(r["id"]): {str(k): v for k, v in r.items()} for r in named.to_dict("records")}
 
 
 def _none_if_missing(value: Any) -> Any:
@@ -179,28 +187,69 @@ def decide(
 
     Returns a ``ReviewDecision``; ``undo_decision(ws, decision)`` puts the link back as it was.
     """
+    return decide_many(ws, partner, [match_id], decision, reason=reason)[0]
+
+
+def decide_many(
+    ws: Workspace,
+    partner: str,
+    match_ids: Sequence[int],
+    decision: str,
+    *,
+    reason: str | None = None,
+) -> list[ReviewDecision]:
+    """Accept, reject or unlink several links at once, as ``decide`` does each: all of them in
+    one transaction, or none when one of the ids is not a link of this partnership."""
     if decision not in MATCH_DECISIONS:
         raise OverlapError(f"unknown decision '{decision}' (use {', '.join(MATCH_DECISIONS)})")
     partner_id = ws.partner(partner).id
     assert partner_id is not None
-    row = _match_row(ws, partner_id, match_id)
-    our_key, partner_key = (
-        account_key(
-            _none_if_missing(row[f"{side}_external_id"]),
-            row[f"{side}_name"],
-            _none_if_missing(row[f"{side}_domains"]) or "",
-        )
-        for side in ("our", "partner")
-    )
+    ids = list(dict.fromkeys(int(m) for m in match_ids))
+    if not ids:
+        raise OverlapError("no match id given (see 'overlap matches')")
+    rows = _match_rows(ws, partner_id, ids)
     status = {"accept": "accepted", "reject": "rejected", "unlink": "rejected"}[decision]
+    done = []
     with ws.transaction() as connection:
-        decision_id = _record_decision(
-            connection, partner_id, our_key, partner_key, decision, reason
+        for match_id in ids:
+            row = rows[match_id]
+            our_key, partner_key = (
+                account_key(
+                    _none_if_missing(row[f"{side}_external_id"]),
+                    row[f"{side}_name"],
+                    _none_if_missing(row[f"{side}_domains"]) or "",
+                )
+                for side in ("our", "partner")
+            )
+            decision_id = _record_decision(
+                connection, partner_id, our_key, partner_key, decision, reason
+            )
+            connection.execute(
+                text("UPDATE match SET status = :s WHERE id = :m"), {"s": status, "m": match_id}
+            )
+            done.append(
+                ReviewDecision(partner_id, match_id, str(row["status"]), decision_id, status)
+            )
+    return done
+
+
+def accept_above(
+    ws: Workspace, partner: str, score: float, *, reason: str | None = None
+) -> list[ReviewDecision]:
+    """Accept every link waiting for review that scores ``score`` or more, in one transaction.
+
+    Scores read rounded down (91.96 reads 91.9), so the links accepted at 91.9 are the ones
+    shown at 91.9 and above, and none shown below it.
+    """
+    waiting = list_matches(ws, partner, status="review")
+    chosen = waiting[pd.to_numeric(waiting["score"], errors="coerce") >= float(score)]
+    if chosen.empty:
+        raise OverlapError(
+            f"no link waiting for review scores {score:g} or more "
+            f"({len(waiting):,} wait; see 'overlap matches --status review')"
         )
-        connection.execute(
-            text("UPDATE match SET status = :s WHERE id = :m"), {"s": status, "m": int(match_id)}
-        )
-    return ReviewDecision(partner_id, int(match_id), str(row["status"]), decision_id, status)
+    why = reason or f"score {score:g} or more accepted"
+    return decide_many(ws, partner, chosen["match_id"].astype(int).tolist(), "accept", reason=why)
 
 
 def accept_family(
