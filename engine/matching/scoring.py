@@ -299,16 +299,25 @@ def _special_candidates(
         px, py, _k, _c = _join_keys(
             x.keys[cand_x], cand_x, start_arr[usable], owner_arr[usable], cap=1
         )
-        # The same start written without its spaces ("Supermicro", "Super Micro Computer").
-        squashed = pc.replace_substring(pa.array(start_arr, type=pa.string()), " ", "")
-        squashed = squashed.to_numpy(zero_copy_only=False).astype(object)
-        codes, size = _factorize(squashed)
-        once = (np.bincount(codes, minlength=size) == 1)[codes] & in_rest[owner_arr]
-        once &= squashed != start_arr
-        sx_, sy_, _k, _c = _join_keys(
-            x.compact[cand_x], cand_x, squashed[once], owner_arr[once], cap=1
-        )
-        px, py = np.r_[px, sx_], np.r_[py, sy_]
+        # The same start written without its spaces ("Supermicro", "Super Micro Computer"):
+        # the starts equal to a one-word name's squashed key, those of several words kept
+        # when no other start is so written.
+        starts = pa.array(start_arr, type=pa.string())
+        squashed = pc.replace_substring(starts, " ", "")
+        one = rx[one_word & (lengths >= 4)]
+        hit = pc.is_in(squashed, value_set=pa.array(x.compact[one], type=pa.string()))
+        at = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+        if len(at):
+            values = squashed.take(pa.array(at)).to_numpy(zero_copy_only=False).astype(object)
+            codes, size = _factorize(values)
+            once = (np.bincount(codes, minlength=size) == 1)[codes] & in_rest[owner_arr[at]]
+            once &= pc.match_substring(starts.take(pa.array(at)), " ").to_numpy(
+                zero_copy_only=False
+            )
+            sx_, sy_, _k, _c = _join_keys(
+                x.compact[one], one, values[once], owner_arr[at][once], cap=1
+            )
+            px, py = np.r_[px, sx_], np.r_[py, sy_]
         for i, j in zip(px.tolist(), py.tolist(), strict=True):
             words = (
                 f"'{_clean(x.names[i].as_py())}' is the start of '{_clean(y.names[j].as_py())}', "

@@ -347,7 +347,8 @@ def _fuzzy_tier(
     against = _contradictions(ours, theirs, a, b)
     doubtful = (against >= 2) | (~rare_exact & (chars < CONTRADICTED_CHARS) & (against > 0))
     abroad = (ours.country[a] != 0) & (theirs.country[b] != 0)
-    slip = np.flatnonzero(doubtful & ~(abroad & (ours.country[a] != theirs.country[b])))
+    abroad &= ours.country[a] != theirs.country[b]
+    slip = np.flatnonzero(doubtful & ~abroad & (final - CONTRADICTED_PENALTY >= review))
     slip = slip[_one_slip(ours, theirs, a[slip], b[slip])]
     doubtful[slip] = False
     final[slip] = np.minimum(final[slip] - CONTRADICTED_PENALTY, auto - 0.1)
