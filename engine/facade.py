@@ -109,6 +109,7 @@ from engine.partner_models import ASPECTS as MODEL_ASPECTS
 from engine.partner_models import plan_template
 from engine.plans import (
     PLAN_STATUSES,
+    SHORTLIST_ADVISED,
     SHORTLIST_DEFAULT,
     SHORTLIST_MAX,
     SHORTLIST_MIN,
@@ -128,6 +129,7 @@ from engine.plans import (
     set_plan_status,
     set_step_done,
     shortlist,
+    shortlist_size_advice,
     stalled_plans,
     update_plan,
 )
@@ -388,6 +390,7 @@ __all__ = [
     "REGISTRATION_STATUSES",
     "RHYTHMS",
     "SHARE_FIELDS",
+    "SHORTLIST_ADVISED",
     "SHORTLIST_DEFAULT",
     "SHORTLIST_MAX",
     "SHORTLIST_MIN",
@@ -622,6 +625,7 @@ __all__ = [
     "share_policy",
     "share_preview",
     "shortlist",
+    "shortlist_size_advice",
     "stalled_plans",
     "standardize",
     "state_sources",

@@ -38,7 +38,9 @@ from engine.store.workspace import US, Progress, Workspace, now, resolve_partner
 PARTIES = (US, "partner")
 PLAN_STATUSES = ("draft", "active", "won", "lost", "paused")
 OPEN_STATUSES = ("draft", "active")
-SHORTLIST_DEFAULT, SHORTLIST_MIN, SHORTLIST_MAX = 30, 20, 50
+SHORTLIST_DEFAULT, SHORTLIST_MIN, SHORTLIST_MAX = 30, 5, 200
+# The size the guide advises for a pilot; outside it, shortlist_size_advice says why.
+SHORTLIST_ADVISED = (20, 50)
 STALE_DAYS = 30
 GRACE_DAYS = 14  # the default of Partner.plan_grace_days
 MAX_GRACE_DAYS = 365
@@ -200,11 +202,28 @@ def rank_shortlist(mapping: pd.DataFrame, size: int = SHORTLIST_DEFAULT) -> pd.D
 
 def check_shortlist_size(size: int) -> int:
     if not isinstance(size, int | np.integer) or not SHORTLIST_MIN <= int(size) <= SHORTLIST_MAX:
+        low, high = SHORTLIST_ADVISED
         raise OverlapError(
             f"a pilot shortlist holds {SHORTLIST_MIN} to {SHORTLIST_MAX} accounts (got {size}); "
-            "start small and prove value"
+            f"the guide advises {low} to {high}: start small and prove value"
         )
     return int(size)
+
+
+def shortlist_size_advice(size: int) -> str | None:
+    """Why a shortlist size outside the guide's 20 to 50 may not serve a pilot; None inside."""
+    low, high = SHORTLIST_ADVISED
+    if size < low:
+        return (
+            f"{size} accounts is a small pilot: the guide advises {low} to {high}, enough wins "
+            "to show the partnership works"
+        )
+    if size > high:
+        return (
+            f"{size} accounts is a large pilot: the guide advises {low} to {high}, few enough "
+            "for both teams to follow each one up"
+        )
+    return None
 
 
 def shortlist(

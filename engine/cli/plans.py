@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from engine import (
     PLAN_STATUSES,
+    SHORTLIST_ADVISED,
     SHORTLIST_DEFAULT,
+    SHORTLIST_MAX,
+    SHORTLIST_MIN,
     Workspace,
     add_metric,
     add_role,
@@ -21,6 +25,7 @@ from engine import (
     set_plan_status,
     set_step_done,
     shortlist,
+    shortlist_size_advice,
     stalled_plans,
     territory_filter,
     update_plan,
@@ -42,9 +47,7 @@ def _plan_args(parser: argparse.ArgumentParser) -> None:
 def register(subparsers: argparse._SubParsersAction) -> None:
     short = subparsers.add_parser("shortlist", help="the pilot shortlist of shared accounts")
     _partner_args(short)
-    short.add_argument(
-        "--size", type=int, default=SHORTLIST_DEFAULT, metavar="N", help="20 to 50 (default 30)"
-    )
+    _size_option(short)
     short.add_argument("--territory", metavar="NAME", help="pick among this territory's accounts")
     add_format_option(short)
     short.set_defaults(run=_shortlist)
@@ -56,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     which = create.add_mutually_exclusive_group(required=True)
     which.add_argument("--account", metavar="REF", help="a CRM id of either side, a key or a name")
     which.add_argument("--shortlist", action="store_true", help="draft plans for the shortlist")
-    create.add_argument("--size", type=int, default=SHORTLIST_DEFAULT, metavar="N")
+    _size_option(create)
     create.add_argument(
         "--territory", metavar="NAME", help="with --shortlist: the shortlist of this territory"
     )
@@ -131,7 +134,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stalled.set_defaults(run=_stalled)
 
 
+def _size_option(parser: argparse.ArgumentParser) -> None:
+    low, high = SHORTLIST_ADVISED
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=SHORTLIST_DEFAULT,
+        metavar="N",
+        help=f"accounts in the shortlist, {SHORTLIST_MIN} to {SHORTLIST_MAX}; the guide advises "
+        f"{low} to {high} (default {SHORTLIST_DEFAULT})",
+    )
+
+
+def _warn_size(size: int) -> None:
+    advice = shortlist_size_advice(size)
+    if advice and SHORTLIST_MIN <= size <= SHORTLIST_MAX:
+        print(f"warning: {advice}", file=sys.stderr)
+
+
 def _shortlist(args: argparse.Namespace) -> int:
+    _warn_size(args.size)
     with Workspace.open(args.workspace) as ws:
         picks = shortlist(
             ws,
@@ -147,6 +169,7 @@ def _shortlist(args: argparse.Namespace) -> int:
 def _create(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         if args.shortlist:
+            _warn_size(args.size)
             created = create_plans_for_shortlist(
                 ws,
                 args.partner,

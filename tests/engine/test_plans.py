@@ -28,6 +28,7 @@ from engine.plans import (
     set_plan_status,
     set_step_done,
     shortlist,
+    shortlist_size_advice,
     stalled_plans,
     update_plan,
 )
@@ -56,8 +57,13 @@ def test_shortlist_size_bounds_and_order() -> None:
     assert len(rank_shortlist(mapping)) == 30
     assert len(rank_shortlist(mapping, 20)) == 20
     assert len(rank_shortlist(mapping, 50)) == 50
-    for bad in (19, 51, 0):
-        with pytest.raises(OverlapError, match="20 to 50"):
+    # 5 to 200 are allowed; outside the guide's 20 to 50 the size comes with advice.
+    assert len(rank_shortlist(mapping, 5)) == 5 and len(rank_shortlist(mapping, 120)) == 120
+    assert shortlist_size_advice(30) is None
+    assert "small pilot" in (shortlist_size_advice(19) or "")
+    assert "large pilot" in (shortlist_size_advice(51) or "")
+    for bad in (4, 201, 0):
+        with pytest.raises(OverlapError, match="5 to 200 accounts .* advises 20 to 50"):
             rank_shortlist(mapping, bad)
     picks = rank_shortlist(mapping, 20)
     assert list(picks["rank"]) == list(range(1, 21))
