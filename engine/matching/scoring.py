@@ -3,8 +3,11 @@
 Scores weigh words by IDF, so a rare brand counts far more than "Holdings"; acronyms (IBM ↔
 International Business Machines) and short everyday names starting exactly one long name (Abbott
 ↔ Abbott Laboratories) are review candidates; a brand contained whole in a name whose other words
-are generic (Cigna ↔ Cigna Group) links automatically when it is the only such pair; industry,
-country, city and websites raise or lower a name-based score, and say so in the explanation.
+are generic (Cigna ↔ Cigna Group) links automatically when it is the only such pair; two names
+sharing a rare word that no other name carries (Deckers Brands ↔ DECKERS OUTDOOR CORP) are a
+suggestion; industry, country, city and websites raise or lower a name-based score, and say so
+in the explanation. An acronym needs a field that supports it; a near-spelling against another
+field is offered only when it is a slip of the keys (``_one_slip``).
 """
 
 from __future__ import annotations
