@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,18 +24,77 @@ from PySide6.QtWidgets import (
 )
 
 
-def choose_open_file(parent: QWidget | None, title: str, filters: str, folder: str = "") -> str:
-    path, _ = QFileDialog.getOpenFileName(parent, title, folder, filters)
+def start_folder(folder: str = "") -> str:
+    """Where a file dialog opens: ``folder`` if it is a folder that exists, else the folder the
+    user last used (remembered), else their documents folder; never the current directory."""
+    if folder and Path(folder).is_dir():
+        return folder
+    from desktop.settings import Settings
+
+    last = Settings().last_folder()
+    if last and Path(last).is_dir():
+        return last
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return documents if documents and Path(documents).is_dir() else str(Path.home())
+
+
+def _remember(path: str) -> str:
+    if path:
+        from desktop.settings import Settings
+
+        folder = path if Path(path).is_dir() else str(Path(path).parent)
+        Settings().set_last_folder(folder)
     return path
+
+
+def _suggest(suggested: str) -> str:
+    """A suggested file name placed in the start folder (a bare name would open in the current
+    directory); a suggested path with a folder that exists is kept."""
+    if not suggested:
+        return start_folder()
+    path = Path(suggested)
+    if path.parent != Path(".") and path.parent.is_dir():
+        return suggested
+    return str(Path(start_folder()) / path.name)
+
+
+def choose_open_file(parent: QWidget | None, title: str, filters: str, folder: str = "") -> str:
+    path, _ = QFileDialog.getOpenFileName(parent, title, start_folder(folder), filters)
+    return _remember(path)
 
 
 def choose_save_file(parent: QWidget | None, title: str, filters: str, suggested: str = "") -> str:
-    path, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
-    return path
+    path, _ = QFileDialog.getSaveFileName(parent, title, _suggest(suggested), filters)
+    return _remember(path)
 
 
 def choose_folder(parent: QWidget | None, title: str, folder: str = "") -> str:
-    return QFileDialog.getExistingDirectory(parent, title, folder)
+    return _remember(QFileDialog.getExistingDirectory(parent, title, start_folder(folder)))
+
+
+def saved_box(parent: QWidget | None, title: str, path: str) -> QMessageBox:
+    """Where an exported file went, with a button that opens its folder; shown without
+    blocking (``open``), so work goes on while it is up."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, f"Saved to:\n{path}", parent=parent)
+    box.setObjectName("savedBox")
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    open_button = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
+    open_button.setObjectName("openFolderButton")
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.setDefaultButton(QMessageBox.StandardButton.Close)
+    open_button.clicked.connect(partial(open_folder, str(Path(path).parent)))
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    return box
+
+
+def open_folder(folder: str) -> None:
+    """Show ``folder`` in the system's file manager (a local URL: nothing leaves the machine)."""
+    QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+
+
+def show_saved(parent: QWidget | None, title: str, path: str) -> None:
+    """Say where an exported file went and offer to open its folder."""
+    saved_box(parent, title, path).open()
 
 
 def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
@@ -97,14 +159,26 @@ class DealDialog(QDialog):
         self.outcome_combo.addItems(["open", "won", "lost"])
         self.outcome_combo.setAccessibleName("Outcome")
         self.closed_edit = self._date_edit("Closed on")
-        self.partner_check = QCheckBox("The partner was involved (co-sold)", self)
-        self.partner_check.setAccessibleName("The partner was involved")
+        self.co_sold_combo = QComboBox(self)
+        for text, value in (
+            ("As its account says (co-sold on a pilot account)", None),
+            ("Yes: the partner was involved", True),
+            ("No: we sold it alone", False),
+        ):
+            self.co_sold_combo.addItem(text, value)
+        self.co_sold_combo.setAccessibleName("Co-sold with the partner")
+        self.part_combo = QComboBox(self)
+        for text, value in (("Not recorded", ""), ("Sourced by the partner", "sourced"),
+                            ("Influenced by the partner", "influenced")):  # fmt: skip
+            self.part_combo.addItem(text, value)
+        self.part_combo.setAccessibleName("The partner's part in the deal")
         form.addRow("Account:", self.account_edit)
         form.addRow("Amount:", self.amount_spin)
         form.addRow("Opened:", self.opened_edit)
         form.addRow("Outcome:", self.outcome_combo)
         form.addRow("Closed:", self.closed_edit)
-        form.addRow("", self.partner_check)
+        form.addRow("Co-sold:", self.co_sold_combo)
+        form.addRow("Partner's part:", self.part_combo)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -134,7 +208,8 @@ class DealDialog(QDialog):
             "opened": self.opened_edit.date().toString("yyyy-MM-dd"),
             "closed": None if outcome == "open" else self.closed_edit.date().toString("yyyy-MM-dd"),
             "outcome": outcome,
-            "partner_involved": self.partner_check.isChecked(),
+            "partner_involved": self.co_sold_combo.currentData(),
+            "partner_role": self.part_combo.currentData(),
         }
 
 

@@ -34,6 +34,7 @@ def silence_dialogs() -> list[str]:
         ("confirm", "confirm"),
         ("show_error", "error"),
         ("show_info", "info"),
+        ("show_saved", "saved"),
         ("show_about", "about"),
         ("show_crash", "crash"),
     ):

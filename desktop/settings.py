@@ -97,6 +97,14 @@ class Settings:
     def set_help_collapsed(self, page: str, collapsed: bool) -> None:
         self._qs.setValue(f"help/{page}", "true" if collapsed else "false")
 
+    def last_folder(self) -> str | None:
+        """The folder of the last file the user opened or saved through a file dialog."""
+        value = self._qs.value("files/last_folder")
+        return str(value) if isinstance(value, str) and value else None
+
+    def set_last_folder(self, folder: str) -> None:
+        self._qs.setValue("files/last_folder", folder)
+
     def last_partner(self) -> str | None:
         value = self._qs.value("workspace/partner")
         return str(value) if value else None

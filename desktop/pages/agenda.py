@@ -662,7 +662,7 @@ class AgendaPage(Page):
         self.ops.run(
             "Exporting the agenda",
             partial(export_agenda_file, partner=self.partner.name, path=path),
-            on_success=self._on_exported,
+            on_success=partial(self._on_exported, path=path),
             on_failure=self.show_error,
             changes=("ledger",),
         )
@@ -684,14 +684,16 @@ class AgendaPage(Page):
         self.ops.run(
             "Exporting the calendar",
             partial(export_calendar_file, partner=self.partner.name, path=path),
-            on_success=self._on_exported,
+            on_success=partial(self._on_exported, path=path),
             on_failure=self.show_error,
             changes=("ledger",),
         )
 
-    def _on_exported(self, message: str) -> None:
+    def _on_exported(self, message: str, path: str = "") -> None:
         self.footer_note.setText(message)
         self.file_exported.emit(message)
+        if path:
+            self.show_saved(path)
 
     # ------------------------------------------------------------------ the e-mail hand-off
 

@@ -60,8 +60,8 @@ class Page(QWidget):
         self.setObjectName(f"page_{self.key}")
         self.setAccessibleName(f"{self.title} page")
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(18, 12, 18, 12)
-        outer.setSpacing(8)
+        outer.setContentsMargins(18, 8, 18, 8)
+        outer.setSpacing(6)
         self.heading_label = QLabel(self)
         self.heading_label.setObjectName("pageHeading")
         self.heading_label.setWordWrap(True)
@@ -136,6 +136,7 @@ class Page(QWidget):
 
     def activate(self) -> None:
         """The page is shown (or the partner changed while it was shown): load its data."""
+        self._seen = True
         self.set_heading()
         self.reload()
 
@@ -170,10 +171,26 @@ class Page(QWidget):
     def show_error(self, _kind: str, message: str) -> None:
         self.window_.show_job_error(self.title, message)
 
+    def show_saved(self, path: str) -> None:
+        """Say where an exported file went, with a button that opens its folder."""
+        from desktop import dialogs
+
+        dialogs.show_saved(self, "File saved", path)
+
     @Slot()
     def _on_help_clicked(self) -> None:
         self._help_choice = self.help.is_collapsed()
         self.window_.settings.set_help_collapsed(self.key, self._help_choice)
+
+    def hideEvent(self, event: Any) -> None:
+        # Read once is enough: leaving a page whose explanation was open folds it from then on
+        # (remembered), so the data gets the room; the user can open it again, and that sticks.
+        seen = getattr(self, "_seen", False)
+        if seen and self._help_choice is None and not self.help.is_collapsed():
+            self._help_choice = True
+            self.window_.settings.set_help_collapsed(self.key, True)
+            self.help.set_collapsed(True)
+        super().hideEvent(event)
 
     def resizeEvent(self, event: Any) -> None:
         # Until the user decides, the help folds away on small windows to leave room for data.

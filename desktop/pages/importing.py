@@ -343,7 +343,7 @@ class ImportPage(Page):
         vertical.hide()
         horizontal = self.mapping_table.horizontalHeader()
         horizontal.setStretchLastSection(True)
-        for column, width in ((0, 190), (1, 260), (2, 190), (3, 90)):
+        for column, width in ((0, 190), (1, 260), (2, 190), (3, 100)):
             self.mapping_table.setColumnWidth(column, width)
         self.tabs.addTab(self.mapping_table, "Column mapping")
         self.preview_model = PreviewModel()
@@ -627,6 +627,7 @@ class ImportPage(Page):
         self.footer_note.setText(
             f"Template written to {path}. Send it to a partner without a CRM export."
         )
+        self.show_saved(path)
 
     def data_changed(self, what: str) -> None:
         if what in ("accounts", "workspace"):

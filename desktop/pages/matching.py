@@ -173,6 +173,7 @@ def _card(title: str, parent: QWidget) -> tuple[QFrame, QLabel, dict[str, QLabel
         value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         value.setAccessibleName(f"{title}: {text}")
         value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        value.setWordWrap(True)  # a long industry or owner wraps rather than being cut
         caption.setBuddy(value)
         if key in wide:
             form.addWidget(caption, row, 0)

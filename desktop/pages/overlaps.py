@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -81,9 +80,6 @@ class OverlapsPage(Page):
         self._list_title = ""
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.territory_filter = TerritoryFilter(self.body)  # shown once territories exist
-        self.territory_filter.territory_changed.connect(self._on_territory_changed)
-        layout.addWidget(self.territory_filter, 0, Qt.AlignmentFlag.AlignRight)
         splitter = QSplitter(Qt.Orientation.Vertical, self.body)
         splitter.setChildrenCollapsible(False)
         top = QWidget(splitter)
@@ -96,25 +92,30 @@ class OverlapsPage(Page):
         self.heatmap = Heatmap(top)
         self.heatmap.cell_clicked.connect(self._on_cell_clicked)
         top_layout.addWidget(self.heatmap, 3)
-        splitter.addWidget(top)
-
-        lower = QWidget(splitter)
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 4, 0, 0)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(4)
+        # The territory filter and the opportunities stand in a column beside the pictures, so
+        # the list of accounts below keeps the height of the page.
+        column = QVBoxLayout()
+        column.setSpacing(4)
         self.opportunity_buttons: dict[str, QPushButton] = {}
-        for number, (kind, label) in enumerate(OPPORTUNITIES):
-            button = QPushButton(label, lower)
+        for kind, label in OPPORTUNITIES:
+            button = QPushButton(label, top)
             button.setObjectName(f"opportunity_{kind}")
             button.setAccessibleName(label)
             button.setToolTip(OPPORTUNITY_TIPS[kind])
             button.clicked.connect(partial(self._on_opportunity_clicked, kind))
-            grid.addWidget(button, number // 3, number % 3)
+            column.addWidget(button)
             self.opportunity_buttons[kind] = button
-        lower_layout.addLayout(grid)
+        column.addStretch(1)
+        top_layout.addLayout(column)
+        splitter.addWidget(top)
+
+        lower = QWidget(splitter)
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
+        self.territory_filter = TerritoryFilter(lower)  # shown once territories exist
+        self.territory_filter.territory_changed.connect(self._on_territory_changed)
+        bar.addWidget(self.territory_filter)
         self.list_label = QLabel(
             "Click a cell, a circle or an opportunity to list its accounts.", lower
         )
@@ -143,7 +144,7 @@ class OverlapsPage(Page):
         self.basis_label = note("", lower)
         lower_layout.addWidget(self.basis_label)
         splitter.addWidget(lower)
-        top.setMaximumHeight(300)
+        top.setMaximumHeight(196)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         layout.addWidget(splitter)
@@ -331,6 +332,7 @@ class OverlapsPage(Page):
 
     def _on_exported(self, path: str) -> None:
         self.footer_note.setText(f"Exported to {path}")
+        self.show_saved(path)
 
     def data_changed(self, what: str) -> None:
         if what in ("matches", "accounts", "workspace", "territories"):

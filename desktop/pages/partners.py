@@ -32,7 +32,7 @@ from desktop import dialogs
 from desktop.models.frame import Column, FrameModel, mask_contains
 from desktop.pages.base import Page, note, section
 from desktop.widgets.charts import MUTED, PARTNER, Bar, BarChart
-from desktop.widgets.table import DataTable
+from desktop.widgets.table import ROW_HEIGHT, DataTable
 
 CONTESTED = QColor("#fde8e4")
 NEEDS_LEAD = QColor("#fff4d6")
@@ -327,6 +327,8 @@ class PartnersPage(Page):
         self.counts_label = QLabel("", accounts)
         self.counts_label.setAccessibleName("Accounts shared with partners")
         self.counts_label.setWordWrap(True)
+        accounts_layout.setContentsMargins(6, 6, 6, 4)
+        accounts_layout.setSpacing(4)
         accounts_layout.addWidget(self.counts_label)
         filters = QHBoxLayout()
         self.contested_box = QCheckBox("Only where two partners expect to lead", accounts)
@@ -367,11 +369,13 @@ class PartnersPage(Page):
         across.addWidget(self.table)
 
         across.addWidget(self._build_detail(across))
-        # Both halves keep room for a few rows on a small window (the top one takes the rest).
-        self.table.setMinimumHeight(120)
-        self.pairs_table.setMinimumHeight(112)
-        across.setStretchFactor(0, 3)
-        across.setStretchFactor(1, 2)
+        # The accounts take most of the height (ten rows on a laptop screen); the picked
+        # account's partners, a handful of rows, keep room for three.
+        self.table.setMinimumHeight(4 * ROW_HEIGHT + 36)
+        self.pairs_table.setMinimumHeight(2 * ROW_HEIGHT + 30)
+        across.setStretchFactor(0, 1)
+        across.setStretchFactor(1, 0)
+        across.setSizes([10_000, 1])  # the detail starts at its smallest
         accounts_layout.addWidget(across, 1)
         self.tabs.addTab(accounts, "Our accounts across partners")
 
@@ -380,12 +384,16 @@ class PartnersPage(Page):
         detail = QFrame(across)
         detail.setObjectName("card")
         detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(10, 6, 10, 8)
+        detail_layout.setContentsMargins(10, 4, 10, 4)
+        detail_layout.setSpacing(4)
         self.detail_title = QLabel("Pick an account to see its partners side by side.", detail)
         self.detail_title.setObjectName("sectionTitle")
         self.detail_title.setWordWrap(True)
         self.detail_title.setAccessibleName("The account picked")
-        detail_layout.addWidget(self.detail_title)
+        # The title and the lead's settling share one line, so the accounts above keep room.
+        settle = QHBoxLayout()
+        settle.addWidget(self.detail_title, 1)
+        detail_layout.addLayout(settle)
         self.flag_label = QLabel("", detail)
         self.flag_label.setObjectName("errorText")
         self.flag_label.setWordWrap(True)
@@ -393,6 +401,7 @@ class PartnersPage(Page):
         detail_layout.addWidget(self.flag_label)
         self.pairs_model = AccountPartnersModel()
         self.pairs_table = DataTable(
+        self.flag_label.hide()
             self.pairs_model, "The account's partners side by side", detail
         )
         self.pairs_table.set_widths(
@@ -400,14 +409,14 @@ class PartnersPage(Page):
              "partner_stage": 100, "lead_text": 120, "criterion": 110}
         )  # fmt: skip
         detail_layout.addWidget(self.pairs_table, 1)
-        settle = QHBoxLayout()
         lead_label = QLabel("Lead:", detail)
         settle.addWidget(lead_label)
         self.leader_combo = QComboBox(detail)
         self.leader_combo.setAccessibleName("Who leads the account")
         self.leader_combo.setToolTip("The partner chosen leads; we lead with the others")
         lead_label.setBuddy(self.leader_combo)
-        settle.addWidget(self.leader_combo, 1)
+        self.leader_combo.setMinimumWidth(160)
+        settle.addWidget(self.leader_combo)
         self.settle_button = QPushButton("Settle the lead…", detail)
         self.settle_button.setObjectName("primaryButton")
         self.settle_button.setAccessibleName(
@@ -415,7 +424,6 @@ class PartnersPage(Page):
         )
         self.settle_button.clicked.connect(self.settle_selected)
         settle.addWidget(self.settle_button)
-        detail_layout.addLayout(settle)
         return detail
 
     def _build_compare_tab(self) -> None:
@@ -665,6 +673,7 @@ class PartnersPage(Page):
             return
         record = self._selected_record()
         name = str(pairs["our_name"].iloc[0])
+            self.flag_label.hide()
         stage = str(pairs["our_stage"].iloc[0])
         sharing = list(dict.fromkeys(pairs["partner"].tolist()))
         self.detail_title.setText(
@@ -677,6 +686,7 @@ class PartnersPage(Page):
             self.leader_combo.addItem(f"{partner} leads, we lead with the others", partner)
         self.leader_combo.addItem("We lead with every partner", "us")
         if leading:
+        self.flag_label.setVisible(bool(self.flag_label.text()))  # no blank line when unflagged
             self.leader_combo.setCurrentIndex(self.leader_combo.findData(leading[0]))
         self.settle_button.setEnabled(True)
         self.leader_combo.setEnabled(True)

@@ -12,13 +12,11 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDoubleSpinBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -187,17 +185,26 @@ class PlansPage(Page):
         splitter.setChildrenCollapsible(False)
         self._build_plans_list(splitter)
 
-        scroll = QScrollArea(splitter)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        editor = QWidget(scroll)
+        # The editor is tabs (the plan, roles, next steps, metrics), not one long scrolled form:
+        # each part fits a laptop screen whole, and the page keeps a single way to scroll.
+        editor = QWidget(splitter)
         editor.setObjectName("pageBody")
         editor.setAccessibleName("Plan editor")
-        form_layout = QVBoxLayout(editor)
+        editor_layout = QVBoxLayout(editor)
+        editor_layout.setContentsMargins(0, 0, 0, 0)
         self.plan_title = QLabel("Select a plan to edit it.", editor)
         self.plan_title.setObjectName("sectionTitle")
         self.plan_title.setWordWrap(True)
-        form_layout.addWidget(self.plan_title)
+        editor_layout.addWidget(self.plan_title)
+        self.editor_tabs = QTabWidget(editor)
+        self.editor_tabs.setAccessibleName("Parts of the plan")
+        editor_layout.addWidget(self.editor_tabs, 1)
+        editor_tabs: list[QVBoxLayout] = []
+        for label in ("Plan", "Roles", "Next steps", "Success metrics"):
+            part = QWidget(self.editor_tabs)
+            editor_tabs.append(QVBoxLayout(part))
+            self.editor_tabs.addTab(part, label)
+        form_layout = editor_tabs[0]
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.objective_edit = QPlainTextEdit(editor)
@@ -223,10 +230,11 @@ class PlansPage(Page):
         self.save_button.setAccessibleName("Save the plan")
         self.save_button.clicked.connect(self.save_plan)
         form_layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
+        form_layout.addStretch(1)
 
-        self._build_roles(editor, form_layout)
-        self._build_steps(editor, form_layout)
-        self._build_metrics(editor, form_layout)
+        self._build_roles(editor, editor_tabs[1])
+        self._build_steps(editor, editor_tabs[2])
+        self._build_metrics(editor, editor_tabs[3])
         # Delete removes the selected row of whichever of the two tables has the focus.
         for table, remove in (
             (self.roles_table, self.remove_role),
@@ -235,13 +243,11 @@ class PlansPage(Page):
             shortcut = QShortcut(QKeySequence(Qt.Key.Key_Delete), table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(remove)
-        form_layout.addStretch(1)
-        scroll.setWidget(editor)
         self.editor = editor
-        splitter.addWidget(scroll)
+        splitter.addWidget(editor)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([420, 480])
+        splitter.setSizes([620, 460])
         layout.addWidget(splitter)
         self.editor.setEnabled(False)
         self.tabs.addTab(tab, "Plans")
@@ -260,7 +266,7 @@ class PlansPage(Page):
         self.plans_table.set_widths(
             {
                 "account_name": 170,
-                "reason": 220,
+                "reason": 180,
                 "lead": 60,
                 "status": 60,
                 "open_steps": 90,
@@ -277,7 +283,7 @@ class PlansPage(Page):
         self.roles_model = RolesModel()
         self.roles_table = DataTable(self.roles_model, "Roles", editor)
         self.roles_table.setMinimumHeight(90)
-        form_layout.addWidget(self.roles_table)
+        form_layout.addWidget(self.roles_table, 1)
         row = QHBoxLayout()
         self.role_party = _party_combo(editor, "Party of the new role")
         self.role_person = QLineEdit(editor)
@@ -304,7 +310,7 @@ class PlansPage(Page):
         self.steps_model = StepsModel()
         self.steps_table = DataTable(self.steps_model, "Next steps", editor)
         self.steps_table.setMinimumHeight(90)
-        form_layout.addWidget(self.steps_table)
+        form_layout.addWidget(self.steps_table, 1)
         row = QHBoxLayout()
         self.step_what = QLineEdit(editor)
         self.step_what.setPlaceholderText("What, e.g. intro call with their AE")
@@ -346,7 +352,7 @@ class PlansPage(Page):
         self.metrics_model = MetricsModel()
         self.metrics_table = DataTable(self.metrics_model, "Success metrics", editor)
         self.metrics_table.setMinimumHeight(80)
-        form_layout.addWidget(self.metrics_table)
+        form_layout.addWidget(self.metrics_table, 1)
         row = QHBoxLayout()
         self.metric_name = QLineEdit(editor)
         self.metric_name.setPlaceholderText("Metric, e.g. pipeline created")

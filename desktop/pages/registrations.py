@@ -730,6 +730,7 @@ class RegistrationsPage(Page):
 
     def _on_exported(self, path: str) -> None:
         self.footer_note.setText(f"Wrote {path} (recorded in the ledger of files that left).")
+        self.show_saved(path)
 
     @Slot()
     def save_protection(self) -> None:

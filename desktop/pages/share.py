@@ -36,7 +36,7 @@ from desktop.operations.share import (
     share_field_labels,
 )
 from desktop.pages.base import Page, note, section
-from desktop.widgets.table import DataTable
+from desktop.widgets.table import ROW_HEIGHT, DataTable
 
 # ---------------------------------------------------------------------------- models
 
@@ -167,8 +167,8 @@ class SharePage(Page):
         layout.addWidget(self.warning_label)
         self.preview_model = FramePreviewModel()
         self.preview_table = DataTable(self.preview_model, "Preview", self.body)
-        self.preview_table.setMinimumHeight(180)
-        layout.addWidget(self.preview_table)
+        # Ten rows of the preview; the export buttons stand above it, in view with the summary.
+        self.preview_table.setMinimumHeight(10 * ROW_HEIGHT + 36)
         buttons = QHBoxLayout()
         self.xlsx_button = QPushButton("Export Excel…", self.body)
         self.pdf_button = QPushButton("Export PDF…", self.body)
@@ -185,6 +185,7 @@ class SharePage(Page):
         buttons.addWidget(self.encrypt_box)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+        layout.addWidget(self.preview_table)
 
     def _build_plan_file(self, layout: QVBoxLayout) -> None:
         """The partner's plan file: import it, settle its conflicts."""
@@ -393,15 +394,17 @@ class SharePage(Page):
         self.ops.run(
             "Exporting for the partner",
             partial(export_file, partner=self.partner.name, path=path, passphrase=passphrase),
-            on_success=self._on_exported,
+            on_success=partial(self._on_exported, path=path),
             on_failure=self.show_error,
             changes=("ledger",),
         )
 
-    def _on_exported(self, message: str) -> None:
+    def _on_exported(self, message: str, path: str = "") -> None:
         self.footer_note.setText(message)
         self.file_exported.emit(message)
         self.reload()
+        if path:
+            self.show_saved(path)
 
     # ------------------------------------------------------------------ import and conflicts
 
@@ -522,7 +525,7 @@ class SharePage(Page):
         self.ops.run(
             "Exporting the ledger",
             partial(export_ledger_file, partner=self.partner.name, path=path),
-            on_success=self._on_exported,
+            on_success=partial(self._on_exported, path=path),
             on_failure=self.show_error,
         )
 

@@ -239,9 +239,10 @@ class TerritoriesPage(Page):
         scroll.setMinimumWidth(editor.minimumSizeHint().width() + 16)
         left.setMinimumWidth(300)
         splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([660, 400])
+        # The table first: on a laptop screen every column up to both reps is in view.
+        splitter.setSizes([800, 330])
         self.remove_button.setEnabled(False)
 
     def _build_table(self, splitter: QSplitter) -> QWidget:
@@ -257,10 +258,10 @@ class TerritoriesPage(Page):
         self.table = DataTable(self.model, "Territories and their accounts", left)
         self.table.set_widths(
             {
-                "territory": 170,
-                "ours_only": 88,
-                "shared": 72,
-                "partner_only": 100,
+                "territory": 140,
+                "ours_only": 80,
+                "shared": 64,
+                "partner_only": 92,
                 "shared_potential": 92,
                 "our_rep": 110,
                 "partner_rep": 110,

@@ -72,9 +72,16 @@ class WelcomePage(QWidget):
         self.domains_edit.setAccessibleName("Our web domains")
         self.folder_edit = QLineEdit(new_box)
         self.folder_edit.setAccessibleName("Folder for the workspace file")
+        self.folder_button = QPushButton("Browse…", new_box)
+        self.folder_button.setAccessibleName("Choose the folder for the workspace file")
+        self.folder_button.clicked.connect(self._on_browse_folder_clicked)
+        folder_row = QHBoxLayout()
+        folder_row.setContentsMargins(0, 0, 0, 0)
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.folder_button)
         form.addRow("Our company:", self.company_edit)
         form.addRow("Our domains:", self.domains_edit)
-        form.addRow("Save in folder:", self.folder_edit)
+        form.addRow("Save in folder:", folder_row)
         new_layout.addLayout(form)
         self.create_button = QPushButton("Create workspace", new_box)
         self.create_button.setObjectName("primaryButton")
@@ -136,7 +143,8 @@ class WelcomePage(QWidget):
         outer.addWidget(steps)
         self.setTabOrder(self.company_edit, self.domains_edit)
         self.setTabOrder(self.domains_edit, self.folder_edit)
-        self.setTabOrder(self.folder_edit, self.create_button)
+        self.setTabOrder(self.folder_edit, self.folder_button)
+        self.setTabOrder(self.folder_button, self.create_button)
         self.setTabOrder(self.create_button, self.open_button)
         self.setTabOrder(self.open_button, self.demo_button)
         self.setTabOrder(self.demo_button, self.recent_list)
@@ -176,6 +184,16 @@ class WelcomePage(QWidget):
         )
         self.set_error("")
         self.create_requested.emit(str(folder / f"{stem}.overlap"), name, [d for d in domains if d])
+
+    @Slot()
+    def _on_browse_folder_clicked(self) -> None:
+        from desktop import dialogs
+
+        folder = dialogs.choose_folder(
+            self, "Folder for the workspace file", self.folder_edit.text().strip()
+        )
+        if folder:
+            self.folder_edit.setText(folder)
 
     @Slot(QListWidgetItem)
     def _on_recent_activated(self, item: QListWidgetItem) -> None:

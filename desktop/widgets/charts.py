@@ -8,6 +8,7 @@ All are clickable and keyboard-driven (arrows move, Enter or Space opens).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,8 +44,50 @@ def compact(number: float) -> str:
     return f"${number:,.0f}"
 
 
+def lens_area(r1: float, r2: float, distance: float) -> float:
+    """The area two circles of radii ``r1`` and ``r2``, ``distance`` apart, have in common."""
+    if distance >= r1 + r2:
+        return 0.0
+    if distance <= abs(r1 - r2):
+        return math.pi * min(r1, r2) ** 2
+    a = r1 * r1 * math.acos((distance**2 + r1 * r1 - r2 * r2) / (2 * distance * r1))
+    b = r2 * r2 * math.acos((distance**2 + r2 * r2 - r1 * r1) / (2 * distance * r2))
+    k = (-distance + r1 + r2) * (distance + r1 - r2) * (distance - r1 + r2) * (distance + r1 + r2)
+    return a + b - 0.5 * math.sqrt(max(k, 0.0))
+
+
+def venn_circles(ours: int, theirs: int, shared: int) -> tuple[float, float, float]:
+    """Radii and the distance between centres of two circles whose areas are proportional to
+    ``ours`` and ``theirs`` and whose common part is proportional to ``shared``.
+
+    The larger circle has radius 1. With nothing to show, two equal circles overlap a little.
+    """
+    if ours <= 0 and theirs <= 0:
+        return 1.0, 1.0, 1.24
+    largest = max(ours, theirs)
+    r1 = math.sqrt(max(ours, 0) / largest)
+    r2 = math.sqrt(max(theirs, 0) / largest)
+    # A side with no accounts still shows as a small ring, so it can be seen and clicked.
+    r1, r2 = max(r1, 0.12), max(r2, 0.12)
+    target = math.pi * min(max(shared, 0) / largest, min(r1, r2) ** 2)
+    if target <= 0:
+        return r1, r2, r1 + r2 + 0.05
+    near, far = abs(r1 - r2), r1 + r2  # the common area falls as the centres move apart
+    for _ in range(60):
+        middle = (near + far) / 2
+        if lens_area(r1, r2, middle) > target:
+            near = middle
+        else:
+            far = middle
+    return r1, r2, (near + far) / 2
+
+
 class OverlapPicture(QWidget):
-    """Two circles, ours and the partner's; their intersection is the shared accounts."""
+    """Two circles, ours and the partner's; their intersection is the shared accounts.
+
+    Areas are proportional to the counts: each circle to its side's accounts, the common part
+    to the shared ones, so a small partner looks small.
+    """
 
     region_clicked = Signal(str)  # ours_only / shared / partner_only
 
@@ -70,19 +113,23 @@ class OverlapPicture(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(360, 200)
+        return QSize(360, 180)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(240, 150)
 
     def _geometry(self) -> tuple[QRectF, QRectF]:
-        height = self.height() - 34
-        radius = max(40.0, min(height / 2 - 4, self.width() / 3.4))
-        cy = 30 + height / 2
-        cx = self.width() / 2
-        offset = radius * 0.62
-        left = QRectF(cx - offset - radius, cy - radius, 2 * radius, 2 * radius)
-        right = QRectF(cx + offset - radius, cy - radius, 2 * radius, 2 * radius)
+        ours = self.counts["ours_only"] + self.counts["shared"]
+        theirs = self.counts["partner_only"] + self.counts["shared"]
+        r1, r2, distance = venn_circles(ours, theirs, self.counts["shared"])
+        # Scale the unit picture to the room below the names, keeping a margin on each side.
+        room_w, room_h = self.width() - 16, self.height() - 34 - 8
+        scale = min(room_w / (r1 + distance + r2), room_h / (2 * max(r1, r2)))
+        r1, r2, distance = r1 * scale, r2 * scale, distance * scale
+        cy = 30 + 4 + room_h / 2
+        left_x = self.width() / 2 - (r1 + distance + r2) / 2 + r1
+        left = QRectF(left_x - r1, cy - r1, 2 * r1, 2 * r1)
+        right = QRectF(left_x + distance - r2, cy - r2, 2 * r2, 2 * r2)
         return left, right
 
     def region_at(self, point: QPointF) -> str | None:
@@ -151,6 +198,14 @@ class OverlapPicture(QWidget):
             "partner_only": QPointF((left.right() + right.right()) / 2, rc.y()),
         }
         labels = {"ours_only": "ours only", "shared": "shared", "partner_only": "partner only"}
+        # How wide each region is at its label's height: a caption that does not fit is left
+        # out (the count, which matters more, stays).
+        room = {
+            "ours_only": right.left() - left.left(),
+            "shared": left.right() - right.left(),
+            "partner_only": right.right() - left.right(),
+        }
+        captions = QFontMetrics(base)
         for region, spot in spots.items():
             painter.setFont(big)
             box = QRectF(spot.x() - 60, spot.y() - 24, 120, 28)
@@ -158,11 +213,12 @@ class OverlapPicture(QWidget):
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"{self.counts[region]:,}")
             painter.setFont(base)
             painter.setPen(MUTED if region != "shared" else TEXT)
-            painter.drawText(
-                QRectF(spot.x() - 60, spot.y() + 4, 120, 20),
-                Qt.AlignmentFlag.AlignCenter,
-                labels[region],
-            )
+            if captions.horizontalAdvance(labels[region]) + 6 <= room[region]:
+                painter.drawText(
+                    QRectF(spot.x() - 60, spot.y() + 4, 120, 20),
+                    Qt.AlignmentFlag.AlignCenter,
+                    labels[region],
+                )
             if region == self.selected and self.hasFocus():
                 painter.setPen(QPen(TEXT, 1, Qt.PenStyle.DashLine))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -225,7 +281,7 @@ class Heatmap(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(520, 240)
+        return QSize(520, 180)
 
     def minimumSizeHint(self) -> QSize:
         # Room for four rows of cells tall enough to show the potential revenue too.

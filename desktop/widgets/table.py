@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desktop.models.frame import FrameModel, FrameProxy
 
 ROW_HEIGHT = 24
+# A header section's room beside its (bold) text: style.qss pads 6 px a side, plus a border;
+# the sorted column also shows its arrow.
+HEADER_PADDING = 13 + 3
+SORT_ARROW = 14
 
 
 class DataTable(QTableView):
@@ -46,13 +51,40 @@ class DataTable(QTableView):
         horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         horizontal.setDefaultSectionSize(130)
         horizontal.setHighlightSections(False)
+        self.proxy.modelReset.connect(self.fit_headers)
+        self.proxy.headerDataChanged.connect(self.fit_headers)
+        self.proxy.layoutChanged.connect(self.fit_headers)
+        horizontal.sortIndicatorChanged.connect(self.fit_headers)
+        self.fit_headers()
+
+    def header_width(self, column: int) -> int:
+        """The narrowest a column can be with its whole heading shown."""
+        text = str(self.model().headerData(column, Qt.Orientation.Horizontal) or "")
+        font = QFont(self.horizontalHeader().font())
+        font.setBold(True)
+        metrics = QFontMetrics(font)
+        widest = max((metrics.horizontalAdvance(line) for line in text.splitlines()), default=0)
+        return widest + HEADER_PADDING if widest else 0
+
+    @Slot()
+    def fit_headers(self) -> None:
+        """Widen any column too narrow for its heading: a heading is never cut short."""
+        header = self.horizontalHeader()
+        for column in range(header.count()):
+            need = self.header_width(column)
+            if header.isSortIndicatorShown() and header.sortIndicatorSection() == column:
+                need += SORT_ARROW
+            if header.sectionSize(column) < need:
+                header.resizeSection(column, need)
 
     def set_widths(self, widths: dict[str, int]) -> None:
+        """Set column widths by key; a width too narrow for the heading becomes wide enough."""
         for key, width in widths.items():
             try:
-                self.setColumnWidth(self.source.column_index(key), width)
+                column = self.source.column_index(key)
             except KeyError:
                 continue
+            self.setColumnWidth(column, max(width, self.header_width(column)))
 
     def current_source_row(self) -> int | None:
         """The model row of the selected row, or None."""

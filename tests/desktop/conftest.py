@@ -99,6 +99,11 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> Iterator[DialogScript]:
         dialogs_module, "show_info", lambda _p, title, text: script.calls.append(("info", title))
     )
     monkeypatch.setattr(
+        dialogs_module,
+        "show_saved",
+        lambda _p, title, path: script.calls.append(("saved", path)),
+    )
+    monkeypatch.setattr(
         dialogs_module, "show_about", lambda _p, title, text: script.calls.append(("about", text))
     )
     monkeypatch.setattr(

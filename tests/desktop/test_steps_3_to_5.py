@@ -93,6 +93,8 @@ def test_overlaps_lists_and_exports(qtbot, demo, dialogs, tmp_path: Path) -> Non
     wait_idle(qtbot, demo)
     exported = pd.read_csv(tmp_path / "intro.csv")
     assert len(exported) == page.model.rowCount()
+    # The user is told where the file went (with a button that opens its folder).
+    assert ("saved", str(tmp_path / "intro.csv")) in dialogs.calls
     assert {"name", "our_stage", "partner_stage", "potential_revenue"} <= set(exported.columns)
     # The list left the machine: the egress ledger says so.
     with contextlib.closing(sqlite3.connect(demo.workspace.path)) as con:
