@@ -77,7 +77,7 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
         refresh_text = (
             f"{done} ({partner.cadence}, {'overdue since' if late else 'due'} {due:%-d %b %Y})"
         )
-        states["dashboard"] = ("attention", 1, "refresh overdue") if late else ("done", 0, "")
+        states["dashboard"] = _dashboard_state(ws, partner_id, late, bool(our_count))
     text = (
         f"Matched {shared:,} of {our_count:,} · review queue {review:,} · {refresh_text}"
         if our_count
@@ -149,6 +149,20 @@ def _step_states(counts: dict[str, int], sides: int) -> dict[str, tuple[str, int
     else:
         states["plans"] = ("not started", 0, "")
     return states
+
+
+def _dashboard_state(ws: Any, partner_id: int, late: bool, imported: bool) -> tuple[str, int, str]:
+    """Done once it tracks something (deals, sync calls, CRM updates), not merely because no
+    refresh is due yet: a new partnership's dashboard is not started. An overdue refresh of a
+    mapping that exists needs attention."""
+    p = {"p": partner_id}
+    deals = _count(ws, "SELECT count(*) FROM opportunity WHERE partner_id = :p", **p)
+    events = _count(ws, "SELECT count(*) FROM engagementevent WHERE partner_id = :p", **p)
+    if late and (imported or deals or events):
+        return ("attention", 1, "refresh overdue")
+    if deals or events:
+        return ("done", 0, f"{deals:,} deals tracked" if deals else "engagement logged")
+    return ("not started", 0, "")
 
 
 def _registrations_state(ws: Any, partner: Any) -> tuple[str, int, str]:
