@@ -341,17 +341,7 @@ def _fuzzy_tier(
     place &= (ours.country[a] != 0) & (ours.country[a] == theirs.country[b])
     trusted = rare_exact | (place & (chars >= 95))
     final = np.where(trusted, final, np.minimum(final, auto - 0.1))
-    # The queue is worth a user's time: near-spellings of another rare word that the other
-    # fields contradict are not offered (nor do they hide an account's other candidates),
-    # unless a slip of the keys in the same country, which ranks below the uncontradicted.
-    against = _contradictions(ours, theirs, a, b)
-    doubtful = (against >= 2) | (~rare_exact & (chars < CONTRADICTED_CHARS) & (against > 0))
-    abroad = (ours.country[a] != 0) & (theirs.country[b] != 0)
-    abroad &= ours.country[a] != theirs.country[b]
-    slip = np.flatnonzero(doubtful & ~abroad & (final - CONTRADICTED_PENALTY >= review))
-    slip = slip[_one_slip(ours, theirs, a[slip], b[slip])]
-    doubtful[slip] = False
-    final[slip] = np.minimum(final[slip] - CONTRADICTED_PENALTY, auto - 0.1)
+    doubtful = _contradicted(ours, theirs, a, b, final, chars, rare_exact, review, auto)
     contained = _contained_links(ours, theirs, tables, matched_a, matched_b, review)
     # For a short brand, its name contained whole beats a near-spelling of a different rare
     # word ("Northwind": "Northwind Systems", not "Southwind Corp").
@@ -377,6 +367,32 @@ def _fuzzy_tier(
         [f for f in (fuzzy, contained, extra, shared) if f is not None], ignore_index=True
     )
     return _mutual_best_links(ours, theirs, fuzzy)
+
+
+def _contradicted(
+    ours: _Side,
+    theirs: _Side,
+    a: np.ndarray,
+    b: np.ndarray,
+    final: np.ndarray,
+    chars: np.ndarray,
+    rare_exact: np.ndarray,
+    review: float,
+    auto: float,
+) -> np.ndarray:
+    """The fuzzy pairs the review queue does not offer: near-spellings of another rare word
+    that the other fields contradict (nor do they hide an account's other candidates), unless
+    a slip of the keys in the same country, whose score (``final``, changed in place) drops
+    ``CONTRADICTED_PENALTY`` below the uncontradicted."""
+    against = _contradictions(ours, theirs, a, b)
+    doubtful = (against >= 2) | (~rare_exact & (chars < CONTRADICTED_CHARS) & (against > 0))
+    abroad = (ours.country[a] != 0) & (theirs.country[b] != 0)
+    abroad &= ours.country[a] != theirs.country[b]
+    slip = np.flatnonzero(doubtful & ~abroad & (final - CONTRADICTED_PENALTY >= review))
+    slip = slip[_one_slip(ours, theirs, a[slip], b[slip])]
+    doubtful[slip] = False
+    final[slip] = np.minimum(final[slip] - CONTRADICTED_PENALTY, auto - 0.1)
+    return doubtful
 
 
 def _contained_links(
