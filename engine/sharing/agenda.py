@@ -10,7 +10,8 @@ is ``engine.program.calendar``'s.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from engine.errors import OverlapError
 from engine.output.files import atomic_write
 from engine.output.pdf import ReportSection, write_report_pdf
 from engine.plans import stored_day
-from engine.program.agenda import OPEN_PLAN_STATUSES, Agenda, sync_agenda
+from engine.program.agenda import OPEN_PLAN_STATUSES, Agenda, AgendaItem, sync_agenda
 from engine.program.calendar import CalendarEvent, write_calendar
 from engine.program.sync import sync_schedule
 from engine.sharing.policy import share_policy, share_preview
@@ -45,10 +46,53 @@ def _policy_warnings(ws: Workspace, record: Partner) -> list[str]:
     policy = share_policy(ws, record)
     if policy.counts_only or not policy.allows("account_name"):
         return [
-            f"The share policy for {record.name} keeps account names at home, and this file names "
-            "accounts: keep it inside your team."
+            f"The share policy for {record.name} keeps account names at home: this file calls "
+            "accounts by their plan references; keep it inside your team all the same."
         ]
     return []
+
+
+_STEP_TEXT = re.compile(r"step '.*?' was due")
+
+
+def policy_agenda(ws: Workspace, record: Partner, agenda: Agenda) -> Agenda:
+    """``agenda`` as the share policy lets it leave: account names, next steps, our stages and
+    leads each only when the policy shares them (an account a policy keeps unnamed is called by
+    its plan's reference, which both sides see)."""
+    policy = share_policy(ws, record)
+    allow = (lambda _name: False) if policy.counts_only else policy.allows
+    refs = dict(ws.read_frame("SELECT id, ref FROM plan WHERE partner_id = :p", {"p": record.id})
+                .itertuples(index=False, name=None))  # fmt: skip
+
+    def named(item: AgendaItem, name: str) -> str:
+        if allow("account_name") or not name:
+            return name
+        ref = refs.get(item.plan_id) if item.plan_id is not None else None
+        return f"Account {ref}" if ref else "a shared account"
+
+    sections = []
+    for section in agenda.sections:
+        items, note = [], section.note
+        for item in section.items:
+            if section.key == "next_steps" and not allow("next_steps"):
+                note = "The share policy keeps next steps at home."
+                continue
+            if section.key == "leads_changed" and not allow("lead"):
+                note = "The share policy keeps leads at home."
+                continue
+            title = item.title if section.key == "next_steps" else named(item, item.title)
+            detail = item.detail
+            if section.key == "new_shared" and not allow("stage"):
+                detail = ""  # the stages on both sides: ours stays home
+            if section.key == "stalled_plans" and not allow("next_steps"):
+                detail = _STEP_TEXT.sub("a next step was due", detail)
+            owner = item.owner if allow("lead") or section.key == "next_steps" else ""
+            items.append(
+                replace(item, title=title, account=named(item, item.account), detail=detail,
+                        owner=owner)
+            )  # fmt: skip
+        sections.append(replace(section, items=items, note=note))
+    return replace(agenda, sections=sections)
 
 
 def write_agenda(agenda: Agenda, path: str | Path, *, kind: str = "text") -> Path:
@@ -111,7 +155,7 @@ def export_agenda(
     egress ledger, since it is made to be shared."""
     record = resolve_partner(ws, partner)
     chosen = kind or agenda_kind_for(path)
-    agenda = agenda or sync_agenda(ws, record, today=today)
+    agenda = policy_agenda(ws, record, agenda or sync_agenda(ws, record, today=today))
     written = write_agenda(agenda, path, kind=chosen)
     entry = record_egress(
         ws,

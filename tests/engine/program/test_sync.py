@@ -42,7 +42,7 @@ from engine.program.sync import (
     undo_sync_log,
     week_of_month,
 )
-from engine.sharing import set_share_policy
+from engine.sharing import DEFAULT_FIELDS, set_share_policy
 from engine.sharing.agenda import export_agenda, export_calendar
 from engine.store.workspace import Workspace
 from tests.engine.conftest import PAIRS, Mapped, add_matches
@@ -357,12 +357,18 @@ def test_agenda_export_text_and_pdf_into_the_ledger(prepared: Prepared, tmp_path
     text = export_agenda(prepared.ws, "Globex", tmp_path / "agenda.txt", today=TODAY)
     assert text.kind == "text" and text.items == 6
     content = (tmp_path / "agenda.txt").read_text(encoding="utf-8")
+    # Our stages stay home under the default policy; with them shared, the whole agenda leaves.
+    assert "ours customer" not in content and "Acme Widgets" in content
+    set_share_policy(prepared.ws, "Globex", fields=[*DEFAULT_FIELDS, "stage"])
+    export_agenda(prepared.ws, "Globex", tmp_path / "agenda.txt", today=TODAY)
+    content = (tmp_path / "agenda.txt").read_text(encoding="utf-8")
     assert content == sync_agenda(prepared.ws, "Globex", today=TODAY).to_text(limit=10_000)
     pdf = export_agenda(prepared.ws, "Globex", tmp_path / "agenda.pdf", today=TODAY)
     data = (tmp_path / "agenda.pdf").read_bytes()
     assert data.startswith(b"%PDF") and pdf.kind == "pdf"
     ledger = prepared.ws.read_frame("SELECT kind, path, row_count FROM egressrecord ORDER BY id")
     assert ledger.values.tolist() == [
+        ["agenda", str((tmp_path / "agenda.txt").resolve()), 6],
         ["agenda", str((tmp_path / "agenda.txt").resolve()), 6],
         ["agenda", str((tmp_path / "agenda.pdf").resolve()), 6],
     ]
