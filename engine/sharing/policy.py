@@ -14,7 +14,7 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -588,7 +588,7 @@ def _crm_ids(our_key: str, partner_key: str) -> dict[str, str]:
     return ids
 
 
-def _generated_kind(plan: dict[str, Any]) -> str:
+def _generated_kind(plan: Mapping[Any, Any]) -> str:
     """The kind of a plan's objective when it is still the generated one, else ""."""
     kind = str(plan.get("objective_kind") or "")
     return kind if kind and plan["objective"] == generated_objective(kind) else ""

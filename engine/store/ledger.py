@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -169,7 +170,7 @@ def require_agreement(ws: Workspace, partner: str | Partner) -> None:
         )
 
 
-def _words(row: dict[str, Any]) -> str:
+def _words(row: Mapping[Any, Any]) -> str:
     if row["kind"] == "none":
         return f"none (confirmed {str(row['recorded_at'])[:10]})"
     parts = [f"signed {row['signed_on']}"]
