@@ -33,6 +33,7 @@ from engine import (
     psi_forget,
     psi_request,
     psi_respond,
+    read_psi_file,
     record_agreement,
     require_agreement,
     resolve_conflict,
@@ -412,6 +413,9 @@ def _psi_request(args: argparse.Namespace) -> int:
 
 def _psi_respond(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
+        read_psi_file(args.input)  # a damaged file is named before anything else
+        if not share_policy(ws, args.partner).counts_only:
+            require_agreement(ws, args.partner)  # the response seals our shared accounts
         step = psi_respond(ws, args.partner, args.input, args.out, progress=_progress)
     print(
         f"wrote {step.path}: {step.their_count} of their keys evaluated, "
@@ -422,6 +426,9 @@ def _psi_respond(args: argparse.Namespace) -> int:
 
 def _psi_finish(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
+        read_psi_file(args.input)  # a damaged file is named before anything else
+        if args.out is not None and not share_policy(ws, args.partner).counts_only:
+            require_agreement(ws, args.partner)  # the back file seals our shared accounts
         result = psi_finish(ws, args.partner, args.input, back=args.out, progress=_progress)
     print(
         f"shared keys: {result.shared_keys} "

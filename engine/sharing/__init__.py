@@ -46,6 +46,7 @@ from engine.sharing.psi import (
     psi_forget,
     psi_request,
     psi_respond,
+    read_psi_file,
 )
 from engine.sharing.unplaced import place_unplaced, unplaced_plans
 from engine.store.ledger import (
@@ -93,6 +94,7 @@ __all__ = [
     "psi_request",
     "psi_respond",
     "read_plan_file",
+    "read_psi_file",
     "record_agreement",
     "require_agreement",
     "resolve_conflict",

@@ -466,7 +466,7 @@ _PSI_SEALED: dict[str, Spec] = {
             len(PSI_ACCOUNT_FIELDS),
             "fields",
             "per box",
-            lambda i, _item: f"field {i + 1}",
+            lambda i, _item: f"fields item {i + 1}",
         ),
         [],
     ),

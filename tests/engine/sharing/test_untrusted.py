@@ -29,7 +29,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from engine import export_share, plan_conflicts, psi_finish, psi_request, psi_respond
+from engine import (
+    export_share,
+    plan_conflicts,
+    psi_finish,
+    psi_request,
+    psi_respond,
+    record_agreement,
+)
 from engine.cli import main
 from engine.sharing import _ristretto, crypto
 from engine.store.models import Plan, PlanConflict
@@ -73,6 +80,7 @@ def _read(path: Path) -> dict[str, Any]:
 def _write_real_files(folder: Path) -> RealFiles:
     folder.mkdir(parents=True, exist_ok=True)
     acme, partner_id, ours, theirs = mapped_workspace(folder / "acme")
+    record_agreement(acme, "Globex", none=True)  # files naming accounts may leave
     add_rules(acme, partner_id)
     add_plan(
         acme,
@@ -102,6 +110,7 @@ def _write_real_files(folder: Path) -> RealFiles:
     shutil.copy(folder / "acme.overlap", requester)
 
     globex, _pid, _o, _t = mapped_workspace(folder / "globex", "Globex", "Acme Corp", mirror=True)
+    record_agreement(globex, "Acme Corp", none=True)
     globex.close()
     receiver = folder / "receiver.overlap"
     shutil.copy(folder / "globex.overlap", receiver)
@@ -531,8 +540,11 @@ def test_psi_files_with_nested_or_huge_numbers_are_refused(real: RealFiles, tmp_
         "nested values": ("request", "values", [[["AAAA"]]]),
         "number values": ("request", "values", 10**15),
         "float exchange": ("response", "exchange", 1e308),
-        "nested positions": ("back", "positions", [[0], [1]]),
-        "huge positions": ("back", "positions", [10**15]),
+        "nested tags": ("back", "tags", [[0], [1]]),
+        "number boxes": ("back", "boxes", 10**15),
+        "huge box size": ("response", "box_size", 10**6),
+        "unknown field": ("response", "fields", ["ref", "password"]),
+        "nested summary": ("response", "summary", {"accounts": [[1]]}),
         "object counts only": ("request", "counts_only", {"yes": True}),
         "string version": ("request", "version", "1"),
     }
@@ -735,7 +747,7 @@ def mutate(document: dict[str, Any], choose: Chooser) -> dict[str, Any]:
         elif action == "repeat" and isinstance(parent, list):
             parent.extend([copy.deepcopy(parent[path[-1]])] * choose.pick([1, 60, 300]))
         elif action == "add" and isinstance(parent, dict):
-            parent[choose.pick(["plans", "steps", "extra", "count", "positions"])] = random_json(
+            parent[choose.pick(["plans", "steps", "extra", "count", "tags"])] = random_json(
                 choose
             )
     return document
