@@ -747,9 +747,7 @@ def mutate(document: dict[str, Any], choose: Chooser) -> dict[str, Any]:
         elif action == "repeat" and isinstance(parent, list):
             parent.extend([copy.deepcopy(parent[path[-1]])] * choose.pick([1, 60, 300]))
         elif action == "add" and isinstance(parent, dict):
-            parent[choose.pick(["plans", "steps", "extra", "count", "tags"])] = random_json(
-                choose
-            )
+            parent[choose.pick(["plans", "steps", "extra", "count", "tags"])] = random_json(choose)
     return document
 
 
