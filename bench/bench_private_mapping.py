@@ -207,8 +207,8 @@ def partner_only_strings(folder: Path) -> tuple[list[str], list[str]]:
         Workspace.open(folder / "acme.overlap", lock=False) as a,
         Workspace.open(folder / "globex.overlap", lock=False) as b,
     ):
-        ours = a.accounts(a.current_snapshot(None).id)  # type: ignore[union-attr]
-        theirs = b.accounts(b.current_snapshot(None).id)  # type: ignore[union-attr]
+        ours = a.accounts(int(a.current_snapshot(None).id))  # type: ignore[union-attr, arg-type]
+        theirs = b.accounts(int(b.current_snapshot(None).id))  # type: ignore[union-attr, arg-type]
     our_keys = set(account_psi_keys(ours)["key"])
     keys = account_psi_keys(theirs)
     touching = set(keys.loc[keys["key"].isin(our_keys), "account_id"])

@@ -222,7 +222,10 @@ def store_shared(
 ) -> int:
     """Store the partner's paired accounts as a private snapshot and link them to ours, in one
     transaction; returns the new snapshot's id."""
-    ours = ws.accounts(ws.current_snapshot(None).id, ["external_id", "name", "domains"])  # type: ignore[union-attr]
+    current = ws.current_snapshot(None)
+    if current is None or current.id is None:
+        raise OverlapError("import our own accounts first; private matching compares them")
+    ours = ws.accounts(current.id, ["external_id", "name", "domains"])
     our_names = ours.set_index("id")["name"]
     rows = []
     for number, (key, _kinds) in enumerate(pairs):
