@@ -39,3 +39,13 @@ class ShrinkingListError(ImportFileError):
         super().__init__(message, where=where)
         self.current = current
         self.incoming = incoming
+
+
+class SameFileError(ImportFileError):
+    """The export is, byte for byte, the current list of the other side: one list against itself
+    matches every account, so nothing is imported unless the user means it
+    (``same_file=True``; ``--same-file`` on the command line)."""
+
+    def __init__(self, message: str, *, where: str | None, other_side: str) -> None:
+        super().__init__(message, where=where)
+        self.other_side = other_side

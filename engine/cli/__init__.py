@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from engine.cli import files
 from engine.errors import Cancelled, OverlapError
 from engine.offline import forbid_network_if_asked
 
@@ -100,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     try:
+        files.resolve(args)
         return int(args.run(args) or 0)
     except OverlapError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -19,6 +19,7 @@ from engine import (
     write_template,
 )
 from engine.cli.output import add_format_option, emit_frame
+from engine.errors import SameFileError
 
 # What the table format shows; csv and json carry every standard field.
 _TABLE_COLUMNS = ["external_id", "name", "domains", "stage", "country", "owner"]
@@ -48,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--profile", metavar="P", help="use the saved mapping profile P, and save this mapping as P"
     )
     add_replace_option(imp)
+    imp.add_argument(
+        "--same-file",
+        action="store_true",
+        help="import it although it is the other side's current list, byte for byte",
+    )
     imp.set_defaults(run=_import)
 
     accounts = subparsers.add_parser(
@@ -90,7 +96,7 @@ def replace_hint() -> Iterator[None]:
 
 def _import(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.map)
-    with Workspace.open(args.workspace) as ws, replace_hint():
+    with Workspace.open(args.workspace) as ws, replace_hint(), _same_file_hint():
         report = import_file(
             ws,
             args.side,
@@ -99,10 +105,23 @@ def _import(args: argparse.Namespace) -> int:
             overrides=overrides,
             profile=args.profile,
             replace=args.replace,
+            same_file=args.same_file,
         )
     for line in report.lines():
         print(line)
     return 0
+
+
+@contextlib.contextmanager
+def _same_file_hint() -> Iterator[None]:
+    """The file of the other side is refused with what to type to import it anyway."""
+    try:
+        yield
+    except SameFileError as error:
+        raise OverlapError(
+            f"{error.message}; if you mean it, run the same command with --same-file",
+            where=error.where,
+        ) from None
 
 
 def _accounts(args: argparse.Namespace) -> int:

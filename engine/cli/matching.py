@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import tempfile
 import time
@@ -203,6 +204,17 @@ def _alias_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _same_bytes(one: Path, other: Path) -> bool:
+    """Whether two files hold the same bytes (the same export given twice)."""
+    if one.stat().st_size != other.stat().st_size:
+        return False
+    digests = []
+    for path in (one, other):
+        with path.open("rb") as handle:
+            digests.append(hashlib.file_digest(handle, "sha256").hexdigest())
+    return digests[0] == digests[1]
+
+
 def _map(args: argparse.Namespace) -> int:
     """Steps 1 and 2 on a throw-away workspace; only the CSV of links stays."""
     from engine import import_file  # the import step; imported here so `map` alone needs it
@@ -212,6 +224,12 @@ def _map(args: argparse.Namespace) -> int:
             raise OverlapError("no such file", where=str(path))
     if args.out.parent and not args.out.parent.exists():
         raise OverlapError("the folder does not exist", where=str(args.out.parent))
+    if _same_bytes(args.ours, args.partner):
+        print(
+            f"warning: {args.ours} and {args.partner} are the same file: every account will "
+            "match itself",
+            file=sys.stderr,
+        )
     timings: list[tuple[str, float]] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="overlap-map-") as folder:
@@ -222,8 +240,8 @@ def _map(args: argparse.Namespace) -> int:
             # GIL, and the workspace takes one writer at a time.
             with ThreadPoolExecutor(max_workers=2) as pool:
                 jobs = [
-                    pool.submit(import_file, ws, "us", args.ours),
-                    pool.submit(import_file, ws, partner.name, args.partner),
+                    pool.submit(import_file, ws, "us", args.ours, same_file=True),
+                    pool.submit(import_file, ws, partner.name, args.partner, same_file=True),
                 ]
                 for job in jobs:
                     job.result()

@@ -42,6 +42,7 @@ from engine import (
     share_preview,
     unplaced_plans,
 )
+from engine.cli.files import add_file_argument
 from engine.cli.output import add_format_option, emit_frame, emit_json
 
 
@@ -137,8 +138,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     export.add_argument("workspace", metavar="WS")
     export.add_argument("--partner", required=True)
-    export.add_argument(
-        "--out", required=True, metavar="FILE", help="*.xlsx, *.pdf, *.csv or *.overlap-plan"
+    add_file_argument(
+        export, "out", "--out", help="the file to write: *.xlsx, *.pdf, *.csv or *.overlap-plan"
     )
     export.add_argument("--kind", choices=EXPORT_KINDS, help="file kind (default: from the suffix)")
     _add_passphrase(export, ask=True)
@@ -166,7 +167,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp = plan_actions.add_parser("import", help="merge a partner's plan file into our plans")
     imp.add_argument("workspace", metavar="WS")
     imp.add_argument("--partner", required=True)
-    imp.add_argument("--in", dest="input", required=True, metavar="FILE")
+    add_file_argument(imp, "input", "--in", help="the partner's .overlap-plan file")
     _add_passphrase(imp, ask=False)
     imp.add_argument("--ask", action="store_true", help="ask for the passphrase on the terminal")
     imp.set_defaults(run=_plan_import)
@@ -213,13 +214,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     respond = psi_actions.add_parser("respond", help="step 2 (partner): answer a request")
     respond.add_argument("workspace", metavar="WS")
     respond.add_argument("--partner", required=True)
-    respond.add_argument("--in", dest="input", required=True, metavar="FILE")
+    add_file_argument(
+        respond, "input", "--in", metavar="REQUEST_FILE", help="the partner's request file"
+    )
     respond.add_argument("--out", required=True, metavar="FILE")
     respond.set_defaults(run=_psi_respond)
     finish = psi_actions.add_parser("finish", help="step 3: read the response (or the back file)")
     finish.add_argument("workspace", metavar="WS")
     finish.add_argument("--partner", required=True)
-    finish.add_argument("--in", dest="input", required=True, metavar="FILE")
+    add_file_argument(
+        finish,
+        "input",
+        "--in",
+        metavar="RESPONSE_FILE",
+        help="the partner's response (or back) file",
+    )
     finish.add_argument(
         "--out", metavar="FILE", help="a back file so the partner learns the same overlap"
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from engine.errors import Cancelled, ImportFileError, ShrinkingListError
+from engine.errors import Cancelled, ImportFileError, SameFileError, ShrinkingListError
 from engine.importing.clean import Cancel, Standardized, standardize
 from engine.importing.mapping import (
     FieldMapping,
@@ -25,7 +25,7 @@ from engine.importing.mapping import (
 )
 from engine.importing.raw import RawExport
 from engine.importing.read import read_export
-from engine.output.formats import count, field_label
+from engine.output.formats import count, day, field_label
 from engine.store.workspace import US, Progress, Workspace, now
 
 
@@ -84,6 +84,7 @@ def import_file(
     overrides: FieldMapping | None = None,
     profile: str | None = None,
     replace: bool = False,
+    same_file: bool = False,
     progress: Progress | None = None,
     cancel: Cancel | None = None,
 ) -> ImportReport:
@@ -95,7 +96,8 @@ def import_file(
 
     An export with no accounts never replaces a side's list, and one with under half of its
     accounts raises ``ShrinkingListError`` unless ``replace`` confirms it (see
-    ``_check_replacement``).
+    ``_check_replacement``). The very file (same SHA-256) that is another side's current list
+    raises ``SameFileError`` unless ``same_file`` confirms it.
     """
     partner_id = ws.side_partner_id(side)
     side_name = US if partner_id is None else ws.side_name(partner_id)
@@ -108,6 +110,8 @@ def import_file(
     if progress:
         progress(0.0, f"Reading {Path(path).name}")
     raw = read_export(path, sheet=sheet)
+    if not same_file:
+        _check_other_sides(ws, partner_id, raw)
     if cancel is not None and cancel():
         raise Cancelled()
     proposed = propose_mapping(raw, ws=ws, profile=profile).with_overrides(overrides)
@@ -144,6 +148,32 @@ def import_file(
         duplicates=result.duplicates,
         rejected=result.rejected,
         raw=raw,
+    )
+
+
+def _check_other_sides(ws: Workspace, partner_id: int | None, raw: RawExport) -> None:
+    """Refuse the file that is already another side's current list (our export picked again
+    for the partner, or the partner's for us): matched against itself, every account would
+    be shared and the overlap would mean nothing."""
+    found = ws.read_frame(
+        "SELECT s.partner_id, s.file_name, s.imported_at, p.name AS partner FROM snapshot s "
+        "LEFT JOIN partner p ON p.id = s.partner_id "
+        "WHERE s.sha256 = :sha AND s.partner_id IS NOT :side AND s.id = ("
+        "  SELECT t.id FROM snapshot t WHERE t.partner_id IS s.partner_id"
+        "  ORDER BY t.imported_at DESC, t.id DESC LIMIT 1)",
+        {"sha": raw.sha256, "side": partner_id},
+    )
+    if found.empty:
+        return
+    other = found.iloc[0]
+    side = US if pd.isna(other["partner_id"]) else str(other["partner"])
+    whose = "our current list" if side == US else f"{side}'s current list"
+    raise SameFileError(
+        f"this file is {whose} already (imported from {other['file_name']} on "
+        f"{day(other['imported_at'])}): one list matched against itself makes every account "
+        "shared, so nothing was imported; check that this is the right export",
+        where=raw.file_name,
+        other_side=side,
     )
 
 
