@@ -24,16 +24,20 @@ class ShareView:
     conflicts: pd.DataFrame
     exchanges: pd.DataFrame
     ledger: pd.DataFrame
+    agreement: str = ""  # the data-sharing agreement in force, in words; "" before one
+    unplaced: pd.DataFrame | None = None  # the partner's plans no account of ours took
 
 
 def load_share(context: Any, *, partner: str) -> ShareView:
     from engine import (
+        current_agreement,
         egress_ledger,
         plan_conflicts,
         psi_exchanges,
         share_fields,
         share_policy,
         share_preview,
+        unplaced_plans,
     )
 
     ws = context.workspace
@@ -54,6 +58,8 @@ def load_share(context: Any, *, partner: str) -> ShareView:
         conflicts=plan_conflicts(ws, partner),
         exchanges=psi_exchanges(ws, partner),
         ledger=egress_ledger(ws, partner),
+        agreement=current_agreement(ws, partner),
+        unplaced=unplaced_plans(ws, partner),
     )
 
 
@@ -64,8 +70,34 @@ def save_policy(context: Any, *, partner: str, fields: list[str], counts_only: b
     return load_share(context, partner=partner)
 
 
+def record_data_agreement(
+    context: Any, *, partner: str, signed_on: str, scope: str, reference: str, none: bool
+) -> ShareView:
+    from engine import record_agreement
+
+    record_agreement(
+        context.workspace, partner, signed_on=signed_on, scope=scope, reference=reference, none=none
+    )
+    return load_share(context, partner=partner)
+
+
+def attach_unplaced(context: Any, *, partner: str, unplaced_id: int, account: str) -> str:
+    from engine import place_unplaced
+
+    result = place_unplaced(context.workspace, partner, unplaced_id, account)
+    made = "a new plan" if result.created else "its plan"
+    return (
+        f"Attached to our account {account} ({made}): "
+        f"{result.fields_taken + result.items_added} change(s) taken, "
+        f"{len(result.conflicts)} conflict(s) to settle."
+    )
+
+
 def export_file(context: Any, *, partner: str, path: str, passphrase: str | None) -> str:
-    from engine import export_share
+    from engine import export_share, require_agreement, share_policy
+
+    if not share_policy(context.workspace, partner).counts_only:
+        require_agreement(context.workspace, partner)  # plans name accounts
 
     result = export_share(
         context.workspace,
@@ -98,8 +130,9 @@ def import_plans(context: Any, *, partner: str, path: str, passphrase: str | Non
     return (
         f"Imported {result.plans_in_file} plan(s) from {result.sender}: {result.matched} matched, "
         f"{result.created} new, {result.fields_taken + result.items_added} change(s) taken, "
-        f"{len(result.conflicts)} conflict(s) to settle, {len(result.unmatched)} not among our "
-        f"shared accounts.{again}"
+        f"{len(result.conflicts)} conflict(s) to settle, {len(result.unplaced)} unplaced."
+        + "".join(f" Unplaced: {u['account']} ({u['reason']})." for u in result.unplaced)
+        + again
     )
 
 

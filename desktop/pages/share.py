@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
 )
@@ -25,12 +26,14 @@ from desktop import dialogs
 from desktop.models.frame import Column, FrameModel
 from desktop.operations.share import (
     ShareView,
+    attach_unplaced,
     export_file,
     export_ledger_file,
     import_plans,
     load_share,
     plan_file_is_encrypted,
     psi_step,
+    record_data_agreement,
     save_policy,
     settle_conflict,
     share_field_labels,
@@ -92,6 +95,16 @@ class LedgerModel(FrameModel):
     )
 
 
+class UnplacedModel(FrameModel):
+    COLUMNS = (
+        Column("plan_ref", "Plan"),
+        Column("account", "Account (their name)"),
+        Column("reason", "Why it is not placed"),
+        Column("our_crm_id", "Our CRM id (as they hold it)"),
+        Column("domain", "Domain"),
+    )
+
+
 class SharedAccountsModel(FrameModel):
     COLUMNS = (
         Column("name", "Account"),
@@ -128,6 +141,7 @@ class SharePage(Page):
         layout = QVBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
         self._build_policy(layout)
+        self._build_agreement(layout)
         self._build_preview(layout)
         self._build_plan_file(layout)
         self._build_private_matching(layout)
@@ -153,6 +167,35 @@ class SharePage(Page):
         self.counts_only_box.setAccessibleName("Counts only")
         self.counts_only_box.toggled.connect(self._on_policy_edited)
         layout.addWidget(self.counts_only_box)
+
+    def _build_agreement(self, layout: QVBoxLayout) -> None:
+        """The data-sharing agreement that must be on record before names leave."""
+        layout.addWidget(section("Data agreement", self.body))
+        self.agreement_label = note("", self.body)
+        self.agreement_label.setAccessibleName("Data agreement in force")
+        layout.addWidget(self.agreement_label)
+        row = QHBoxLayout()
+        self.agreement_date = QLineEdit(self.body)
+        self.agreement_date.setPlaceholderText("Signed on (YYYY-MM-DD)")
+        self.agreement_scope = QLineEdit(self.body)
+        self.agreement_scope.setPlaceholderText("Scope (what it covers)")
+        self.agreement_reference = QLineEdit(self.body)
+        self.agreement_reference.setPlaceholderText("Reference")
+        for edit, name in (
+            (self.agreement_date, "Agreement signed on"),
+            (self.agreement_scope, "Agreement scope"),
+            (self.agreement_reference, "Agreement reference"),
+        ):
+            edit.setAccessibleName(name)
+            row.addWidget(edit, 1)
+        self.agreement_button = QPushButton("Record agreement", self.body)
+        self.agreement_button.clicked.connect(partial(self._on_agreement_clicked, False))
+        self.no_agreement_button = QPushButton("There is none", self.body)
+        self.no_agreement_button.setAccessibleName("Confirm there is no data-sharing agreement")
+        self.no_agreement_button.clicked.connect(partial(self._on_agreement_clicked, True))
+        row.addWidget(self.agreement_button)
+        row.addWidget(self.no_agreement_button)
+        layout.addLayout(row)
 
     def _build_preview(self, layout: QVBoxLayout) -> None:
         """The preview of exactly what leaves, and the export buttons."""
@@ -210,6 +253,28 @@ class SharePage(Page):
         row.addWidget(self.keep_button)
         row.addWidget(self.take_button)
         row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(
+            note(
+                "Unplaced plans: plans of their files that name no account of ours by our CRM "
+                "id, domain or name. Attach each to one of our accounts by its CRM id.",
+                self.body,
+            )
+        )
+        self.unplaced_model = UnplacedModel()
+        self.unplaced_table = DataTable(self.unplaced_model, "Unplaced plans", self.body)
+        self.unplaced_table.setMinimumHeight(100)
+        self.unplaced_table.set_widths({"account": 200, "reason": 330})
+        layout.addWidget(self.unplaced_table)
+        row = QHBoxLayout()
+        self.attach_account = QLineEdit(self.body)
+        self.attach_account.setPlaceholderText("Our CRM id of the account")
+        self.attach_account.setAccessibleName("Our CRM id to attach the plan to")
+        self.attach_button = QPushButton("Attach to account", self.body)
+        self.attach_button.clicked.connect(self._on_attach_clicked)
+        row.addWidget(self.attach_account, 1)
+        row.addWidget(self.attach_button)
+        row.addStretch(2)
         layout.addLayout(row)
 
     def _build_private_matching(self, layout: QVBoxLayout) -> None:
@@ -332,6 +397,15 @@ class SharePage(Page):
             self.preview_table.proxy.sort(-1)
         else:
             self.preview_table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.agreement_label.setText(
+            f"In force for {self.partner_name}: {view.agreement}."
+            if view.agreement
+            else "No data-sharing agreement recorded yet: record it, or confirm there is none, "
+            "before the first file naming accounts leaves."
+        )
+        unplaced = view.unplaced if view.unplaced is not None else pd.DataFrame()
+        self.unplaced_model.set_frame(unplaced)
+        self.attach_button.setEnabled(len(unplaced) > 0)
         self.conflicts_model.set_frame(view.conflicts)
         self.keep_button.setEnabled(len(view.conflicts) > 0)
         self.take_button.setEnabled(len(view.conflicts) > 0)
@@ -363,6 +437,26 @@ class SharePage(Page):
     def _on_policy_saved(self, view: ShareView) -> None:
         self._on_loaded(view)
         self.policy_changed.emit()
+
+    # ------------------------------------------------------------------ agreement
+
+    def _on_agreement_clicked(self, none: bool) -> None:
+        if self.partner is None:
+            return
+        self.ops.run(
+            "Recording the data agreement",
+            partial(
+                record_data_agreement,
+                partner=self.partner.name,
+                signed_on="" if none else self.agreement_date.text(),
+                scope="" if none else self.agreement_scope.text(),
+                reference="" if none else self.agreement_reference.text(),
+                none=none,
+            ),
+            on_success=self._on_loaded,
+            on_failure=self.show_error,
+            changes=("ledger",),
+        )
 
     # ------------------------------------------------------------------ exports
 
@@ -436,6 +530,30 @@ class SharePage(Page):
         self.import_label.setText(message)
         self.plans_imported.emit()
         self.reload()
+
+    def _on_attach_clicked(self) -> None:
+        record = self.unplaced_table.current_record()
+        if record is None and self.unplaced_model.rowCount() == 1:
+            record = self.unplaced_model.record(0)
+        if record is None or self.partner is None:
+            self.import_label.setText("Select an unplaced plan first.")
+            return
+        account = self.attach_account.text().strip()
+        if not account:
+            self.import_label.setText("Give our CRM id of the account to attach the plan to.")
+            return
+        self.ops.run(
+            "Attaching the plan",
+            partial(
+                attach_unplaced,
+                partner=self.partner.name,
+                unplaced_id=int(record["id"]),
+                account=account,
+            ),
+            on_success=self._on_imported,
+            on_failure=self.show_error,
+            changes=("plans",),
+        )
 
     def _on_settle_clicked(self, take: str) -> None:
         record = self.conflicts_table.current_record()

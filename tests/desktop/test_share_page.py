@@ -3,13 +3,16 @@ with a conflict settled, and private matching, all through the window's operatio
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 
-from engine import Workspace, export_share, psi_respond
+from engine import Workspace, egress_ledger, export_share, psi_respond
+from engine.sharing.untrusted import canonical
 from tests.desktop.conftest import until, wait_idle
 from tests.engine.sharing_helpers import add_plan, add_rules, mapped_workspace
 
@@ -91,6 +94,21 @@ def test_policy_preview_export_and_ledger(
         page.counts_only_box.setChecked(False)
     wait_idle(qtbot, window)
 
+    # No file naming accounts leaves before the data-sharing agreement is on record.
+    assert "No data-sharing agreement recorded yet" in page.agreement_label.text()
+    dialogs.save_files.append(str(tmp_path / "early.xlsx"))
+    qtbot.mouseClick(page.xlsx_button, LEFT)
+    until(qtbot, lambda: len(dialogs.errors()) == 1)
+    assert "data-sharing agreement" in dialogs.errors()[0]
+    assert not (tmp_path / "early.xlsx").exists()
+    dialogs.calls.clear()
+    page.agreement_date.setText("2026-11-30")
+    page.agreement_reference.setText("DSA-114")
+    page.agreement_scope.setText("Shared accounts and joint plans")
+    qtbot.mouseClick(page.agreement_button, LEFT)
+    wait_idle(qtbot, window)
+    until(qtbot, lambda: "DSA-114" in page.agreement_label.text())
+
     # Export Excel and an encrypted plan file; both land in the ledger table.
     dialogs.save_files.append(str(tmp_path / "plans.xlsx"))
     with qtbot.waitSignal(page.file_exported, timeout=20_000):
@@ -106,6 +124,69 @@ def test_policy_preview_export_and_ledger(
     kinds = {page.ledger_model.record(r)["kind"] for r in range(2)}
     assert kinds == {"xlsx", "plan"}
     assert not dialogs.errors()
+    window.close()
+    with Workspace.open(acme_path) as a:
+        covered = set(egress_ledger(a, "Globex")["agreement"])
+    assert covered == {"agreement: signed 2026-11-30; DSA-114; Shared accounts and joint plans"}
+
+
+def test_an_unplaced_plan_is_listed_and_attached_from_the_page(
+    qtbot, window, dialogs, tmp_path: Path
+) -> None:
+    # Globex's plan for an account Acme's export no longer holds (Umbrella's CRM id is gone).
+    b, partner_id, ours, theirs = mapped_workspace(
+        tmp_path / "globex", "Globex", "Acme Corp", mirror=True
+    )
+    add_plan(
+        b,
+        partner_id,
+        ours.iloc[1],
+        theirs.iloc[1],
+        objective="Land Umbrella together",
+        steps=[{"what": "Security review", "owner_party": "us", "due_date": "2099-01-10"}],
+    )
+    export_share(b, "Acme Corp", tmp_path / "b.overlap-plan")
+    b.close()
+    a, _pid, _o, _t = mapped_workspace(tmp_path / "acme")
+    with a.transaction() as connection:
+        connection.exec_driver_sql("DELETE FROM match")
+    a_path = a.path
+    a.close()
+    # As if Acme's export had changed the account's CRM id, domain and name since Globex's copy.
+    document = json.loads((tmp_path / "b.overlap-plan").read_text(encoding="utf-8"))
+    (item,) = document["content"]["plans"]
+    item.update(
+        recipient_crm_id="A-20",
+        your_key="id:A-20",
+        domain="umbrella.example",
+        account_name="Umbrella Pharma",
+        label="Umbrella Pharma",
+    )
+    document["content_sha256"] = hashlib.sha256(canonical(document["content"])).hexdigest()
+    (tmp_path / "moved.overlap-plan").write_text(json.dumps(document), encoding="utf-8")
+    page = _share_page(qtbot, window, a_path)
+    dialogs.open_files.append(str(tmp_path / "moved.overlap-plan"))
+    with qtbot.waitSignal(page.plans_imported, timeout=20_000):
+        qtbot.mouseClick(page.import_button, LEFT)
+    wait_idle(qtbot, window)
+    assert "Unplaced: Umbrella Pharma" in page.import_label.text(), dialogs.errors()
+    until(qtbot, lambda: page.unplaced_model.rowCount() == 1)
+    assert page.unplaced_model.record(0)["reason"] == (
+        "our CRM id of the account is not in our current export"
+    )
+    page.attach_account.setText("A-2")
+    with qtbot.waitSignal(page.plans_imported, timeout=20_000):
+        qtbot.mouseClick(page.attach_button, LEFT)
+    wait_idle(qtbot, window)
+    until(qtbot, lambda: page.unplaced_model.rowCount() == 0)
+    assert "Attached to our account A-2 (a new plan)" in page.import_label.text()
+    assert not dialogs.errors()
+    window.close()
+    with Workspace.open(a_path) as a:
+        plan = a.read_frame("SELECT * FROM plan").iloc[0]
+        steps = a.read_frame("SELECT what, owner_party FROM planstep")
+    assert (plan["account_name"], plan["objective"]) == ("Umbrella Corp", "Land Umbrella together")
+    assert steps.values.tolist() == [["Security review", "partner"]]
 
 
 def test_import_plan_file_and_settle_the_conflict(
