@@ -32,6 +32,7 @@ class OverlapView:
     opportunities: Any  # DataFrame, one row per account, with kind / label / action
     shared: Any  # DataFrame of the shared pairs (the mapping's shared rows)
     territory: str | None = None  # the territory the figures are limited to
+    private: str = ""  # after private matching: why the partner's other accounts are unknown
 
 
 @in_worker_process
@@ -55,7 +56,22 @@ def load_overlaps(context: JobContext, partner: str, territory: str | None = Non
         result.opportunities,
         shared,
         result.territory,
+        _private_text(result.private, partner),
     )
+
+
+def _private_text(private: dict[str, Any] | None, partner: str) -> str:
+    if private is None:
+        return ""
+    by_stage = private.get("partner_by_stage")
+    counts = (
+        f" {partner}'s accounts by stage: "
+        + ", ".join(f"{n:,} {stage}" for stage, n in by_stage.items())
+        + "."
+        if by_stage
+        else f" {partner}'s policy does not share their counts by stage."
+    )
+    return f" {private['note']}{counts}"
 
 
 @in_worker_process

@@ -372,6 +372,16 @@ class ImportPage(Page):
         self.import_button.setAccessibleName("Import the file")
         self.import_button.clicked.connect(self.run_import)
         actions.addWidget(self.template_button)
+        self.private_button = QPushButton("Private matching…", self.body)
+        self.private_button.setAccessibleName(
+            "Private matching: map accounts with the partner without exchanging lists"
+        )
+        self.private_button.setToolTip(
+            "Each side imports only its own export; three e-mailed files find the shared "
+            "accounts. Private matching finds exact name and domain matches only."
+        )
+        self.private_button.clicked.connect(self.open_private_matching)
+        actions.addWidget(self.private_button)
         actions.addStretch(1)
         actions.addWidget(self.profile_button)
         actions.addWidget(self.import_button)
@@ -606,6 +616,15 @@ class ImportPage(Page):
         )
 
     @Slot()
+    def open_private_matching(self) -> None:
+        """The walk-through of private matching with the current partner."""
+        from desktop.pages.private_matching import open_private_matching
+
+        if self.partner is None:
+            self.footer_note.setText("Add a partner (top right) to match privately.")
+            return
+        self.private_dialog = open_private_matching(self)
+
     def export_template(self) -> None:
         from desktop.operations.importing import write_import_template
 

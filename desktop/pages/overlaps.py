@@ -51,10 +51,16 @@ class OverlapAccountsModel(FrameModel):
         Column("name", "Account"),
         Column("our_stage", "Our stage"),
         Column("partner_stage", "Their stage"),
-        Column("potential_revenue", "Potential", "money", "Open deal sizes, else annual revenue"),
+        Column(
+            "potential_revenue",
+            "Potential",
+            "money",
+            "Deal value to win: open deal sizes, else our won deals at similar accounts",
+        ),
         Column("revenue_basis", "Basis", "label"),
         Column("our_owner", "Our owner"),
         Column("partner_owner", "Their owner"),
+        Column("size_band", "Size", "text", "Annual revenue band of the company"),
     )
 
 
@@ -212,14 +218,15 @@ class OverlapsPage(Page):
             button.setEnabled(count > 0)
         # One short line; the full basis (counts per basis) is in the tooltip.
         self.basis_label.setText(
-            "Potential = open deal sizes of both sides, else annual revenue (hover for the basis)."
+            "Potential = open deal sizes of both sides, else an estimate from our won deals at "
+            "similar accounts (hover for the basis)."
         )
         self.basis_label.setToolTip(view.revenue_basis)
         self.basis_label.setAccessibleDescription(view.revenue_basis)
         shared = counts.get("shared", 0)
         self.footer_note.setText(
             f"{shared:,} shared accounts{self._in_territory()}. Agree the rules of engagement "
-            "before conflicts arise."
+            "before conflicts arise." + view.private
             if shared
             else f"No shared accounts{self._in_territory()}."
             if view.territory
