@@ -119,6 +119,11 @@ def _current_accounts(
     snapshot = ws.current_snapshot(partner_id)
     if snapshot is None or snapshot.id is None:
         raise OverlapError(f"{side} has no imported accounts yet; import an export first")
+    if snapshot.source == "private":
+        raise OverlapError(
+            f"{side}'s accounts come from private matching and are linked already; to refresh "
+            "them, run private matching again (or import their export to match the full lists)"
+        )
     return ws.accounts(snapshot.id, MATCH_COLUMNS), has_names(snapshot.mapping_json)
 
 

@@ -278,3 +278,18 @@ def test_the_two_laptop_flow_on_generated_lists(tmp_path) -> None:
         if workspace.name.startswith("acme"):
             assert [s for s in names + domains if s.lower().encode() in text] == []
             assert not _contains_digest(blob, _digests(domains[:300]))
+
+
+def test_matching_leaves_privately_matched_accounts_alone(tmp_path) -> None:
+    from engine import match_partner
+
+    a, b = _pair(tmp_path)
+    try:
+        _exchange(a, b, tmp_path)
+        before = a.read_frame("SELECT * FROM match")
+        with pytest.raises(OverlapError, match="run private matching again"):
+            match_partner(a, "Globex")
+        assert a.read_frame("SELECT * FROM match").equals(before)
+    finally:
+        a.close()
+        b.close()
