@@ -84,6 +84,8 @@ _OWN_LEGAL_FORMS = (
     "sarl",
     "spa",
     "srl",
+    "slu",
+    "sau",
     "gmbh",
     "mbh",
     "kg",
