@@ -45,6 +45,7 @@ def build_workspaces(folder: Path) -> dict[str, Path]:
     _cli("match", acme, "--partner", "Globex")
     _cli("assign", acme, "--partner", "Globex")
     _cli("plan", "create", acme, "--partner", "Globex", "--shortlist")
+    _cli("share", "agreement", acme, "--partner", "Globex", "--none")
     _cli("share", "export", acme, "--partner", "Globex", "--out", plans)
     _cli("init", globex, "--us", "Globex")
     _cli("partner", "add", globex, "Acme Corp")
