@@ -235,6 +235,7 @@ def test_plan_editor_records_actuals_and_removes_items(qtbot, demo, dialogs) -> 
     qtbot.mouseClick(page.remove_role_button, LEFT)
     wait_idle(qtbot, demo)
     assert page.roles_model.frame["person"].tolist() == ["Raj"]
+    page.editor_tabs.setCurrentIndex(2)  # the plan's "Next steps" tab
     page.steps_table.selectRow(1)
     page.steps_table.setFocus()
     until(qtbot, lambda: page.steps_table.hasFocus())
