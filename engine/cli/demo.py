@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +34,7 @@ def _demo(args: argparse.Namespace) -> int:
         return _open_desktop(demo=True, quit_after=args.quit_after)
     import sys
 
+    from engine.cli.output import render_table, terminal_width
     from engine.demo import PARTNER, build_demo
     from engine.overlaps import find_overlaps
     from engine.store.workspace import Workspace
@@ -56,14 +58,11 @@ def _demo(args: argparse.Namespace) -> int:
     matrix = result.matrix.pivot(index="our_stage", columns="partner_stage", values="accounts")
     stages = ["prospect", "customer", "churned", "other"]
     matrix = matrix.reindex(index=stages, columns=stages).fillna(0).astype(int)
-    width = max(len(s) for s in stages) + 2
-    corner = f"ours / {PARTNER}"
-    print(f"\n{corner:<{width + 6}}" + "".join(f"{s:>{width}}" for s in stages))
-    counts_by_cell = matrix.to_dict(orient="index")
-    for stage in stages:
-        cells = "".join(f"{int(counts_by_cell[stage][s]):>{width},}" for s in stages)
-        print(f"{stage:<{width + 6}}{cells}")
-    print(f"\n{result.revenue_basis}")
+    matrix.columns = [f"theirs {s}" for s in stages]
+    matrix.insert(0, "our stage", [f"ours {s}" for s in stages])
+    print(f"\nShared accounts (our stage x {PARTNER}'s stage)")
+    sys.stdout.write(render_table(matrix.reset_index(drop=True)))
+    print("\n" + textwrap.fill(result.revenue_basis, terminal_width()))
     for name, other in others:
         print(
             f"\n{us} and {name}: ours only {other['ours_only']:,} · shared {other['shared']:,} · "

@@ -32,7 +32,7 @@ FALLBACK_WIDTH = 100
 GAP = "  "
 # A text column is not squeezed narrower than this (or its header), a cell not over more lines.
 MIN_TEXT_WIDTH = 12
-MAX_CELL_LINES = 3
+MAX_CELL_LINES = 6
 # Before a wide table splits into blocks, its text columns narrow to this (or their floor).
 READABLE_TEXT_WIDTH = 30
 
@@ -164,7 +164,7 @@ def _render_block(
 
 
 def _row(values: list[str], widths: list[int], right: list[bool]) -> str:
-    """One table row; a value wider than its column wraps onto more lines (at most three)."""
+    """One table row; a value wider than its column wraps onto more lines (at most six)."""
     wrapped = [_wrap(v, w) for v, w in zip(values, widths, strict=True)]
     height = max(len(w) for w in wrapped)
     lines = []

@@ -74,7 +74,11 @@ def test_overlap_demo_print(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert "ours only" in out and "shared" in out and "partner only" in out
-    assert out.splitlines()[3].split()[0] == "ours"
+    lines = out.splitlines()
+    assert lines[3] == "Shared accounts (our stage x Globex's stage)"
+    assert lines[4].split()[:3] == ["our", "stage", "theirs"]
+    assert lines[6].split()[:2] == ["ours", "prospect"]
+    assert max(map(len, lines)) <= 100
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Qt needs a display on Linux only")
