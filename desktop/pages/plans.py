@@ -247,7 +247,7 @@ class PlansPage(Page):
         splitter.addWidget(editor)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([620, 460])
+        splitter.setSizes([680, 400])
         layout.addWidget(splitter)
         self.editor.setEnabled(False)
         self.tabs.addTab(tab, "Plans")
