@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
 from engine.keys.names import ACRONYM_STOPWORDS
-from engine.matching.blocking import SCORE_CHUNK, _lengths
+from engine.matching.blocking import MIX, SCORE_CHUNK, _lengths
 from engine.matching.joins import _factorize, _join_keys
 from engine.matching.prepare import MAX_TOKENS, Cancel, _check, _Side, _TokenTable
 
@@ -264,6 +264,24 @@ def _starts(keys: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 ACRONYM, ACRONYM_SHARED = 82.0, 81.0
 
 
+def _same_city_acronyms(
+    x: _Side, y: _Side, short: np.ndarray, rows_y: np.ndarray, initials: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of a short one-word name of x (rows ``short``) and a name of y (rows ``rows_y``,
+    with their ``initials``) that are its initials, in the same known city."""
+    in_x, in_y = x.city[short] != 0, y.city[rows_y] != 0
+    short, rows_y, initials = short[in_x], rows_y[in_y], initials[in_y]
+    if len(short) == 0 or len(rows_y) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    codes, _size = _factorize(np.concatenate([x.keys[short], initials]))
+    with np.errstate(over="ignore"):
+        mixed = codes.astype(np.uint64) * np.uint64(MIX)
+    mixed ^= np.concatenate([x.city[short], y.city[rows_y]])
+    keys = pd.factorize(mixed)[0]
+    cx, cy, _k, _c = _join_keys(keys[: len(short)], short, keys[len(short) :], rows_y, cap=3)
+    return cx, cy
+
+
 def _special_candidates(
     ours: _Side, theirs: _Side, rest_a: np.ndarray, rest_b: np.ndarray
 ) -> pd.DataFrame:
@@ -284,6 +302,11 @@ def _special_candidates(
         # The only name with those initials on one side, for the only such acronym on the other.
         unique = (np.bincount(sx, minlength=len(x)) == 1)[sx]
         unique &= (np.bincount(sy, minlength=len(y)) == 1)[sy]
+        # Initials shared by many names (more of them the longer the lists) still meet their
+        # name in the same city: the city, which corroborates the acronym, narrows the block.
+        cx, cy = _same_city_acronyms(x, y, short, ry[has], initials[has])
+        sx, sy = np.r_[sx, cx], np.r_[sy, cy]
+        unique = np.r_[unique, np.ones(len(cx), dtype=bool)]
         for i, j, once in zip(sx.tolist(), sy.tolist(), unique.tolist(), strict=True):
             words = (
                 f"'{_clean(x.names[i].as_py())}' is the acronym of '{_clean(y.names[j].as_py())}'"

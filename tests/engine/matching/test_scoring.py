@@ -125,3 +125,17 @@ def test_an_acronym_needs_a_field_that_supports_it() -> None:
     # In lists of names alone, only when no other name has the initials.
     two = accounts(("Sven Turner Retail Inc.", ""), ("Southern Textile Resources", ""))
     assert match_frames(accounts(("STR", "")), two).empty
+
+
+def test_initials_many_names_share_still_meet_their_name_in_the_same_city() -> None:
+    ours = accounts(("STR", "", "United States", "Chicago"))
+    theirs = accounts(
+        ("Southern Textile Resources", "", "United States", "Dallas"),
+        ("Silver Tree Realty", "", "United States", "Boston"),
+        ("Sven Turner Retail Inc.", "", "United States", "Chicago"),
+        ("Summit Trade Routes", "", "United States", "Miami"),
+    )
+    links = match_frames(ours, theirs)
+    assert pairs(links) == {(0, 2)}
+    assert link_for(links, 0, 2)["status"] == "review"
+    assert "acronym" in link_for(links, 0, 2)["explanation"]
