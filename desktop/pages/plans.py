@@ -56,6 +56,7 @@ class PlansModel(FrameModel):
         Column("status", "Status"),
         Column("open_steps", "Open steps", "number"),
         Column("next_due", "Next due", "date"),
+        Column("ref", "Plan ref", tooltip="The reference both partners see for this plan"),
     )
 
 

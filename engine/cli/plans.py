@@ -220,7 +220,10 @@ def _show(args: argparse.Namespace) -> int:
     if args.format == "csv":
         emit_frame(detail.steps, "csv")
         return 0
-    print(f"Plan {plan.id}: {plan.account_name} ({plan.status}), lead: {plan.lead or '-'}")
+    print(
+        f"Plan {plan.id} ({plan.ref}, as both partners see it): {plan.account_name} "
+        f"({plan.status}), lead: {plan.lead or '-'}"
+    )
     print(f"Objective: {plan.objective or '-'}")
     if plan.notes:
         print(f"Notes: {plan.notes}")

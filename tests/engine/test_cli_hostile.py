@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import Workspace, psi_request, psi_respond
+from engine import Workspace, psi_request, psi_respond, record_agreement
 from engine.cli import EXIT_USER_ERROR, build_parser, main
 from engine.sharing import _ristretto
 from tests.engine.conftest import OURS, THEIRS, Mapped
@@ -220,8 +220,10 @@ def world(mapped: Mapped, tmp_path: Path) -> World:
         objective="Expand Initech",
         steps=[{"what": "Intro call", "owner_party": "us", "due_date": "2030-01-15"}],
     )
+    record_agreement(ws, "Globex", none=True)  # files naming accounts may leave
     ws.close()
     partner_ws, *_ = mapped_workspace(tmp_path / "globex.overlap", "Globex", "Acme")
+    record_agreement(partner_ws, "Acme", none=True)
     partner_ws.close()
     out = tmp_path / "out"
     out.mkdir()
