@@ -40,6 +40,7 @@ LIST_COLUMNS = [
     "partner_stage",
     "potential_revenue",
     "revenue_basis",
+    "size_band",
     "our_external_id",
     "partner_external_id",
     "our_owner",

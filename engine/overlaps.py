@@ -20,9 +20,10 @@ default (``detail="shared"``) the single-side rows carry their id and stage only
 ``detail="all"`` (or ``with_detail`` for chosen rows) fills the rest. The partner's customers we
 lack (the greenfield list) are read on their own by ``overlaps``.
 
-Potential revenue of an account: the open deal sizes of both sides, summed; where neither side
-has a deal size, the account's annual revenue (the larger of the two figures, since both describe
-the same company). Each row says which basis it used (``revenue_basis``).
+Potential revenue of an account (``engine.potential``): the open deal sizes of both sides,
+summed; where neither side has one, an estimate from our won deals at similar accounts. Annual
+revenue only sets the account's ``size_band``. Each row says which basis it used
+(``revenue_basis``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import pyarrow.compute as pc
 
 from engine.errors import Cancelled, OverlapError
 from engine.opportunities import LIST_COLUMNS, named_opportunities, opportunity_counts
+from engine.potential import ESTIMATES, OPEN_DEALS, WonDeals, basis_text, potential, won_deals
 from engine.store.models import Partner
 from engine.store.workspace import Progress, Workspace, account_key, resolve_partner
 
@@ -213,6 +215,7 @@ def _assemble(
     shared_partner: Part,
     our_only: Part,
     partner_only: Part,
+    won: WonDeals | None = None,
 ) -> pd.DataFrame:
     """The mapping from its five blocks: shared pairs (both sides), then each side's own."""
     n_shared, n_ours, n_theirs = len(match_id), len(our_only["id"]), len(partner_only["id"])
@@ -245,34 +248,27 @@ def _assemble(
         dtype=object,
         copy=False,
     )
-    columns.update(_potential(columns))
+    columns.update(_potential(columns, won))
     # copy=False: a DataFrame would otherwise stack the 30 columns into blocks (seconds at 1M).
     return pd.DataFrame({c: columns[c] for c in _COLUMN_ORDER}, copy=False)
 
 
-def _potential(columns: Any) -> dict[str, Any]:
-    """Potential revenue and its basis: deal sizes summed, else the larger annual revenue."""
-    our_deal = np.asarray(columns["our_deal_size"], dtype=float)
-    partner_deal = np.asarray(columns["partner_deal_size"], dtype=float)
-    has_deal = ~(np.isnan(our_deal) & np.isnan(partner_deal))
-    revenue = np.fmax(
-        np.asarray(columns["our_annual_revenue"], dtype=float),
-        np.asarray(columns["partner_annual_revenue"], dtype=float),
+def _potential(columns: Any, won: WonDeals | None) -> dict[str, Any]:
+    """Potential revenue, its basis and the size band (``engine.potential.potential``)."""
+    return potential(
+        columns["our_deal_size"],
+        columns["partner_deal_size"],
+        columns["our_annual_revenue"],
+        columns["partner_annual_revenue"],
+        columns["our_industry"],
+        columns["partner_industry"],
+        won,
     )
-    return {
-        "potential_revenue": np.where(
-            has_deal, np.nan_to_num(our_deal) + np.nan_to_num(partner_deal), np.nan_to_num(revenue)
-        ),
-        "revenue_basis": pd.Categorical.from_codes(  # type: ignore[call-overload]
-            np.where(has_deal, 0, np.where(np.isnan(revenue), 2, 1)).astype(np.int8),
-            categories=["deal_size", "annual_revenue", "none"],
-        ),
-    }
 
 
-def _with_potential(mapping: pd.DataFrame) -> pd.DataFrame:
+def _with_potential(mapping: pd.DataFrame, won: WonDeals | None) -> pd.DataFrame:
     """``mapping`` with its potential revenue and basis computed again (after filling rows)."""
-    for column, values in _potential(mapping).items():
+    for column, values in _potential(mapping, won).items():
         mapping[column] = values
     return mapping
 
@@ -282,6 +278,7 @@ _COLUMN_ORDER = [
     "name",
     "potential_revenue",
     "revenue_basis",
+    "size_band",
     "match_id",
     "match_status",
     *[f"{side}_{f}" for side in SIDES for f in _FIELDS],
@@ -397,7 +394,8 @@ def build_mapping(
 
     with ws.engine.connect() as connection:
         cursor = connection.connection.cursor()  # type: ignore[union-attr]
-        fingerprint = _fingerprint(cursor, partner_id, our_snap, partner_snap)
+        won = won_deals(ws)  # estimates change with the won deals too
+        fingerprint = (*_fingerprint(cursor, partner_id, our_snap, partner_snap), won)
         cache = _CACHE.setdefault(ws, {})
         for level in ("all", detail) if detail == "shared" else ("all",):
             kept = cache.get((partner_id, level))
@@ -446,7 +444,7 @@ def build_mapping(
     match = pairs[:, 0]
     statuses = np.asarray(SHARED_STATUSES, dtype=object)[pairs[:, 1]]
     step(0.9, "Labelling accounts")
-    mapping = _assemble(match, statuses, shared_our, shared_partner, singles[0], singles[1])
+    mapping = _assemble(match, statuses, shared_our, shared_partner, singles[0], singles[1], won)
     cache[(partner_id, detail)] = (fingerprint, mapping)
     step(1.0, "Mapping ready")
     return mapping
@@ -474,7 +472,7 @@ def with_detail(ws: Workspace, mapping: pd.DataFrame, rows: pd.Series) -> pd.Dat
                 picked = np.where(picked >= 0, labels[np.maximum(picked, 0)], None)  # type: ignore[call-overload]
             out.loc[ids.index, column] = picked  # type: ignore[index]
     out["name"] = out["our_name"].fillna(out["partner_name"])
-    return _with_potential(out)
+    return _with_potential(out, won_deals(ws))
 
 
 def _canonical(frame: pd.DataFrame) -> Part:
@@ -563,7 +561,8 @@ def overlap_matrix(mapping: pd.DataFrame) -> pd.DataFrame:
     """Our stage x partner stage over the shared pairs, every cell present, in stage order.
 
     Columns: ``our_stage``, ``partner_stage``, ``accounts``, ``potential_revenue``,
-    ``by_deal_size`` and ``by_annual_revenue`` (how many accounts used each basis).
+    ``by_deal_size`` and ``by_estimate`` (how many accounts used open deals, and an estimate
+    from won deals).
     """
     shared = shared_rows(mapping)
     grouped = shared.groupby(["our_stage", "partner_stage"], observed=False)
@@ -571,17 +570,15 @@ def overlap_matrix(mapping: pd.DataFrame) -> pd.DataFrame:
         {
             "accounts": grouped.size(),
             "potential_revenue": grouped["potential_revenue"].sum(),
-            "by_deal_size": grouped["revenue_basis"].agg(lambda b: int((b == "deal_size").sum())),
-            "by_annual_revenue": grouped["revenue_basis"].agg(
-                lambda b: int((b == "annual_revenue").sum())
-            ),
+            "by_deal_size": grouped["revenue_basis"].agg(lambda b: int((b == OPEN_DEALS).sum())),
+            "by_estimate": grouped["revenue_basis"].agg(lambda b: int(b.isin(ESTIMATES).sum())),
         }
     )
     full = pd.MultiIndex.from_product([STAGES, STAGES], names=["our_stage", "partner_stage"])
     matrix = matrix.reindex(full, fill_value=0).reset_index()
     matrix["our_stage"] = matrix["our_stage"].astype(str)
     matrix["partner_stage"] = matrix["partner_stage"].astype(str)
-    for column in ("accounts", "by_deal_size", "by_annual_revenue"):
+    for column in ("accounts", "by_deal_size", "by_estimate"):
         matrix[column] = matrix[column].astype(int)
     matrix["potential_revenue"] = matrix["potential_revenue"].astype(float)
     return matrix
@@ -598,18 +595,9 @@ def matrix_dict(matrix: pd.DataFrame) -> dict[str, dict[str, dict[str, float | i
     return out
 
 
-def revenue_basis_text(mapping: pd.DataFrame) -> str:
-    """The basis of the potential revenue of the shared accounts, in one sentence."""
-    basis = mapping.loc[mapping["status"] == "shared", "revenue_basis"].value_counts()
-    deal, revenue, none = (int(basis.get(b, 0)) for b in ("deal_size", "annual_revenue", "none"))
-    text = (
-        "Potential revenue is the open deal sizes of both sides, summed; where neither side has "
-        "a deal size, the account's annual revenue. "
-        f"Shared accounts by deal size: {deal:,}; by annual revenue: {revenue:,}"
-    )
-    if none:
-        text += f"; with neither, counted as 0: {none:,}"
-    return text + "."
+def revenue_basis_text(mapping: pd.DataFrame, won: WonDeals | None = None) -> str:
+    """The basis of the potential revenue of the shared accounts, in a sentence or two."""
+    return basis_text(mapping.loc[mapping["status"] == "shared", "revenue_basis"], won)
 
 
 def parse_cell(cell: str) -> tuple[str, str]:
@@ -714,7 +702,7 @@ def find_overlaps(
         partner=record.name,
         counts=counts,
         matrix=overlap_matrix(mapping),
-        revenue_basis=revenue_basis_text(mapping),
+        revenue_basis=revenue_basis_text(mapping, won_deals(ws)),
         opportunities=named_opportunities(mapping, greenfield=_greenfield(ws, record, mapping)),
         mapping=mapping,
         territory=None if territory is None else territory.name,
@@ -765,7 +753,9 @@ def _greenfield(ws: Workspace, record: Partner, mapping: pd.DataFrame) -> pd.Dat
         return None
     part = _read_detail(ws, mapping.loc[rows, "partner_id"].to_numpy(dtype=np.int64), _NOT_LISTED)
     empty = _empty_part()
-    return _assemble(np.empty(0, np.int64), np.empty(0, object), empty, empty, empty, part)
+    return _assemble(
+        np.empty(0, np.int64), np.empty(0, object), empty, empty, empty, part, won_deals(ws)
+    )
 
 
 # The guide's advice on tools by the scale of a partnership (its shared accounts): a

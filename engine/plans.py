@@ -31,6 +31,7 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import OverlapError
+from engine.output.formats import money
 from engine.overlaps import STAGES, TerritoryFilter, build_mapping, shared_rows
 from engine.store.models import Partner, Plan, PlanMetric, PlanRole, PlanStep, new_plan_ref
 from engine.store.workspace import US, Progress, Workspace, now, resolve_partner
@@ -166,16 +167,12 @@ def rank_shortlist(mapping: pd.DataFrame, size: int = SHORTLIST_DEFAULT) -> pd.D
         ["high priority", "medium priority", "low priority"],
         "no priority set",
     )
-    basis = np.where(
-        top["revenue_basis"] == "deal_size",
-        "open deals",
-        np.where(top["revenue_basis"] == "annual_revenue", "annual revenue", "no figures"),
-    )
+    basis = top["revenue_basis"].astype(str)  # open deals, won deals of similar accounts, ...
     top = top.assign(
         priority=np.where(level == "no priority set", "", [s.split()[0] for s in level]),
         opportunity=[f"{w[0].upper()}{w[1:]}" for w in top["_why"]],
         reason=[
-            f"{w[0].upper()}{w[1:]}; potential {v:,.0f} ({b}); {lv}"
+            f"{w[0].upper()}{w[1:]}; potential {money(v)} ({b}); {lv}"
             for w, v, b, lv in zip(top["_why"], top["potential_revenue"], basis, level, strict=True)
         ],
     )

@@ -50,7 +50,8 @@ class TerritoriesModel(FrameModel):
             "shared_potential",
             "Potential",
             "money",
-            "Potential revenue of the shared accounts: open deal sizes, else annual revenue",
+            "Deal value of the shared accounts: open deal sizes, else our won deals at similar "
+            "accounts",
         ),
         Column("our_rep", "Our rep"),
         Column("partner_rep", "Their rep"),

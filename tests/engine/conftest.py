@@ -9,7 +9,7 @@ account    ours (A...)            Globex (G...)          match     potential rev
 Initech    prospect, deal 100k    customer               auto      100k (deal)
 Umbrella   customer               prospect, deal 80k     accepted  80k (deal)
 Hooli      prospect               prospect, deal 30k     auto      30k (deal)
-Soylent    churned, rev 3M        customer, rev 3.5M     manual    3.5M (annual revenue)
+Soylent    churned, rev 3M        customer, rev 3.5M     manual    0 (no deal; revenue: band)
 Vandelay   prospect, deal 50k     prospect, deal 40k     auto      90k (deal)
 Stark      customer, deal 200k    customer, deal 150k    auto      350k (deal)
 Wayne      prospect               -                      -         ours only

@@ -42,14 +42,18 @@ def test_matrix_counts_and_revenue_by_hand(mapped: Mapped) -> None:
     assert matrix["customer"]["prospect"] == {"accounts": 1, "potential_revenue": 80_000.0}
     # Hooli 30k (their deal only) + Vandelay 50k + 40k (both deals summed).
     assert matrix["prospect"]["prospect"] == {"accounts": 2, "potential_revenue": 120_000.0}
-    # Soylent: no deal on either side, so the larger annual revenue.
-    assert matrix["churned"]["customer"] == {"accounts": 1, "potential_revenue": 3_500_000.0}
+    # Soylent: no deal on either side and no won deals to estimate from: its annual revenue
+    # ($3.5M) is not potential, only a size band.
+    assert matrix["churned"]["customer"] == {"accounts": 1, "potential_revenue": 0.0}
+    soylent = result.mapping[result.mapping["name"] == "Soylent"].iloc[0]
+    assert (soylent["revenue_basis"], soylent["size_band"]) == ("no deal figures", "under $10M")
     assert matrix["customer"]["customer"] == {"accounts": 1, "potential_revenue": 350_000.0}
     total = sum(cell["accounts"] for row in matrix.values() for cell in row.values())
     assert total == 6
     assert set(matrix) == {"prospect", "customer", "churned", "other"}
     assert all(len(row) == 4 for row in matrix.values())
-    assert "by deal size: 5; by annual revenue: 1." in result.revenue_basis
+    assert "5 by open deals, 1 by no deal figures." in result.revenue_basis
+    assert "No won deals are recorded yet" in result.revenue_basis
 
 
 def test_cell_drill_down(mapped: Mapped) -> None:
@@ -74,8 +78,49 @@ def test_named_opportunities(mapped: Mapped) -> None:
     # The partner's customers we do not share, named as the partner named them.
     assert by_kind["greenfield"] == ["Rejected Co", "Tyrell"]
     tyrell = opps[opps["name"] == "Tyrell"].iloc[0]
-    assert tyrell["potential_revenue"] == 50e6
+    # No open deal and no won deals to learn from: the company's $50M revenue is not potential.
+    assert tyrell["potential_revenue"] == 0
+    assert tyrell["size_band"] == "$10M–$100M"
     assert tyrell["partner_key"] == "id:G7"
+
+
+def test_potential_is_deal_value_estimated_from_won_deals_never_company_revenue(
+    mapped: Mapped,
+) -> None:
+    """Without an open deal, an account's potential is the median of our won deals at similar
+    accounts (same industry and size band, else size band, else industry, else all)."""
+    from engine.program.metrics import add_opportunity
+
+    won = [("Soylent", "id:A4", 10_000), ("Soylent", "id:A4", 20_000), ("Soylent", None, 30_000)]
+    won += [("Umbrella", None, 40_000), ("Umbrella", None, 60_000), ("umbrella ", None, 80_000)]
+    for name, key, amount in won:
+        add_opportunity(mapped.ws, "Globex", name, "2025-01-01", amount=amount,
+                        closed="2025-06-01", outcome="won", our_key=key)  # fmt: skip
+    add_opportunity(mapped.ws, "Globex", "Soylent", "2025-01-01", amount=9e6,
+                    closed="2025-06-01", outcome="lost", our_key="id:A4")  # fmt: skip
+    result = find_overlaps(mapped.ws, "Globex")
+    rows = with_detail(mapped.ws, result.mapping, result.mapping["name"].isna())
+    rows = rows.set_index("name")
+    # Soylent: Food, $3.5M revenue: three won deals at Food accounts under $10M, median 20k.
+    assert rows.loc["Soylent", "potential_revenue"] == 20_000
+    assert rows.loc["Soylent", "revenue_basis"] == "won deals, same industry and size"
+    assert rows.loc["Soylent", "size_band"] == "under $10M"
+    # Tyrell (the partner's, $50M, no industry): the $10M-$100M band's median, 60k.
+    assert rows.loc["Tyrell", "potential_revenue"] == 60_000
+    assert rows.loc["Tyrell", "revenue_basis"] == "won deals, same size"
+    # Wayne: Retail, no revenue: no group of three to compare with, so all won deals' median.
+    assert rows.loc["Wayne", "potential_revenue"] == 35_000
+    assert rows.loc["Wayne", "revenue_basis"] == "won deals, all"
+    # An open deal is always the basis where there is one.
+    assert rows.loc["Stark", "potential_revenue"] == 350_000
+    assert rows.loc["Stark", "revenue_basis"] == "open deals"
+    matrix = result.to_dict()["matrix"]
+    assert matrix["churned"]["customer"] == {"accounts": 1, "potential_revenue": 20_000.0}
+    assert "median of our 6 won deals" in result.revenue_basis
+    assert "1 by won deals, same industry and size" in result.revenue_basis
+    # No cell ever sums company revenue: the total is the deals and estimates only.
+    total = sum(c["potential_revenue"] for row in matrix.values() for c in row.values())
+    assert total == 100_000 + 80_000 + 30_000 + 20_000 + 90_000 + 350_000
 
 
 def test_summary_has_counts_and_no_names(mapped: Mapped) -> None:

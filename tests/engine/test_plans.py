@@ -72,7 +72,7 @@ def test_shortlist_size_bounds_and_order() -> None:
     assert set(picks["our_stage"]) == {"prospect"}
     assert picks.iloc[0]["name"] == "Co 120"
     assert picks.iloc[0]["reason"] == (
-        "Their customer, our prospect: ask for an introduction; potential 120,000 (open deals); "
+        "Their customer, our prospect: ask for an introduction; potential $120.0k (open deals); "
         "no priority set"
     )
 
@@ -84,8 +84,9 @@ def test_shortlist_on_fixture_takes_all_when_fewer(mapped: Mapped) -> None:
     # Initech: their customer/our prospect, high priority; Stark biggest value, customer of both.
     assert list(picks["name"][:2]) == ["Initech", "Stark"]
     assert picks.set_index("name").loc["Initech", "lead"] == "partner"
-    # Initech's 100k is 4th of 6 by value: 50 * 4/6 + 30 * 1.0 (stages) + 20 * 1.0 (high).
-    assert picks.set_index("name").loc["Initech", "score"] == round(50 * 4 / 6 + 30 + 20, 1)
+    # Initech's 100k is 2nd of 6 by value (Soylent has no deal figures, so none):
+    # 50 * 5/6 + 30 * 1.0 (stages) + 20 * 1.0 (high).
+    assert picks.set_index("name").loc["Initech", "score"] == round(50 * 5 / 6 + 30 + 20, 1)
 
 
 def test_plan_crud(mapped: Mapped) -> None:

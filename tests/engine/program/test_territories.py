@@ -43,6 +43,7 @@ from engine import (
     OverlapError,
     TerritoryFilter,
     Workspace,
+    add_opportunity,
     add_territory,
     build_mapping,
     create_plan,
@@ -171,8 +172,16 @@ def test_summary_counts_each_territory_by_hand(ws: Workspace) -> None:
     first = summary.iloc[0]
     assert (first["our_rep"], first["partner_rep"]) == ("Laura Roberts", "Gina Park")
     assert first["definition"] == "countries US · states US-CA, US-WA, US-OR"
-    # Initrode 5M (ours) + Hooli 10M (theirs: ours is empty) + Pied Piper 1M.
-    assert first["shared_potential"] == 16_000_000
+    # No open deals and no won deals yet: company revenue (Initrode 5M, Hooli 10M, ...) is
+    # never counted as potential.
+    assert first["shared_potential"] == 0
+    # Three won deals at Initrode (Software, under $10M) make the estimate of its Software
+    # neighbours: their median, 30k, each (Hooli by industry alone: its $10M band has none).
+    for amount in (20_000, 30_000, 40_000):
+        add_opportunity(ws, "Globex", "Initrode", "2025-01-01", amount=amount,
+                        closed="2025-03-01", outcome="won", our_key="id:001A1")  # fmt: skip
+    first = territory_summary(ws, "Globex").iloc[0]
+    assert first["shared_potential"] == 3 * 30_000
 
 
 def test_each_account_is_labelled_with_its_territory(ws: Workspace) -> None:
