@@ -33,6 +33,7 @@ from sqlmodel import select
 from engine.errors import OverlapError
 from engine.output.formats import money
 from engine.overlaps import STAGES, TerritoryFilter, build_mapping, shared_rows
+from engine.partner_models import template_steps
 from engine.store.models import Partner, Plan, PlanMetric, PlanRole, PlanStep, new_plan_ref
 from engine.store.workspace import US, Progress, Workspace, now, resolve_partner
 
@@ -444,6 +445,11 @@ def create_plans_for_shortlist(
     # fits here, unlike the bulk account and match rows that go through insert_rows.
     with ws.session() as session:  # one transaction for all of them
         session.add_all(created)
+        session.flush()
+        # The first next steps come from the partnership model's template (hand-off, co-sell
+        # or reseller deal support).
+        model = session.get(Partner, record.id).model  # type: ignore[union-attr]
+        session.add_all(template_steps(created, model, _today(None)))
         session.commit()
         for plan in created:
             session.refresh(plan)

@@ -87,7 +87,10 @@ def open_lead_dispute(
     open_dispute(context.workspace, partner, our_key, partner_key, note, by=who())
 
 
-def resolve_lead_dispute(context: JobContext, dispute_id: int, resolution: str) -> None:
+def resolve_lead_dispute(
+    context: JobContext, dispute_id: int, resolution: str, lead: str | None = None
+) -> None:
+    """Close a dispute; ``lead`` (us / partner), when given, leads the account from now on."""
     from engine import resolve_dispute
 
-    resolve_dispute(context.workspace, dispute_id, resolution, by=who())
+    resolve_dispute(context.workspace, dispute_id, resolution, lead=lead, by=who())

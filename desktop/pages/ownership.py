@@ -226,10 +226,19 @@ class OwnershipPage(Page):
         self.disputes_model = DisputesModel()
         self.disputes_table = DataTable(self.disputes_model, "Disputes", disputes)
         disputes_layout.addWidget(self.disputes_table, 1)
+        settle = QHBoxLayout()
+        settle.addStretch(1)
+        settle.addWidget(QLabel("Lead after it:", disputes))
+        self.resolve_lead = QComboBox(disputes)
+        self.resolve_lead.setAccessibleName("Who leads the account once the dispute is resolved")
+        for text, lead in (("As it is", None), ("We lead", "us"), ("Partner leads", "partner")):
+            self.resolve_lead.addItem(text, lead)
+        settle.addWidget(self.resolve_lead)
         resolve = QPushButton("Resolve the selected dispute…", disputes)
         resolve.setAccessibleName("Resolve the selected dispute")
         resolve.clicked.connect(self.resolve_selected)
-        disputes_layout.addWidget(resolve, 0, Qt.AlignmentFlag.AlignRight)
+        settle.addWidget(resolve)
+        disputes_layout.addLayout(settle)
         self.tabs.addTab(disputes, "Disputes")
         right_layout.addWidget(self.tabs)
         splitter.addWidget(right)
@@ -436,7 +445,12 @@ class OwnershipPage(Page):
             return
         self.ops.run(
             "Resolving a dispute",
-            partial(resolve_lead_dispute, dispute_id=int(record["id"]), resolution=text.strip()),
+            partial(
+                resolve_lead_dispute,
+                dispute_id=int(record["id"]),
+                resolution=text.strip(),
+                lead=self.resolve_lead.currentData(),
+            ),
             on_failure=self.show_error,
             changes=("ownership",),
         )
