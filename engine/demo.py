@@ -182,38 +182,25 @@ def _add_second_tracking(ws: Workspace) -> None:
 
 
 def _add_pilot(ws: Workspace) -> None:
-    """Globex's pilot: joint plans on 20 shared accounts with deals (16 of them co-sold), made
-    when the baseline was recorded six months ago, so the dashboard compares the pilot accounts
-    with the rest quarter by quarter. Four deals on pilot accounts carry the partner's part."""
+    """Globex's pilot began six months ago: the baseline was recorded then, so the dashboard
+    shows each figure quarter by quarter since; four co-sold deals carry the partner's part.
+    (No joint plans: the user makes them for the shortlist, and those accounts become the
+    pilot accounts the dashboard compares with the rest.)"""
     from datetime import UTC, datetime, timedelta
 
-    import pandas as pd
-
-    from engine.overlaps import build_mapping
-    from engine.plans import create_plan
     from engine.program.deals import set_deal
 
     deals = ws.read_frame(
-        "SELECT o.id, o.our_key, o.partner_involved FROM opportunity o JOIN partner p "
-        "ON p.id = o.partner_id WHERE p.name = :n ORDER BY o.account_name",
+        "SELECT o.id FROM opportunity o JOIN partner p ON p.id = o.partner_id "
+        "WHERE p.name = :n AND o.partner_involved ORDER BY o.account_name LIMIT 4",
         {"n": PARTNER},
     )
-    co_sold = deals[deals["partner_involved"].astype(bool)]
-    pilot = pd.concat([co_sold.head(16), deals[~deals["partner_involved"].astype(bool)].head(4)])
-    shared = build_mapping(ws, PARTNER)
-    partner_keys = dict(zip(shared["our_key"], shared["partner_key"], strict=True))
-    for our_key in pilot["our_key"]:
-        create_plan(ws, PARTNER, str(our_key), str(partner_keys[our_key]), status="active")
-    for number, deal_id in enumerate(co_sold["id"].head(4)):
+    for number, deal_id in enumerate(deals["id"]):
         set_deal(ws, int(deal_id), partner_role="sourced" if number % 2 else "influenced")
     started = (datetime.now(UTC) - timedelta(days=182)).strftime("%Y-%m-%d %H:%M:%S.%f")
     with ws.transaction() as connection:
         connection.exec_driver_sql(
             "UPDATE mappingrun SET ran_at = ? WHERE partner_id = (SELECT id FROM partner "
-            "WHERE name = ?)", (started, PARTNER),
-        )  # fmt: skip
-        connection.exec_driver_sql(
-            "UPDATE plan SET created_at = ? WHERE partner_id = (SELECT id FROM partner "
             "WHERE name = ?)", (started, PARTNER),
         )  # fmt: skip
 

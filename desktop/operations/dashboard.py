@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from desktop.operations.agenda import log_sync_meeting
@@ -21,13 +22,30 @@ class DashboardView:
     changes: Any  # DataFrame of what changed since the baseline (None: no baseline yet)
     baseline_at: str | None
     opportunities: int
+    # The pilot: two groups compared in all and per period (engine.program.pilot), the deals
+    # with co-sold and why, and the credit per direct seller.
+    comparison: Any = None  # DataFrame: group, won, lost, win_rate_text, velocity_text, ...
+    periods: Any = None  # DataFrame: the comparison as period "all deals", then each period
+    co_sold: Any = None  # DataFrame: the comparison of co-sold and other deals
+    pilot_findings: str = ""
+    pilot_accounts: int = 0
+    by: str = "quarter"
+    compare: str = "pilot"
+    deals: Any = None  # DataFrame: engine.program.deals.DEAL_COLUMNS
+    credit: Any = None  # DataFrame: engine.program.credit.CREDIT_COLUMNS
+    credit_text: str = ""
 
 
 @in_worker_process
-def load_dashboard(context: JobContext, partner: str) -> DashboardView:
+def load_dashboard(
+    context: JobContext, partner: str, by: str = "quarter", compare: str = "pilot"
+) -> DashboardView:
+    import pandas as pd
+
     from engine import (
         CADENCE_GUIDANCE,
         build_mapping,
+        credit_report,
         diff_mappings,
         engagement_score,
         last_mapping,
@@ -35,6 +53,7 @@ def load_dashboard(context: JobContext, partner: str) -> DashboardView:
         list_opportunities,
         mapping_baseline,
         partner_metrics,
+        pilot_metrics,
         refresh_schedule,
         run_baseline,
     )
@@ -56,6 +75,12 @@ def load_dashboard(context: JobContext, partner: str) -> DashboardView:
     findings = metrics.findings
     if isinstance(findings, list | tuple):
         findings = " ".join(str(f) for f in findings)
+    pilot = pilot_metrics(ws, partner, by=by, compare=compare)
+    co_sold = pilot if compare == "co-sold" else pilot_metrics(ws, partner, compare="co-sold")
+    credit = credit_report(ws, partner)
+    periods = pd.concat(
+        [pilot.comparison.assign(period="all deals"), pilot.over_time], ignore_index=True
+    )
     return DashboardView(
         metrics=metrics.table,
         findings=str(findings or ""),
@@ -66,6 +91,18 @@ def load_dashboard(context: JobContext, partner: str) -> DashboardView:
         changes=changes,
         baseline_at=baseline_at,
         opportunities=len(list_opportunities(ws, partner)),
+        comparison=pilot.comparison,
+        periods=periods,
+        co_sold=co_sold.comparison,
+        pilot_findings=" ".join(pilot.findings),
+        pilot_accounts=pilot.pilot_accounts,
+        by=by,
+        compare=compare,
+        deals=pilot.deals.assign(
+            co_sold_shown=pilot.deals["co_sold"].map({True: "yes", False: "no"})
+        ),
+        credit=credit.reps,
+        credit_text=credit.explain(),
     )
 
 
@@ -125,7 +162,8 @@ def add_partner_opportunity(
     amount: float | None,
     closed: str | None,
     outcome: str,
-    partner_involved: bool,
+    partner_involved: bool | None,
+    partner_role: str = "",
 ) -> None:
     from engine import add_opportunity
 
@@ -138,7 +176,30 @@ def add_partner_opportunity(
         closed=closed,
         outcome=outcome,
         partner_involved=partner_involved,
+        partner_role=partner_role,
     )
+
+
+def set_partner_deal(
+    context: JobContext,
+    deal_id: int,
+    co_sold: str | None = None,
+    partner_role: str | None = None,
+    stage: str | None = None,
+) -> None:
+    """Set a deal's co-sold flag (yes / no / auto), the partner's part or its stage."""
+    from engine import set_deal
+
+    set_deal(context.workspace, deal_id, co_sold=co_sold, partner_role=partner_role, stage=stage)
+
+
+@in_worker_process
+def export_credit(context: JobContext, partner: str | None, path: str) -> str:
+    """The credit for direct sellers written to ``path`` (XLSX with the deals, or CSV)."""
+    from engine import credit_report, write_credit_report
+
+    context.progress(0.0, f"Writing {Path(path).name}")
+    return str(write_credit_report(credit_report(context.workspace, partner), path))
 
 
 def set_partner_cadence(context: JobContext, partner: str, cadence: str) -> None:

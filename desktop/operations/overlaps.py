@@ -33,11 +33,13 @@ class OverlapView:
     shared: Any  # DataFrame of the shared pairs (the mapping's shared rows)
     territory: str | None = None  # the territory the figures are limited to
     private: str = ""  # after private matching: why the partner's other accounts are unknown
+    # Which tool fits a tiny or a huge partnership (the guide's scale advice), else "".
+    tool_fit: str = ""
 
 
 @in_worker_process
 def load_overlaps(context: JobContext, partner: str, territory: str | None = None) -> OverlapView:
-    from engine import find_overlaps, territory_filter
+    from engine import find_overlaps, territory_filter, tool_fit
 
     ws = context.workspace
     result = find_overlaps(
@@ -49,6 +51,7 @@ def load_overlaps(context: JobContext, partner: str, territory: str | None = Non
     )
     mapping = result.mapping
     shared = mapping[mapping["status"] == "shared"].reset_index(drop=True)
+    band, advice = tool_fit(len(shared))
     return OverlapView(
         dict(result.counts),
         result.matrix,
@@ -57,6 +60,7 @@ def load_overlaps(context: JobContext, partner: str, territory: str | None = Non
         shared,
         result.territory,
         _private_text(result.private, partner),
+        advice if band != "crm" and result.territory is None and len(shared) else "",
     )
 
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop import dialogs
 from desktop.models.frame import Column, FrameModel
 from desktop.pages.base import Page, note, section
+from desktop.pages.dashboard_pilot import CreditPanel, DealsPanel, PilotPanel
 from desktop.pages.partners import ComparisonPanel
 from desktop.widgets.charts import OURS, SHARED, Bar, BarChart, compact
 from desktop.widgets.table import DataTable
@@ -98,6 +99,9 @@ class DashboardPage(Page):
         row.addWidget(self.import_opps_button)
         deals_layout.addLayout(row)
         layout.addWidget(deals)
+        self.pilot_panel = PilotPanel(self.body)
+        self.pilot_panel.view_changed.connect(self.reload)
+        layout.addWidget(self.pilot_panel)
 
         middle = QGridLayout()
         middle.setHorizontalSpacing(12)
@@ -159,6 +163,13 @@ class DashboardPage(Page):
         self.comparison.compare_requested.connect(partial(self.next_requested.emit, "partners"))
         layout.addWidget(self.comparison)
 
+        self.deals_panel = DealsPanel(self.body)
+        self.deals_panel.deal_change_requested.connect(self.change_deal)
+        layout.addWidget(self.deals_panel)
+        self.credit_panel = CreditPanel(self.body)
+        self.credit_panel.export_requested.connect(self.export_credit)
+        layout.addWidget(self.credit_panel)
+
         changes, changes_layout = _card(self.body, "What changed since the last refresh")
         self.changes_label = note("", changes)
         changes_layout.addWidget(self.changes_label)
@@ -174,32 +185,56 @@ class DashboardPage(Page):
     def reload(self) -> None:
         from desktop.operations.dashboard import load_dashboard
 
-        self.load_for_partner("Reading the dashboard", load_dashboard, self._on_loaded)
         if self.partner is not None:
+            self.ops.run(
+                "Reading the dashboard",
+                partial(
+                    load_dashboard,
+                    partner=self.partner.name,
+                    by=self.pilot_panel.by,
+                    compare=self.pilot_panel.compare,
+                ),
+                on_success=self._on_loaded,
+                on_failure=self.show_error,
+            )
             self.comparison.load(self.ops, self.partner.name)
 
     def _on_loaded(self, view: Any) -> None:
         self.view = view
-        rows = {str(r["group"]): r for r in view.metrics.to_dict("records")}
+        rows = {str(r["group"]): r for r in view.co_sold.to_dict("records")}
         co, other = rows.get("co-sold", {}), rows.get("not co-sold", {})
 
-        def bars(key: str, fmt: Any) -> list[Bar]:
+        def bars(key: str, text: str, enough: Any, fmt: Any) -> list[Bar]:
+            """A bar per group; one resting on too few deals is empty and says so."""
             out = []
             for label, row, color in (("Co-sold", co, SHARED), ("Other", other, OURS)):
-                value = _number(row.get(key))
-                missing = row.get(key) is None or (
-                    isinstance(row.get(key), float) and math.isnan(row[key])
-                )
-                out.append(Bar(label, value, "no closed deals" if missing else fmt(value), color))
+                judged = bool(row) and enough(row)
+                value = _number(row.get(key)) if judged else 0.0
+                shown = fmt(value) if judged else str(row.get(text) or "no deals")
+                out.append(Bar(label, value, shown, color))
             return out
 
         co_deals, other_deals = int(_number(co.get("deals"))), int(_number(other.get("deals")))
         deals = f"{co_deals} co-sold · {other_deals} other deals"
-        self.win_chart.set_bars(bars("win_rate", lambda v: f"{v:.0%}"), deals)
+        self.win_chart.set_bars(
+            bars("win_rate", "win_rate_text", lambda r: bool(r["enough_deals"]),
+                 lambda v: f"{v:.0%}"),
+            deals,
+        )  # fmt: skip
         self.velocity_chart.set_bars(
-            bars("median_days_to_close", lambda v: f"{v:.0f} days"), "won deals; fewer is faster"
-        )
-        self.size_chart.set_bars(bars("average_deal_size", compact), "won deals with an amount")
+            bars("median_days_to_close", "velocity_text", lambda r: r["velocity_text"].endswith(
+                " days"), lambda v: f"{v:.0f} days"),
+            "won deals; fewer is faster",
+        )  # fmt: skip
+        self.size_chart.set_bars(
+            bars("average_deal_size", "size_text",
+                 lambda r: "too few" not in r["size_text"] and "no won" not in r["size_text"],
+                 compact),
+            "won deals with an amount",
+        )  # fmt: skip
+        self.pilot_panel.show_view(view)
+        self.deals_panel.show_deals(view.deals)
+        self.credit_panel.show_credit(view.credit, view.credit_text)
         self.findings_label.setText(view.findings)
         self.opportunities_label.setText(
             f"{view.opportunities:,} opportunities tracked."
@@ -336,6 +371,40 @@ class DashboardPage(Page):
             on_failure=self.show_error,
             changes=("dashboard",),
         )
+
+    @Slot(int, dict)
+    def change_deal(self, deal_id: int, change: dict) -> None:
+        from desktop.operations.dashboard import set_partner_deal
+
+        self.ops.run(
+            "Changing the deal",
+            partial(set_partner_deal, deal_id=deal_id, **change),
+            on_failure=self.show_error,
+            changes=("dashboard",),
+        )
+
+    @Slot()
+    def export_credit(self) -> None:
+        from desktop.operations.dashboard import export_credit
+
+        if self.partner is None:
+            return
+        path = dialogs.choose_save_file(
+            self, "Export the credit for direct sellers", "Excel (*.xlsx);;CSV (*.csv)",
+            f"credit-{self.partner.name}.xlsx",
+        )  # fmt: skip
+        if not path:
+            return
+        self.ops.run(
+            "Exporting the credit",
+            partial(export_credit, partner=self.partner.name, path=path),
+            on_success=self._on_credit_exported,
+            on_failure=self.show_error,
+        )
+
+    def _on_credit_exported(self, path: str) -> None:
+        self.credit_panel.status_label.setText(f"Wrote {path}.")
+        self.show_saved(path)
 
     @Slot(int)
     def change_cadence(self, index: int) -> None:

@@ -149,6 +149,10 @@ class OverlapsPage(Page):
         lower_layout.addWidget(self.table, 1)
         self.basis_label = note("", lower)
         lower_layout.addWidget(self.basis_label)
+        self.fit_label = note("", lower)  # which tool fits a tiny or a huge partnership
+        self.fit_label.setAccessibleName("Which tool fits this partnership's size")
+        self.fit_label.hide()
+        lower_layout.addWidget(self.fit_label)
         splitter.addWidget(lower)
         top.setMaximumHeight(196)
         splitter.setStretchFactor(0, 0)
@@ -223,6 +227,8 @@ class OverlapsPage(Page):
         )
         self.basis_label.setToolTip(view.revenue_basis)
         self.basis_label.setAccessibleDescription(view.revenue_basis)
+        self.fit_label.setText(view.tool_fit)
+        self.fit_label.setVisible(bool(view.tool_fit))
         shared = counts.get("shared", 0)
         self.footer_note.setText(
             f"{shared:,} shared accounts{self._in_territory()}. Agree the rules of engagement "

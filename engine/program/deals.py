@@ -170,11 +170,16 @@ def partner_deals(ws: Workspace, partner: str | Partner) -> pd.DataFrame:
     pilot = key.isin(planned_keys) | deal_names.isin(planned_names)
 
     setting = deals["co_sold"].fillna("").astype(str)
-    entered = deals["partner_involved"].astype(bool)
+    entered = deals["partner_involved"].astype(bool)  # before co_sold existed (version 8)
     co_sold = (setting == "yes") | ((setting == "") & (entered | pilot))
     why = np.select(
         [setting == "yes", setting == "no", entered & (setting == ""), pilot & (setting == "")],
-        ["set by hand", "set by hand", "entered as co-sold", "its account has a joint plan"],
+        [
+            "set on the deal",
+            "set on the deal",
+            "entered as co-sold",
+            "its account has a joint plan",
+        ],
         default="no partner involvement recorded",
     )
     role = deals["partner_role"].fillna("").astype(str)

@@ -266,12 +266,15 @@ def test_dashboard_adds_a_deal_and_changes_the_cadence(qtbot, demo, dialogs) -> 
     form.amount_spin.setValue(42000)
     assert not form.closed_edit.isEnabled() and form.values()["closed"] is None
     form.outcome_combo.setCurrentText("won")
-    form.partner_check.setChecked(True)
+    assert form.values()["partner_involved"] is None  # left to the deal's account
+    form.co_sold_combo.setCurrentIndex(1)
+    form.part_combo.setCurrentIndex(1)
     form.opened_edit.setDate(form.opened_edit.date().addDays(-30))
     deal = form.values()
     assert form.closed_edit.isEnabled()
     assert deal["account_name"] == "Initech" and deal["amount"] == 42000
     assert deal["outcome"] == "won" and deal["closed"] is not None and deal["partner_involved"]
+    assert deal["partner_role"] == "sourced"
 
     dialogs.deals.append(deal)
     qtbot.mouseClick(page.add_deal_button, LEFT)

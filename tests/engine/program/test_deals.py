@@ -43,7 +43,7 @@ def test_co_sold_parts_reps_and_stages(deals: Mapped) -> None:
     }  # fmt: skip
     # Vandelay's deal was left unset; its account has a joint plan, so it counts as co-sold.
     assert frame.loc["Vandelay", "co_sold_why"] == "its account has a joint plan"
-    assert frame.loc["Soylent", "co_sold_why"] == "set by hand"  # "No" in the export
+    assert frame.loc["Soylent", "co_sold_why"] == "set on the deal"  # "No" in the export
     assert frame.loc["Umbrella", "co_sold_why"] == "no partner involvement recorded"
     assert frame["partner_role"].to_dict() == {
         "Initech": "sourced", "Hooli": "influenced", "Stark": "sourced", "Umbrella": "",
