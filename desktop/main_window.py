@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -284,7 +285,13 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(root)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.top_bar)
+        if sys.platform == "darwin":  # the menu bar is the screen's: the bar keeps its row
+            layout.addWidget(self.top_bar)
+        else:
+            # The workspace and partner sit on the menu bar's row, so every page gets that
+            # row's height (a laptop screen has little of it).
+            self.top_bar.layout().setContentsMargins(14, 0, 6, 0)
+            self.menuBar().setCornerWidget(self.top_bar, Qt.Corner.TopRightCorner)
         self.stack = QStackedWidget(root)
         layout.addWidget(self.stack, 1)
         self.welcome = WelcomePage(self)
