@@ -33,7 +33,9 @@ GAP = "  "
 # A text column is not squeezed narrower than this (or its header), a cell not over more lines.
 MIN_TEXT_WIDTH = 12
 MAX_CELL_LINES = 6
-# Before a wide table splits into blocks, its text columns narrow to this (or their floor).
+# A table narrows its text columns to fit, none under this; a table that needs them narrower
+# splits into blocks of columns, its text columns at most READABLE_TEXT_WIDTH wide to begin.
+SQUEEZED_TEXT_WIDTH = 20
 READABLE_TEXT_WIDTH = 30
 
 # Columns that hold the workspace's internal account keys ("id:0015…", "dom:acme.com"): scripts
@@ -97,9 +99,14 @@ def render_table(frame: pd.DataFrame, width: int | None = None) -> str:
         n if r else min(n, max(len(h), MIN_TEXT_WIDTH, _longest_word(col)))
         for n, h, r, col in zip(natural, headers, right, cells, strict=True)
     ]
-    # One block when squeezing the text columns is enough; else blocks of columns at a
-    # readable width, each then squeezed to fit.
-    if _span(_fit(natural, floors, width)) <= width:
+    # One block when squeezing the text columns a little is enough (none under
+    # SQUEEZED_TEXT_WIDTH); else blocks of columns at a readable width, each squeezed to fit.
+    squeezed = _fit(
+        natural,
+        [max(f, min(n, SQUEEZED_TEXT_WIDTH)) for f, n in zip(floors, natural, strict=True)],
+        width,
+    )
+    if _span(squeezed) <= width:
         blocks = [list(range(len(natural)))]
     else:
         readable = [

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import pandas as pd
-
 from engine import (
     COMPARISON_MEASURES,
     Workspace,
@@ -16,6 +14,7 @@ from engine import (
 )
 from engine.cli.dates import parse_day
 from engine.cli.output import add_format_option, emit_frame, emit_json
+from engine.output import formats
 
 _ACCOUNT_SHOWN = [
     "name",
@@ -119,10 +118,8 @@ def _compare(args: argparse.Namespace) -> int:
         return 0
     shown = result.table[list(_COMPARED_SHOWN)].copy()
     for column in ("our_share", "co_sold_win_rate", "other_win_rate"):
-        shown[column] = shown[column].map(lambda v: "-" if pd.isna(v) else f"{v:.0%}")
-    shown["co_sold_average_deal"] = shown["co_sold_average_deal"].map(
-        lambda v: "-" if pd.isna(v) else f"{v:,.0f}"
-    )
+        shown[column] = shown[column].map(formats.percent)
+    shown["co_sold_average_deal"] = shown["co_sold_average_deal"].map(formats.money)
     shown["engagement"] = shown["engagement"].map(lambda v: f"{v:.0f}/100")
     title, _higher = COMPARISON_MEASURES[args.rank_by]
     sys.stdout.write(f"Partnerships ranked by {title.lower()}\n\n")

@@ -23,6 +23,7 @@ from engine import (
 )
 from engine.cli.dates import parse_day
 from engine.cli.output import add_format_option, emit_frame
+from engine.output import formats
 
 LIST_COLUMNS = [
     "id",
@@ -164,9 +165,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _money(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "-"
-    return f"{float(value):,.0f}"
+    return formats.money(value)
 
 
 def _add(args: argparse.Namespace) -> int:

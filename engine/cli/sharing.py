@@ -43,7 +43,7 @@ from engine import (
     unplaced_plans,
 )
 from engine.cli.files import add_file_argument
-from engine.cli.output import add_format_option, emit_frame, emit_json
+from engine.cli.output import add_format_option, emit_frame, emit_json, render_table
 
 
 def _progress(fraction: float, message: str) -> None:
@@ -290,8 +290,11 @@ def _preview(args: argparse.Namespace) -> int:
         if not package.counts_only:
             print(f"  {name}: {count} rows ({', '.join(described['columns'][name])})")
     print("  counts: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in package.counts.items()))
-    print("\nShared accounts by stage:")
-    print(package.matrix.to_string())
+    if not package.matrix.empty:
+        print("\nShared accounts by stage:")
+        matrix = package.matrix.copy()
+        matrix.insert(0, "our stage", [str(s) for s in matrix.index])
+        sys.stdout.write(render_table(matrix.reset_index(drop=True)))
     for cell in package.small_cells() if package.counts_only else []:
         print(
             f"  warning: {cell[0]} x {cell[1]} counts {cell[2]} account(s); "

@@ -449,7 +449,6 @@ def test_cli_partners_accounts_compare_and_settle(
     assert cli(["partners", "accounts", ws]) == 0
     out = capsys.readouterr().out
     assert out.startswith("8 of our accounts shared with 3 partnership(s): 5 with two or more")
-    print(out, file=__import__("sys").stderr)
     # The table fits 100 columns: a long flag wraps inside its column.
     assert max(map(len, out.splitlines()[2:])) <= 100
     assert "Globex, Tyrell and Wonka all expect to lead" in " ".join(out.split())
