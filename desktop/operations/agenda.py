@@ -132,8 +132,10 @@ def prepare_email(
     passphrase: str | None,
 ) -> EmailDraft:
     """Write the chosen plan files into ``folder``; the e-mail's summary and mailto: link."""
-    from engine import prepare_handoff
+    from engine import prepare_handoff, require_agreement, share_policy
 
+    if not share_policy(context.workspace, partner).counts_only:
+        require_agreement(context.workspace, partner)  # the plans name accounts
     result = prepare_handoff(
         context.workspace,
         partner,

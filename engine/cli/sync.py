@@ -24,7 +24,9 @@ from engine import (
     local_zone_name,
     log_sync,
     prepare_handoff,
+    require_agreement,
     set_sync_schedule,
+    share_policy,
     sync_agenda,
     sync_schedule,
 )
@@ -206,6 +208,8 @@ def _handoff(args: argparse.Namespace) -> int:
     passphrase = _passphrase(args, confirm=True)
     kinds = [k.strip() for k in args.files.split(",") if k.strip()]
     with Workspace.open(args.workspace) as ws:
+        if not share_policy(ws, args.partner).counts_only:
+            require_agreement(ws, args.partner)  # the plans name accounts
         result = prepare_handoff(
             ws,
             args.partner,

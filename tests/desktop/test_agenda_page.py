@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import assign, log_sync, set_sync_schedule
+from engine import assign, log_sync, record_agreement, set_sync_schedule
 from engine.plans import set_plan_grace_days
 from tests.desktop.conftest import until, wait_idle
 from tests.desktop.steps import LEFT
@@ -63,6 +63,7 @@ def acme_path(tmp_path: Path) -> Path:
         ws, partner_id, ours.iloc[1], theirs.iloc[1], objective="Land Umbrella", lead="partner"
     )
     set_plan_grace_days(ws, "Globex", 0)  # the plan without a next step stalls at once
+    record_agreement(ws, "Globex", none=True)  # files naming accounts may leave
     path = ws.path
     ws.close()
     return path

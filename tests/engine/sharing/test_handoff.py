@@ -22,6 +22,7 @@ from engine.sharing import (
     mailto_url,
     prepare_handoff,
     read_plan_file,
+    record_agreement,
     set_share_policy,
 )
 from engine.store.workspace import Workspace
@@ -184,6 +185,14 @@ def test_bad_input_writes_nothing(acme, tmp_path: Path) -> None:
 def test_encrypted_plan_file_and_the_cli(acme, tmp_path: Path, monkeypatch) -> None:
     path = str(acme.path)
     acme.close()
+    # No e-mail with plans before the data agreement (or its absence) is on record.
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = cli(["handoff", path, "--partner", "Globex", "--out", str(tmp_path / "early")])
+    assert code == 2 and "data-sharing agreement" in err.getvalue()
+    assert not (tmp_path / "early").exists()
+    with Workspace.open(path) as ws:
+        record_agreement(ws, "Globex", none=True)
     monkeypatch.setenv("PLAN_PASSPHRASE", "correct horse battery")
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
