@@ -41,11 +41,12 @@ class MatchView:
     aliases: Any
     auto: float
     review_threshold: float
+    counts: dict[str, int]  # engine.link_counts: what the status bar counts too
 
 
 @in_worker_process
 def load_matches(context: JobContext, partner: str) -> MatchView:
-    from engine import list_aliases, list_matches
+    from engine import link_counts, list_aliases, list_matches
 
     ws = context.workspace
     record = ws.partner(partner)
@@ -69,6 +70,7 @@ def load_matches(context: JobContext, partner: str) -> MatchView:
         list_aliases(ws),
         float(record.auto_threshold),
         float(record.review_threshold),
+        link_counts(ws, partner),
     )
 
 

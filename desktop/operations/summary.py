@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from desktop.operations.core import JobContext
+from desktop.operations.formats import count
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,10 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
         )
     theirs = ws.current_snapshot(partner_id)
     their_count = theirs.account_count if theirs else 0
-    counts = _counts(ws, partner_id)
+    from engine import link_counts
+
+    # Shared and to review as the Match and Overlaps pages count them (one source).
+    counts = {**_counts(ws, partner_id), **link_counts(ws, ws.side_name(partner_id))}
     shared, review = counts["shared"], counts["review"]
     states = _step_states(counts, int(ours is not None) + int(theirs is not None))
     territories = _count(ws, "SELECT count(*) FROM territory WHERE partner_id = :p", p=partner_id)
@@ -79,7 +83,8 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
         )
         states["dashboard"] = _dashboard_state(ws, partner_id, late, bool(our_count))
     text = (
-        f"Matched {shared:,} of {our_count:,} · review queue {review:,} · {refresh_text}"
+        f"Matched: {count(shared)} shared accounts · {count(our_count)} of ours, "
+        f"{count(their_count)} of theirs · review queue {count(review)} · {refresh_text}"
         if our_count
         else "Import our accounts to start"
     )
@@ -91,15 +96,6 @@ def _counts(ws: Any, partner_id: int) -> dict[str, int]:
     p = {"p": partner_id}
     return {
         "matches": _count(ws, "SELECT count(*) FROM match WHERE partner_id = :p", **p),
-        "shared": _count(
-            ws,
-            "SELECT count(DISTINCT our_account_id) FROM match WHERE partner_id = :p "
-            "AND status IN ('auto', 'accepted', 'manual')",
-            **p,
-        ),
-        "review": _count(
-            ws, "SELECT count(*) FROM match WHERE partner_id = :p AND status = 'review'", **p
-        ),
         "assigned": _count(ws, "SELECT count(*) FROM assignment WHERE partner_id = :p", **p),
         "disputes": _count(
             ws, "SELECT count(*) FROM dispute WHERE partner_id = :p AND resolved_at IS NULL", **p

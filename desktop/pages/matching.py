@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.models.frame import Column, FrameModel, mask_contains
+from desktop.operations.formats import count, score
 from desktop.pages.base import Page, note
 from desktop.widgets.table import DataTable
 
@@ -503,11 +504,10 @@ class MatchPage(Page):
         self.aliases_model.set_frame(view.aliases)
         matches = view.matches
         if len(matches):
-            counts = matches["status"].value_counts()
-            shared = int(sum(counts.get(s, 0) for s in ("auto", "accepted", "manual")))
+            # The status bar's numbers too (engine.link_counts).
             self.summary_label.setText(
-                f"{len(matches):,} links · {shared:,} shared · "
-                f"{int(counts.get('review', 0)):,} to review"
+                f"{count(len(matches))} links · {count(view.counts['shared'])} shared · "
+                f"{count(view.counts['review'])} to review"
             )
             self.footer_note.setText(
                 "Matches are saved. Review what is left, or go on: review decisions can be "
@@ -516,7 +516,7 @@ class MatchPage(Page):
         else:
             self.summary_label.setText("Not matched yet.")
             self.footer_note.setText("Run the matching once both lists are imported.")
-        self.tabs.setTabText(0, f"Review queue ({len(view.review):,})")
+        self._show_queue_count()
         self.position = self._next_open(0) if len(view.review) else 0
         self._show_suggestion()
 
@@ -575,6 +575,7 @@ class MatchPage(Page):
 
         review = self._review_frame()
         empty = review is None or not len(review)
+        open_left = self._show_queue_count()
         for button in (
             self.accept_button,
             self.reject_button,
@@ -597,10 +598,10 @@ class MatchPage(Page):
                     label.setText("")
             return
         row = review.iloc[self.position]
-        open_left = int((review["status"] == "review").sum())
+        # The score rounded down, so 91.96 beside "Auto ≥ 92" never reads as 92.
         self.position_label.setText(
-            f"{self.position + 1} of {len(review):,} · score {float(row['score']):.0f} · "
-            f"{row['method']} · {row['status']} · {open_left:,} left"
+            f"{self.position + 1} of {count(len(review))} · score {score(row['score'])} · "
+            f"{row['method']} · {row['status']} · {count(open_left)} left"
         )
         for prefix, labels in (("o_", self.our_fields), ("t_", self.their_fields)):
             for key, label in labels.items():
@@ -610,6 +611,13 @@ class MatchPage(Page):
                 label.setToolTip(shown)
         self.explanation.setText(f"Why: {row['explanation']}")
         self.review_table.selectRow(self._proxy_row_of(self.position))
+
+    def _show_queue_count(self) -> int:
+        """The suggestions still waiting, on the tab as in the heading; returns the count."""
+        review = self._review_frame()
+        waiting = int((review["status"] == "review").sum()) if review is not None else 0
+        self.tabs.setTabText(0, f"Review queue ({count(waiting)})")
+        return waiting
 
     def _proxy_row_of(self, frame_row: int) -> int:
         for row in range(self.review_model.rowCount()):

@@ -111,6 +111,28 @@ def _apply_decisions(
     return out, applied
 
 
+def link_counts(ws: Workspace, partner: str) -> dict[str, int]:
+    """The links between the two current lists, by status, with ``shared`` (auto, accepted and
+    manual: the pairs the Overlaps step counts as shared accounts). The Match page, its review
+    queue and the status bar count from here, so they agree."""
+    record = ws.partner(partner)
+    counts = dict.fromkeys((*MATCH_STATUSES, "shared"), 0)
+    ours, theirs = ws.current_snapshot(None), ws.current_snapshot(record.id)
+    if ours is None or theirs is None:
+        return counts
+    frame = ws.read_frame(
+        "SELECT status, count(*) AS n FROM match "
+        "WHERE partner_id = :p AND our_account_id BETWEEN :o AND :o + :on - 1 "
+        "AND partner_account_id BETWEEN :t AND :t + :tn - 1 GROUP BY status",
+        {"p": record.id, "o": ours.first_account_id, "on": ours.account_count,
+         "t": theirs.first_account_id, "tn": theirs.account_count},
+    )  # fmt: skip
+    for status, n in zip(frame["status"], frame["n"], strict=True):
+        counts[str(status)] = int(n)
+    counts["shared"] = sum(counts[s] for s in SHARED_MATCH_STATUSES)
+    return counts
+
+
 def list_matches(ws: Workspace, partner: str, *, status: str | None = None) -> pd.DataFrame:
     """The partnership's links with both accounts' ids, names and domains, in our file order."""
     if status is not None and status not in MATCH_STATUSES:

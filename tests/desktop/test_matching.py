@@ -39,9 +39,27 @@ def test_review_with_the_keyboard_and_undo(qtbot, window, matched) -> None:
     assert page.their_fields["name"].text() == review.iloc[0]["partner_name"]
     assert page.explanation.text().startswith("Why:")
 
+    waiting = len(review)
+    assert page.tabs.tabText(0) == f"Review queue ({waiting})"
     qtbot.keyClick(page.review_table, Qt.Key.Key_A)
     assert statuses(page)[first] == "accepted"
     assert page.position == 1
+    # One count of what is left: the heading, the tab and (after the refresh) the status bar.
+    assert f"{waiting - 1} left" in page.position_label.text()
+    assert page.tabs.tabText(0) == f"Review queue ({waiting - 1})"
+    wait_idle(qtbot, window)
+    page.reload()
+    wait_idle(qtbot, window)
+    assert page.view.counts["review"] == waiting - 1
+    assert f"{waiting - 1} to review" in page.summary_label.text()
+    window.refresh_summary()
+    wait_idle(qtbot, window)
+    status_bar = window.summary_label.text()
+    assert f"review queue {waiting - 1}" in status_bar
+    assert f"Matched: {page.view.counts['shared']} shared accounts" in status_bar
+    fresh = page.view.review  # the reloaded queue holds the open suggestions only
+    page.position = int((fresh["match_id"] == second).to_numpy().nonzero()[0][0])
+    page._show_suggestion()
     qtbot.keyClick(page.review_table, Qt.Key.Key_R)
     wait_idle(qtbot, window)
     assert statuses(page)[second] == "rejected"
@@ -126,3 +144,13 @@ def test_every_match_page_model_passes_the_tester(qtmodeltester, matched) -> Non
     page = matched
     for model in (page.matches_model, page.review_model, page.aliases_model, page.our_accounts):
         qtmodeltester.check(model, force_py=True)
+
+
+def test_a_score_below_the_threshold_never_reads_as_reaching_it(qtbot, window, matched) -> None:
+    page = matched
+    review = page.view.review
+    review.loc[0, "score"] = 91.96  # auto is 92: shown rounded, it would read "92"
+    page.position = 0
+    page._show_suggestion()
+    assert "score 91.9 ·" in page.position_label.text()
+    assert page.auto_spin.value() == 92

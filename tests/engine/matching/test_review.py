@@ -18,6 +18,7 @@ from engine import (
     add_alias,
     decide,
     link,
+    link_counts,
     list_aliases,
     list_matches,
     match_partner,
@@ -27,6 +28,7 @@ from engine import (
 from engine.cli import main as cli
 from engine.store.models import Snapshot
 from engine.store.workspace import now
+from tests.engine.conftest import Mapped, add_snapshot
 
 # ------------------------------------------------------------------------------------ workspace
 
@@ -398,3 +400,18 @@ def test_cli_accept_family(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     args = ["review", str(path), "--partner", "Globex", "--accept-family", "harborcap.com"]
     assert cli([*args, "--reason", "parent view"]) == 0
     assert "2 link(s) of the harborcap.com family accepted" in capsys.readouterr().out
+
+
+def test_link_counts_are_the_overlaps_shared_pairs(mapped: Mapped) -> None:
+    """The Match page, its review queue and the status bar count from ``link_counts``; its
+    shared pairs are the Overlaps step's shared accounts, and links to an earlier list are not
+    counted once a new list is imported."""
+    from engine.overlaps import find_overlaps
+
+    counts = link_counts(mapped.ws, "Globex")
+    assert (counts["shared"], counts["review"], counts["rejected"]) == (6, 1, 1)
+    assert counts["shared"] == find_overlaps(mapped.ws, "Globex").counts["shared"]
+    # The partner sends a new list: the old links wait for the next matching, uncounted.
+    add_snapshot(mapped.ws, mapped.partner_id, [dict(external_id="G1", name="Initech Inc")])
+    assert link_counts(mapped.ws, "Globex")["shared"] == 0
+    assert find_overlaps(mapped.ws, "Globex").counts["shared"] == 0
