@@ -7,6 +7,7 @@ The job functions take the worker's ``JobContext`` and use only the engine's pub
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 NOTE = "Private matching finds exact name and domain matches only."
@@ -76,7 +77,7 @@ def private_step(context: Any, *, step: str, partner: str, source: str, out: str
     if step == "request":
         done = psi_request(ws, partner, out, progress=progress, cancel=cancel)
         return (
-            f"Step 1 done: {done.path.name} holds {done.our_count:,} blinded keys and nothing "
+            f"Step 1 done: {Path(out).name} holds {done.our_count:,} blinded keys and nothing "
             f"readable. E-mail it to {partner}; they answer it in their Overlap (step 2)."
         )
     if source:
@@ -87,7 +88,7 @@ def private_step(context: Any, *, step: str, partner: str, source: str, out: str
     if step == "respond":
         done = psi_respond(ws, partner, source, out, progress=progress, cancel=cancel)
         return (
-            f"Step 2 done: {done.path.name} answers {partner}'s request. E-mail it back to "
+            f"Step 2 done: {Path(out).name} answers {partner}'s request. E-mail it back to "
             f"{partner}; when their back file comes, read it here (step 4)."
         )
     result = psi_finish(ws, partner, source, back=out or None, progress=progress, cancel=cancel)
