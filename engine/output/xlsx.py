@@ -23,6 +23,7 @@ from xlsxwriter.exceptions import FileCreateError
 
 from engine.errors import OverlapError
 from engine.output.files import atomic_write
+from engine.output.formats import FIELD_LABELS, XLSX_MONEY
 from engine.output.safe_cells import cell_text
 
 MAX_WIDTH = 60
@@ -30,6 +31,21 @@ MIN_WIDTH = 8
 # Excel's limits (counted in UTF-16 code units, as Excel counts characters).
 CELL_CHARACTERS = 32_767
 SHEET_ROWS = 1_048_576
+# Columns that hold money, by their code or shown name: written as numbers a reader can sum,
+# shown as $1,234,567 (the pages' $1.23M rounds; a spreadsheet keeps every dollar).
+_MONEY_NAMES = ("annual_revenue", "deal_size", "potential_revenue", "shared_potential", "amount")
+MONEY_COLUMNS = frozenset(
+    {
+        *_MONEY_NAMES,
+        *(f"{side}_{name}" for side in ("our", "partner") for name in _MONEY_NAMES),
+        *(FIELD_LABELS[name] for name in ("annual_revenue", "deal_size")),
+        "Potential",
+        "Potential revenue",
+        "Amount",
+        "Deal size",
+        "Revenue",
+    }
+)
 
 
 @dataclass
@@ -101,6 +117,7 @@ def _write_workbook(path: Path, sheets: Sequence[Sheet]) -> None:
         text_format = workbook.add_format({"valign": "top"})
         wrap_format = workbook.add_format({"valign": "top", "text_wrap": True})
         number_format = workbook.add_format({"valign": "top", "num_format": "#,##0.##"})
+        money_format = workbook.add_format({"valign": "top", "num_format": XLSX_MONEY})
         for sheet in sheets:
             _write_sheet(
                 workbook.add_worksheet(sheet.name[:31]),
@@ -111,6 +128,7 @@ def _write_workbook(path: Path, sheets: Sequence[Sheet]) -> None:
                 text_format=text_format,
                 wrap_format=wrap_format,
                 number_format=number_format,
+                money_format=money_format,
             )
     finally:
         try:
@@ -157,6 +175,9 @@ def _write_sheet(worksheet: Any, sheet: Sheet, **formats: Any) -> None:
     header_row = row
     for col, name in enumerate(sheet.header):
         worksheet.write_string(header_row, col, excel_text(name), formats["header_format"])
+    numbers = [
+        formats["money_format"] if name in MONEY_COLUMNS else number_format for name in sheet.header
+    ]
     for values in sheet.rows:
         row += 1
         for col, value in enumerate(values):
@@ -167,7 +188,7 @@ def _write_sheet(worksheet: Any, sheet: Sheet, **formats: Any) -> None:
                 col,
                 value,
                 formats["wrap_format"] if wrapped else text_format,
-                number_format,
+                numbers[col],
             )
             widths[col] = max(widths[col], min(shown + 2, MAX_WIDTH))
     for col, width in enumerate(widths):

@@ -94,3 +94,28 @@ def test_use_conventions_changes_later_calls() -> None:
     finally:
         formats.use_conventions(before)
     assert count(1200) == "1,200"
+
+
+def test_spreadsheets_keep_money_as_numbers_with_a_money_format(tmp_path) -> None:
+    """An exported list stays summable in Excel: money cells are numbers shown as $1,234,567,
+    never text such as "$1.23M"; other numbers keep the plain number format."""
+    import openpyxl
+
+    from engine.output.tables import write_table
+    from engine.output.xlsx import MONEY_COLUMNS
+
+    frame = pd.DataFrame(
+        {
+            "name": ["Initech", "Hooli"],
+            "potential_revenue": [1_234_567.0, 30_000.0],
+            "Annual revenue": [5e6, None],
+            "employees": [150, 5000],
+        }
+    )
+    path = write_table(frame, tmp_path / "accounts.xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    assert sheet["B2"].value == 1_234_567 and sheet["B2"].number_format == formats.XLSX_MONEY
+    assert sheet["C2"].value == 5e6 and sheet["C2"].number_format == formats.XLSX_MONEY
+    assert sheet["D3"].value == 5000 and sheet["D3"].number_format == "#,##0.##"
+    assert {"potential_revenue", "Open deal size", "partner_deal_size"} <= MONEY_COLUMNS
