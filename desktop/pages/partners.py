@@ -324,11 +324,11 @@ class PartnersPage(Page):
         """Our accounts across partners: the filters, the accounts, the picked one."""
         accounts = QWidget(self.tabs)
         accounts_layout = QVBoxLayout(accounts)
+        accounts_layout.setContentsMargins(6, 6, 6, 4)
+        accounts_layout.setSpacing(4)
         self.counts_label = QLabel("", accounts)
         self.counts_label.setAccessibleName("Accounts shared with partners")
         self.counts_label.setWordWrap(True)
-        accounts_layout.setContentsMargins(6, 6, 6, 4)
-        accounts_layout.setSpacing(4)
         accounts_layout.addWidget(self.counts_label)
         filters = QHBoxLayout()
         self.contested_box = QCheckBox("Only where two partners expect to lead", accounts)
@@ -398,10 +398,10 @@ class PartnersPage(Page):
         self.flag_label.setObjectName("errorText")
         self.flag_label.setWordWrap(True)
         self.flag_label.setAccessibleName("Why the account is flagged")
+        self.flag_label.hide()
         detail_layout.addWidget(self.flag_label)
         self.pairs_model = AccountPartnersModel()
         self.pairs_table = DataTable(
-        self.flag_label.hide()
             self.pairs_model, "The account's partners side by side", detail
         )
         self.pairs_table.set_widths(
@@ -668,12 +668,12 @@ class PartnersPage(Page):
         if pairs is None:
             self.detail_title.setText("Pick an account to see its partners side by side.")
             self.flag_label.setText("")
+            self.flag_label.hide()
             self.settle_button.setEnabled(False)
             self.leader_combo.setEnabled(False)
             return
         record = self._selected_record()
         name = str(pairs["our_name"].iloc[0])
-            self.flag_label.hide()
         stage = str(pairs["our_stage"].iloc[0])
         sharing = list(dict.fromkeys(pairs["partner"].tolist()))
         self.detail_title.setText(
@@ -681,12 +681,12 @@ class PartnersPage(Page):
             f"partner{'s' if len(sharing) != 1 else ''}"
         )
         self.flag_label.setText(str(record.get("flag") or "") if record else "")
+        self.flag_label.setVisible(bool(self.flag_label.text()))  # no blank line when unflagged
         leading = pairs.loc[pairs["lead"] == "partner", "partner"].tolist()
         for partner in sharing:
             self.leader_combo.addItem(f"{partner} leads, we lead with the others", partner)
         self.leader_combo.addItem("We lead with every partner", "us")
         if leading:
-        self.flag_label.setVisible(bool(self.flag_label.text()))  # no blank line when unflagged
             self.leader_combo.setCurrentIndex(self.leader_combo.findData(leading[0]))
         self.settle_button.setEnabled(True)
         self.leader_combo.setEnabled(True)
