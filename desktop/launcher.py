@@ -30,4 +30,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     from engine.cli import main as command_line
 
     return int(command_line(args))
-
