@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 __all__ = [
     "FIELD_LABELS",
+    "MONEY_COLUMNS",
     "XLSX_COUNT",
     "XLSX_DATE",
     "XLSX_MONEY",
@@ -72,6 +73,23 @@ FIELD_LABELS: dict[str, str] = {
     "priority": "Priority",
     "first_touch": "Relationship since",
 }
+
+
+# Columns that hold money, by their code or shown name: a PDF shows them as money ($145.9M), a
+# spreadsheet as numbers a reader can sum with the XLSX_MONEY format ($1,234,567).
+_MONEY_NAMES = ("annual_revenue", "deal_size", "potential_revenue", "shared_potential", "amount")
+MONEY_COLUMNS = frozenset(
+    {
+        *_MONEY_NAMES,
+        *(f"{side}_{name}" for side in ("our", "partner") for name in _MONEY_NAMES),
+        *(FIELD_LABELS[name] for name in ("annual_revenue", "deal_size")),
+        "Potential",
+        "Potential revenue",
+        "Amount",
+        "Deal size",
+        "Revenue",
+    }
+)
 
 
 def field_label(name: str) -> str:

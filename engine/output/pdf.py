@@ -40,6 +40,8 @@ from reportlab.platypus import (
 )
 
 from engine.output.files import atomic_write
+from engine.output.formats import MONEY_COLUMNS, money
+from engine.output.formats import number as figure
 from engine.output.safe_cells import cell_text
 
 ACCENT = colors.HexColor("#1F3A5F")
@@ -239,6 +241,10 @@ def data_table(
     header: list[str], rows: list[list[Any]], widths: list[float], styles: dict[str, ParagraphStyle]
 ) -> Table:
     cell, head = styles["cell"], styles["head"]
+    money_at = [i for i, name in enumerate(header) if name in MONEY_COLUMNS]
+    if money_at:  # money reads as on the pages: $145.9M
+        rows = [[number_text(v, header[i]) if i in money_at else v for i, v in enumerate(row)]
+                for row in rows]  # fmt: skip
     data = _rows(header, head, widths)
     top = len(data)
     body, shades = _body(rows, cell, widths, top)
@@ -261,12 +267,13 @@ def data_table(
     return table
 
 
-def number_text(value: Any) -> Any:
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.2f}"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{int(value):,}"
-    return value
+def number_text(value: Any, column: str = "") -> Any:
+    """A number as the pages show it: money ($145.9M) in a money column, else 1,234 or 3.5."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    if column in MONEY_COLUMNS:
+        return money(value)
+    return figure(value)
 
 
 def page_footer(text: str, font: str) -> Any:

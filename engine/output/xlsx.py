@@ -23,7 +23,7 @@ from xlsxwriter.exceptions import FileCreateError
 
 from engine.errors import OverlapError
 from engine.output.files import atomic_write
-from engine.output.formats import FIELD_LABELS, XLSX_MONEY
+from engine.output.formats import MONEY_COLUMNS, XLSX_MONEY
 from engine.output.safe_cells import cell_text
 
 MAX_WIDTH = 60
@@ -31,21 +31,6 @@ MIN_WIDTH = 8
 # Excel's limits (counted in UTF-16 code units, as Excel counts characters).
 CELL_CHARACTERS = 32_767
 SHEET_ROWS = 1_048_576
-# Columns that hold money, by their code or shown name: written as numbers a reader can sum,
-# shown as $1,234,567 (the pages' $1.23M rounds; a spreadsheet keeps every dollar).
-_MONEY_NAMES = ("annual_revenue", "deal_size", "potential_revenue", "shared_potential", "amount")
-MONEY_COLUMNS = frozenset(
-    {
-        *_MONEY_NAMES,
-        *(f"{side}_{name}" for side in ("our", "partner") for name in _MONEY_NAMES),
-        *(FIELD_LABELS[name] for name in ("annual_revenue", "deal_size")),
-        "Potential",
-        "Potential revenue",
-        "Amount",
-        "Deal size",
-        "Revenue",
-    }
-)
 
 
 @dataclass

@@ -142,7 +142,7 @@ def _plan_sections(
         title = plan.get("Account") or f"Account {number}"
         block: list[Any] = [paragraph(f"{title} ({number})", styles["h2"])]
         facts = [
-            f"<b>{escape(str(k))}:</b> {escape(cell_text(number_text(v)))}"
+            f"<b>{escape(str(k))}:</b> {escape(cell_text(number_text(v, str(k))))}"
             for k, v in plan.items()
             if k not in skip and cell_text(v)
         ]

@@ -101,8 +101,8 @@ def test_spreadsheets_keep_money_as_numbers_with_a_money_format(tmp_path) -> Non
     never text such as "$1.23M"; other numbers keep the plain number format."""
     import openpyxl
 
+    from engine.output.formats import MONEY_COLUMNS
     from engine.output.tables import write_table
-    from engine.output.xlsx import MONEY_COLUMNS
 
     frame = pd.DataFrame(
         {
@@ -119,3 +119,13 @@ def test_spreadsheets_keep_money_as_numbers_with_a_money_format(tmp_path) -> Non
     assert sheet["C2"].value == 5e6 and sheet["C2"].number_format == formats.XLSX_MONEY
     assert sheet["D3"].value == 5000 and sheet["D3"].number_format == "#,##0.##"
     assert {"potential_revenue", "Open deal size", "partner_deal_size"} <= MONEY_COLUMNS
+
+
+def test_pdf_cells_read_as_the_pages() -> None:
+    from engine.output.pdf import number_text
+
+    assert number_text(4_961_600_000.0, "Potential") == "$4.96B"
+    assert number_text(5e6, "Annual revenue") == "$5.00M"
+    assert number_text(1234, "Employees") == "1,234"
+    assert number_text(3.25, "Score") == "3.2"
+    assert number_text("next week", "Due") == "next week"
