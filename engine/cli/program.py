@@ -101,7 +101,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     accept.add_argument("--side", required=True, choices=("us", "partner"))
     accept.add_argument("--by", required=True, metavar="NAME", help="who accepted")
     accept.add_argument("--version", type=int, metavar="N", help="default: the current rules")
-    accept.add_argument("--plan-file", default="", metavar="FILE", help="the plan file it came by")
+    accept.add_argument(
+        "--plan-file",
+        default="",
+        metavar="NAME",
+        help="the name of the plan file it came by (kept as a record; the file is not read)",
+    )
     accept.set_defaults(run=_agreement_accept)
     shown = actions.add_parser("list", help="every acceptance recorded")
     shown.add_argument("workspace", metavar="WS")
