@@ -568,6 +568,8 @@ def test_command_line_round_trip(acme, tmp_path: Path, capsys, monkeypatch) -> N
         main(["psi", "request", str(path), "--partner", "Globex", "--out", str(tmp_path / "r")])
         == 0
     )
+    assert main(["share", "agreement", str(b_path), "--partner", "Acme Corp", "--none"]) == 0
+    assert "none (confirmed" in capsys.readouterr().out
     respond = ["psi", "respond", str(b_path), "--partner", "Acme Corp", "--in", str(tmp_path / "r")]
     assert main([*respond, "--out", str(tmp_path / "s")]) == 0
     finish = ["psi", "finish", str(path), "--partner", "Globex", "--in", str(tmp_path / "s")]
