@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from desktop import dialogs
 from desktop.models.frame import Column, FrameModel, mask_contains
 from desktop.pages.base import Page, note, section
+from desktop.pages.partner_program import ProgramPanel
 from desktop.widgets.charts import MUTED, PARTNER, Bar, BarChart
 from desktop.widgets.table import ROW_HEIGHT, DataTable
 
@@ -295,7 +296,9 @@ class PartnersPage(Page):
         "every partner that has it and who leads it in each partnership. An account is "
         "<b>flagged</b> when two partners both expect to lead it (only one can) or when a "
         "partnership has no lead for it yet. Pick an account to see its partners side by side, "
-        "then settle who leads: the partner you choose leads, and we lead with the others."
+        "then settle who leads: the partner you choose leads, and we lead with the others. "
+        "<b>Program</b>: one partnership's model (who promotes, negotiates, owns the customer), "
+        "its lifecycle stage with what is done and what is not, and its enablement."
     )
     next_label = ""
     next_key = ""
@@ -318,6 +321,8 @@ class PartnersPage(Page):
 
         self._build_accounts_tab()
         self._build_compare_tab()
+        self.program = ProgramPanel(self, self.tabs)
+        self.tabs.addTab(self.program, "Program")
         self._show_detail(None)
 
     def _build_accounts_tab(self) -> None:
@@ -511,6 +516,8 @@ class PartnersPage(Page):
             self.partner_filter.addItem(f"Shared with {name}", name)
         self.partner_filter.setCurrentIndex(max(0, self.partner_filter.findData(chosen)))
         self.partner_filter.blockSignals(False)
+        self.program.set_partners(partners, self.partner.name if self.partner else None)
+        self.program.reload()
         accounts = view.accounts
         codes, uniques = pd.factorize(accounts["partner_names"])
         self._names_codes = codes
