@@ -85,7 +85,7 @@ class ExchangesModel(FrameModel):
 
 class LedgerModel(FrameModel):
     COLUMNS = (
-        Column("created_at", "When"),
+        Column("created_at", "When", "moment"),
         Column("kind", "Kind"),
         Column("path", "File"),
         Column("row_count", "Rows", "number"),
@@ -264,7 +264,7 @@ class SharePage(Page):
         self.unplaced_model = UnplacedModel()
         self.unplaced_table = DataTable(self.unplaced_model, "Unplaced plans", self.body)
         self.unplaced_table.setMinimumHeight(100)
-        self.unplaced_table.set_widths({"account": 200, "reason": 330})
+        self.unplaced_table.set_widths({"plan_ref": 110, "account": 180, "reason": 450})
         layout.addWidget(self.unplaced_table)
         row = QHBoxLayout()
         self.attach_account = QLineEdit(self.body)
