@@ -63,7 +63,7 @@ def test_shortlist_size_bounds_and_order() -> None:
     assert "small pilot" in (shortlist_size_advice(19) or "")
     assert "large pilot" in (shortlist_size_advice(51) or "")
     for bad in (4, 201, 0):
-        with pytest.raises(OverlapError, match="5 to 200 accounts .* advises 20 to 50"):
+        with pytest.raises(OverlapError, match=r"5 to 200 accounts .* advises 20 to 50"):
             rank_shortlist(mapping, bad)
     picks = rank_shortlist(mapping, 20)
     assert list(picks["rank"]) == list(range(1, 21))
