@@ -204,6 +204,8 @@ ABBREVIATIONS: dict[str, str] = {
     "engr": "engineering",
     "elec": "electric",
     "chem": "chemical",
+    "chemicals": "chemical",
+    "labs": "laboratories",
     "bancorporation": "bancorp",
     "bankshares": "bancshares",
     "ent": "entertainment",

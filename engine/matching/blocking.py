@@ -194,7 +194,24 @@ def _deletion_pairs(
     for table, sel in ((table_a, da), (table_b, db)):
         at, av = _expand_blocks(table.ids[sel], owners, per_token > 0, per_token)
         sides.append((codes[av], table.rows[sel][at]))
-    return _join_codes(sides[0][0], sides[0][1], sides[1][0], sides[1][1], DELETION_CAP)
+    a, b = _join_codes(sides[0][0], sides[0][1], sides[1][0], sides[1][1], DELETION_CAP)
+    # A variant many names share (short words collide more the longer the lists) still links
+    # names whose other words are the same ("gofoird united stores", "goford united stores").
+    keyed = []
+    for table, (codes_, rows_) in zip((table_a, table_b), sides, strict=True):
+        by_row = np.zeros(int(table.rows.max(initial=-1)) + 1, dtype=np.uint64)
+        owners_, rest_codes, _whole = _rest_codes(table)
+        by_row[owners_] = rest_codes
+        rest = by_row[rows_]
+        many = rest != 0  # a name of one word has no rest to agree on
+        with np.errstate(over="ignore"):
+            keyed.append(
+                ((codes_[many].astype(np.uint64) * np.uint64(MIX)) ^ rest[many], rows_[many])
+            )
+    codes = pd.factorize(np.concatenate([keyed[0][0], keyed[1][0]]))[0]
+    n_a = len(keyed[0][0])
+    ra, rb = _join_codes(codes[:n_a], keyed[0][1], codes[n_a:], keyed[1][1], DELETION_CAP)
+    return np.r_[a, ra], np.r_[b, rb]
 
 
 def _one_word(table: _TokenTable) -> np.ndarray:

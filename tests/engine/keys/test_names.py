@@ -43,6 +43,8 @@ from engine.keys.names import acronym, name_key, name_keys
         ("Grupo Bimbo, S.A.B. de C.V.", "Grupo Bimbo"),
         ("Cemex S.A. de C.V.", "Cemex"),
         ("Vinedos Nalda S.L.U.", "Vinedos Nalda"),
+        ("Abbott Labs", "Abbott Laboratories"),
+        ("Dow Chemicals Inc", "Dow Chem"),
         ("Telefonica de Espana S.A.U.", "Telefonica de Espana"),
         ("Capgemini SAS", "Capgemini SARL"),
         ("Philips N.V.", "Philips B.V."),

@@ -150,3 +150,25 @@ def test_word_hashes_and_typo_variants_follow_code_points() -> None:
     got = list(zip(owners.tolist(), (int(v) for v in variants), strict=True))
     assert set(got) == expected
     assert len(got) == len(set(got))  # "ll" less one letter is one variant
+
+
+def test_a_typo_variant_many_names_share_still_links_names_with_the_same_other_words() -> None:
+    """A one-letter-left-out variant held by more names than ``DELETION_CAP`` on a side (short
+    brands collide more the longer the lists) still links two names whose other words are
+    the same: "gofoird united stores" meets "goford united stores"."""
+    from engine.matching.blocking import DELETION_CAP, _deletion_pairs
+    from engine.matching.prepare import _token_tables
+
+    trades = ["mining", "foods", "capital", "airlines", "freight", "brewing", "labs", "media"]
+    assert len(trades) > DELETION_CAP
+    # Many accounts a side whose brand is "goford" or one letter from it, in other trades;
+    # common words are made common by many other names.
+    crowd_a = [f"goford {t}" for t in trades] + [f"gofords {t}" for t in trades]
+    crowd_b = [f"goford {t}" for t in trades] + [f"goforde {t}" for t in trades]
+    filler = [f"zz{i:03d} united stores {t}" for i in range(40) for t in ("north", "south")]
+    filler += [f"yy{i:03d} {t}" for i in range(12) for t in trades]
+    keys_a = np.array(["gofoird united stores", *crowd_a, *filler], dtype=object)
+    keys_b = np.array(["goford united stores", *crowd_b, *filler], dtype=object)
+    tables = _token_tables(keys_a, keys_b)
+    a, b = _deletion_pairs(*tables)
+    assert (0, 0) in set(zip(a.tolist(), b.tolist(), strict=True))
