@@ -91,6 +91,7 @@ class LedgerModel(FrameModel):
         Column("row_count", "Rows", "number"),
         Column("fields", "Fields"),
         Column("encrypted", "Encrypted", "bool"),
+        Column("agreement", "Covered by"),
         Column("sha256", "SHA-256"),
     )
 
@@ -330,7 +331,9 @@ class SharePage(Page):
         self.ledger_model = LedgerModel()
         self.ledger_table = DataTable(self.ledger_model, "Ledger", self.body)
         self.ledger_table.setMinimumHeight(140)
-        self.ledger_table.set_widths({"created_at": 170, "path": 300, "fields": 260})
+        self.ledger_table.set_widths(
+            {"created_at": 170, "path": 300, "fields": 260, "agreement": 260}
+        )
         layout.addWidget(self.ledger_table)
 
     # ------------------------------------------------------------------ loading

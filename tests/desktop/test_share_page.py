@@ -123,6 +123,7 @@ def test_policy_preview_export_and_ledger(
     assert (tmp_path / "plans.xlsx").is_file() and (tmp_path / "plans.overlap-plan").is_file()
     kinds = {page.ledger_model.record(r)["kind"] for r in range(2)}
     assert kinds == {"xlsx", "plan"}
+    assert "DSA-114" in page.ledger_model.record(0)["agreement"]
     assert not dialogs.errors()
     window.close()
     with Workspace.open(acme_path) as a:
