@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.operations.core import JobContext, in_worker_process
+from desktop.operations.formats import moment
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def import_status(context: JobContext, partner_id: int | None) -> list[SideStatu
                 side,
                 label,
                 snapshot.file_name,
-                f"{snapshot.imported_at:%-d %b %Y %H:%M}",
+                moment(snapshot.imported_at),
                 int(counts.get("imported", 0)),
                 int(counts.get("rejected", 0)),
             )

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from desktop.operations.core import JobContext
-from desktop.operations.formats import count
+from desktop.operations.formats import count, day
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,8 @@ def _sync_state(ws: Any, partner_id: int, today: str) -> tuple[str, int, str]:
         return ("not started", 0, "")
     next_date = str(frame["next_date"].iloc[0])
     if next_date < today:
-        return ("attention", 1, f"the sync of {next_date} is not logged")
-    return ("done", 0, f"next sync {next_date}")
+        return ("attention", 1, f"the sync of {day(next_date)} is not logged")
+    return ("done", 0, f"next sync {day(next_date)}")
 
 
 def summarize(context: JobContext, partner_id: int | None) -> Summary:
@@ -77,9 +77,9 @@ def summarize(context: JobContext, partner_id: int | None) -> Summary:
         due = next_refresh_due(partner)
         late = due < datetime.now(UTC).date()
         last = partner.last_refresh_at
-        done = f"last refresh {last:%-d %b}" if last is not None else "not refreshed yet"
+        done = f"last refresh {day(last)}" if last is not None else "not refreshed yet"
         refresh_text = (
-            f"{done} ({partner.cadence}, {'overdue since' if late else 'due'} {due:%-d %b %Y})"
+            f"{done} ({partner.cadence}, {'overdue since' if late else 'due'} {day(due)})"
         )
         states["dashboard"] = _dashboard_state(ws, partner_id, late, bool(our_count))
     text = (

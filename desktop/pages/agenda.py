@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from desktop import dialogs
 from desktop.models.frame import Column, FrameModel
+from desktop.operations.formats import day as day_text
 from desktop.pages.base import Page, note, section
 from desktop.widgets.table import DataTable
 
@@ -555,7 +556,7 @@ class AgendaPage(Page):
             self.missed_button.setToolTip(
                 "The sync did not take place: move to the next date"
                 if due
-                else f"The next sync is on {day.isoformat()}: it can be logged as missed then"
+                else f"The next sync is on {day_text(day)}: it can be logged as missed then"
             )
         self.engagement_label.setText(f"Engagement {agenda.engagement}")
 

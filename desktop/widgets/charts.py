@@ -26,6 +26,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop.operations.formats import count, money
+
 OURS = QColor("#2f6fde")
 PARTNER = QColor("#e07b28")
 SHARED = QColor("#7a4fc4")
@@ -35,13 +37,8 @@ GRID = QColor("#d5d9e0")
 
 
 def compact(number: float) -> str:
-    if abs(number) >= 1e9:
-        return f"${number / 1e9:.1f}B"
-    if abs(number) >= 1e6:
-        return f"${number / 1e6:.1f}M"
-    if abs(number) >= 1e3:
-        return f"${number / 1e3:.0f}k"
-    return f"${number:,.0f}"
+    """Money as every page shows it ($145.9M, $4.96B): the one formatter."""
+    return money(number)
 
 
 def lens_area(r1: float, r2: float, distance: float) -> float:
@@ -389,7 +386,7 @@ class Heatmap(QWidget):
         cell = self.cells.get((self.rows[r], self.cols[c]), Cell())
         self.setAccessibleDescription(
             f"{self.names[0]} {self.rows[r]}, {self.names[1]} {self.cols[c]}: "
-            f"{cell.accounts:,} accounts, {compact(cell.revenue)} potential"
+            f"{count(cell.accounts)} accounts, {compact(cell.revenue)} potential"
         )
 
     def activate(self, row: int, col: int) -> None:

@@ -46,7 +46,7 @@ def test_demo_opens_with_every_step_and_state(qtbot, demo) -> None:
     assert states["match"][0] == "attention" and states["match"][1] > 0
     assert states["ownership"][0] == "done"
     assert states["plans"][0] == "not started"
-    assert demo.summary_label.text().startswith("Matched ")
+    assert demo.summary_label.text().startswith("Matched: 301 shared accounts · 1,200 of ours")
     assert "Acme Corp — demo.overlap" in demo.windowTitle()
     accessible = [demo.sidebar.item(r).data(Qt.ItemDataRole.AccessibleTextRole) for r in range(3)]
     assert "1  Import: done" in accessible[0] or accessible[0].startswith("1  Import")
