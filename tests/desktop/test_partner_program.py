@@ -97,6 +97,7 @@ def test_stage_checklist_advice_enablement_and_acceptance(qtbot, window, panel) 
     items = panel.checklist_model.frame.set_index("key")
     assert bool(items.loc["rules", "done"])
     assert "Kevin Roberts" in str(items.loc["rules", "detail"])
+    assert panel.accept_status.text().startswith("Version 1: us (Ana Hill, ")
 
 
 def test_a_dispute_resolved_with_a_lead_changes_it(qtbot, window, panel, dialogs) -> None:
