@@ -36,9 +36,9 @@ BAND_NAMES = tuple(name for _, name in SIZE_BANDS)
 
 # The basis of an account's potential, best first.
 OPEN_DEALS = "open deals"
-SIMILAR = "won deals, same industry and size"
-SAME_SIZE = "won deals, same size"
-SAME_INDUSTRY = "won deals, same industry"
+SIMILAR = "won deals, similar"  # the same industry and size band
+SAME_SIZE = "won deals, size band"
+SAME_INDUSTRY = "won deals, industry"
 ALL_WON = "won deals, all"
 NO_FIGURES = "no deal figures"
 BASES = (OPEN_DEALS, SIMILAR, SAME_SIZE, SAME_INDUSTRY, ALL_WON, NO_FIGURES)

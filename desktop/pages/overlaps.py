@@ -144,7 +144,7 @@ class OverlapsPage(Page):
         lower_layout.addLayout(bar)
         self.model = OverlapAccountsModel()
         self.table = DataTable(self.model, "Listed accounts", lower)
-        self.table.set_widths({"name": 240, "potential_revenue": 100, "revenue_basis": 110})
+        self.table.set_widths({"name": 240, "potential_revenue": 100, "revenue_basis": 150})
         self.table.setMinimumHeight(84)
         lower_layout.addWidget(self.table, 1)
         self.basis_label = note("", lower)

@@ -103,11 +103,11 @@ def test_potential_is_deal_value_estimated_from_won_deals_never_company_revenue(
     rows = rows.set_index("name")
     # Soylent: Food, $3.5M revenue: three won deals at Food accounts under $10M, median 20k.
     assert rows.loc["Soylent", "potential_revenue"] == 20_000
-    assert rows.loc["Soylent", "revenue_basis"] == "won deals, same industry and size"
+    assert rows.loc["Soylent", "revenue_basis"] == "won deals, similar"
     assert rows.loc["Soylent", "size_band"] == "under $10M"
     # Tyrell (the partner's, $50M, no industry): the $10M-$100M band's median, 60k.
     assert rows.loc["Tyrell", "potential_revenue"] == 60_000
-    assert rows.loc["Tyrell", "revenue_basis"] == "won deals, same size"
+    assert rows.loc["Tyrell", "revenue_basis"] == "won deals, size band"
     # Wayne: Retail, no revenue: no group of three to compare with, so all won deals' median.
     assert rows.loc["Wayne", "potential_revenue"] == 35_000
     assert rows.loc["Wayne", "revenue_basis"] == "won deals, all"
@@ -117,7 +117,7 @@ def test_potential_is_deal_value_estimated_from_won_deals_never_company_revenue(
     matrix = result.to_dict()["matrix"]
     assert matrix["churned"]["customer"] == {"accounts": 1, "potential_revenue": 20_000.0}
     assert "median of our 6 won deals" in result.revenue_basis
-    assert "1 by won deals, same industry and size" in result.revenue_basis
+    assert "1 by won deals, similar" in result.revenue_basis
     # No cell ever sums company revenue: the total is the deals and estimates only.
     total = sum(c["potential_revenue"] for row in matrix.values() for c in row.values())
     assert total == 100_000 + 80_000 + 30_000 + 20_000 + 90_000 + 350_000
