@@ -6,12 +6,14 @@ import argparse
 import sys
 
 from engine import (
+    INSIGHT_FIELDS,
     PLAN_STATUSES,
     SHORTLIST_ADVISED,
     SHORTLIST_DEFAULT,
     SHORTLIST_MAX,
     SHORTLIST_MIN,
     Workspace,
+    add_joint_meeting,
     add_metric,
     add_role,
     add_step,
@@ -21,9 +23,13 @@ from engine import (
     find_shared,
     list_plans,
     plan_detail,
+    plan_insight,
     remove_plan_item,
+    set_plan_insight,
     set_plan_status,
     set_step_done,
+    set_step_joint,
+    set_why_together,
     shortlist,
     shortlist_size_advice,
     stalled_plans,
@@ -85,6 +91,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     step.add_argument("--owner", required=True, choices=["us", "partner"], help="owner party")
     step.add_argument("--person", metavar="NAME")
     step.add_argument("--due", metavar="YYYY-MM-DD")
+    step.add_argument("--joint", action="store_true", help="both sides take it together")
     step.set_defaults(run=_add_step)
 
     role = actions.add_parser("add-role", help="add a role and responsibility")
@@ -126,6 +133,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remove.add_argument("kind", choices=["role", "step", "metric"])
     remove.add_argument("id", type=int, metavar="ID")
     remove.set_defaults(run=_remove)
+    _register_outreach(actions)
 
     stalled = subparsers.add_parser("stalled", help="open plans that are stalling, and why")
     _partner_args(stalled)
@@ -225,6 +233,11 @@ def _show(args: argparse.Namespace) -> int:
         f"({plan.status}), lead: {plan.lead or '-'}"
     )
     print(f"Objective: {plan.objective or '-'}")
+    if plan.why_together:
+        print(f"Why together: {plan.why_together}")
+    with Workspace.open(args.workspace) as ws:
+        insight = plan_insight(ws, args.plan)
+    _print_insight(insight)
     if plan.notes:
         print(f"Notes: {plan.notes}")
     for title, frame in (("Roles", detail.roles), ("Next steps", detail.steps)):
@@ -238,7 +251,9 @@ def _show(args: argparse.Namespace) -> int:
 def _add_step(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         step = add_step(ws, args.plan, args.what, args.owner, args.person, args.due)
-    print(f"step {step.id} added to plan {args.plan}")
+        if args.joint:
+            step = set_step_joint(ws, int(step.id))  # type: ignore[arg-type]
+    print(f"{'joint ' if step.joint else ''}step {step.id} added to plan {args.plan}")
     return 0
 
 
@@ -292,4 +307,64 @@ def _stalled(args: argparse.Namespace) -> int:
         emit_json(frame.drop(columns=["reason"]).to_dict(orient="records"))
     else:
         emit_frame(frame.drop(columns=["reasons"]), args.format)
+    return 0
+
+
+# ---------------------------------------------------------------------------- joint outreach
+
+
+def _register_outreach(actions: argparse._SubParsersAction) -> None:
+    insight = actions.add_parser(
+        "insight", help="what both sides know of the plan's account (without options: show it)"
+    )
+    _plan_args(insight)
+    for name in INSIGHT_FIELDS:
+        flag = "--" + name.replace("_", "-")
+        metavar = "YYYY-MM-DD" if name.endswith("date") else "TEXT"
+        insight.add_argument(flag, dest=name, metavar=metavar, help="'' clears it")
+    insight.set_defaults(run=_insight)
+    why = actions.add_parser("why", help="why together: the value of both companies at once")
+    _plan_args(why)
+    why.add_argument("text", metavar="TEXT")
+    why.set_defaults(run=_why)
+    meeting = actions.add_parser(
+        "joint-meeting", help="add the joint steps of a meeting with the customer"
+    )
+    _plan_args(meeting)
+    meeting.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="the meeting's day")
+    meeting.set_defaults(run=_joint_meeting)
+
+
+def _print_insight(insight: object) -> None:
+    if getattr(insight, "empty", True):
+        print("Insights: none yet (overlap plan insight WS PLAN_ID --needs ...)")
+        return
+    print("Insights:")
+    for name in INSIGHT_FIELDS:
+        value = getattr(insight, name)
+        if value:
+            print(f"  {name.replace('_', ' ')}: {value}")
+
+
+def _insight(args: argparse.Namespace) -> int:
+    fields = {n: getattr(args, n) for n in INSIGHT_FIELDS if getattr(args, n) is not None}
+    with Workspace.open(args.workspace) as ws:
+        insight = set_plan_insight(ws, args.plan, **fields) if fields else plan_insight(
+            ws, args.plan)  # fmt: skip
+    _print_insight(insight)
+    return 0
+
+
+def _why(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        plan = set_why_together(ws, args.plan, args.text)
+    print(f"why together of plan {plan.id}: {plan.why_together}")
+    return 0
+
+
+def _joint_meeting(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        steps = add_joint_meeting(ws, args.plan, args.on)
+    for step in steps:
+        print(f"joint step {step.id}: {step.what} ({step.owner_party}, due {step.due_date})")
     return 0

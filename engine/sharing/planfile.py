@@ -39,6 +39,7 @@ from engine.sharing.policy import SharePackage, policy_secrets
 from engine.sharing.untrusted import PLAN_FORMAT, PLAN_SCHEMA_VERSION, canonical
 from engine.sharing.untrusted_plans import check_plan_content, check_their_value, read_plan_file
 from engine.store.models import (
+    AccountInsight,
     Partner,
     Plan,
     PlanConflict,
@@ -53,8 +54,11 @@ from engine.store.models import (
 from engine.store.workspace import Workspace, now, resolve_partner
 
 SUFFIX = ".overlap-plan"
-PLAN_FIELDS = ("objective", "status", "lead")
-STEP_FIELDS = ("owner_party", "owner_person", "due_date", "done")
+PLAN_FIELDS = ("objective", "status", "lead", "why_together")
+STEP_FIELDS = ("owner_party", "owner_person", "due_date", "done", "joint")
+# The account insights a plan carries when the policy shares them (engine.program.outreach).
+INSIGHT_FIELDS = ("needs", "stakeholders", "competitors", "next_event", "next_event_date")
+_EMPTY_INSIGHT = {name: "" for name in INSIGHT_FIELDS} | {"next_event_date": None}
 METRIC_FIELDS = ("target", "actual", "unit")
 ROLE_FIELDS = ("role", "responsibility")
 _MISSING = object()
@@ -160,7 +164,9 @@ def _remember_sent(ws: Workspace, package: SharePackage) -> None:
 def _shared_sections(fields: list[str]) -> list[str]:
     sections = []
     if "plan" in fields:
-        sections += ["objective", "status", "metrics", "roles"]
+        sections += ["objective", "status", "metrics", "roles", "why_together"]
+    if "insights" in fields:
+        sections.append("insights")
     if "lead" in fields:
         sections.append("lead")
     if "next_steps" in fields:
@@ -201,10 +207,16 @@ def _plan_content(session: Session, plan: Plan, children: Children | None = None
     steps = _child_rows(session, PlanStep, plan.id, children)
     metrics = _child_rows(session, PlanMetric, plan.id, children)
     roles = _child_rows(session, PlanRole, plan.id, children)
+    insight = _insight_row(session, plan)
     return {
         "objective": plan.objective,
         "status": plan.status,
         "lead": plan.lead,
+        "why_together": plan.why_together,
+        "insights": {
+            name: getattr(insight, name) if insight is not None else _EMPTY_INSIGHT[name]
+            for name in INSIGHT_FIELDS
+        },
         "steps": {
             _step_key(s.what): {
                 "what": s.what,
@@ -212,6 +224,7 @@ def _plan_content(session: Session, plan: Plan, children: Children | None = None
                 "owner_person": s.owner_person,
                 "due_date": s.due_date,
                 "done": bool(s.done),
+                "joint": bool(s.joint),
             }
             for s in steps
         },
@@ -231,10 +244,20 @@ def _plan_content(session: Session, plan: Plan, children: Children | None = None
     }
 
 
+def _insight_row(session: Session, plan: Plan) -> AccountInsight | None:
+    return session.exec(
+        select(AccountInsight).where(
+            AccountInsight.partner_id == plan.partner_id,
+            AccountInsight.our_key == plan.our_key,
+            AccountInsight.partner_key == plan.partner_key,
+        )
+    ).first()
+
+
 def _theirs(item: dict[str, Any]) -> dict[str, Any]:
     """A checked plan of the file in our orientation, with only the sections it carries."""
     content: dict[str, Any] = {}
-    for name in ("objective", "status"):
+    for name in ("objective", "status", "why_together", "insights"):
         if name in item:
             content[name] = item[name]
     kind = flip_objective_kind(item.get("objective_kind") or "")
@@ -587,6 +610,8 @@ def _merge_plan(
         elif decision == "conflict":
             conflict("plan", name, ours[name], value)
 
+    if "insights" in theirs:
+        changed = _merge_insights(session, plan, ours, theirs, base, conflict, result) or changed
     sections = (
         ("steps", PlanStep, STEP_FIELDS, "step"),
         ("metrics", PlanMetric, METRIC_FIELDS, "metric"),
@@ -673,6 +698,40 @@ def plan_conflicts(
     return frame[["id", "account", "item", "field", "ours", "theirs", "status", "created_at"]]
 
 
+def _merge_insights(
+    session: Session,
+    plan: Plan,
+    ours: dict[str, Any],
+    theirs: dict[str, Any],
+    base: dict[str, Any],
+    conflict: Callable[[str, str, Any, Any], None],
+    result: PlanImportResult,
+) -> bool:
+    """The account insights, field by field as the plan's own fields; True if one was taken."""
+    mine, their_insight = ours["insights"], theirs["insights"]
+    base_insight = base.get("insights") or {}
+    row = _insight_row(session, plan)
+    taken = False
+    for name in INSIGHT_FIELDS:
+        our_value = mine.get(name)
+        their_value = their_insight.get(name)
+        decision = _decide(our_value, their_value, base_insight.get(name, _MISSING))
+        if decision == "take":
+            if row is None:
+                row = AccountInsight(
+                    partner_id=plan.partner_id, our_key=plan.our_key,
+                    partner_key=plan.partner_key, updated_at=now(),
+                )  # fmt: skip
+            setattr(row, name, their_value)
+            row.updated_at = now()
+            session.add(row)
+            result.fields_taken += 1
+            taken = True
+        elif decision == "conflict":
+            conflict("insight", name, our_value, their_value)
+    return taken
+
+
 def resolve_conflict(ws: Workspace, conflict_id: int, take: str) -> None:
     """Settle a conflict: ``ours`` keeps our value, ``theirs`` writes the partner's."""
     if take not in ("ours", "theirs"):
@@ -690,6 +749,14 @@ def resolve_conflict(ws: Workspace, conflict_id: int, take: str) -> None:
             assert plan is not None
             if conflict.item == "plan":
                 setattr(plan, conflict.field, value)
+            elif conflict.item == "insight":
+                insight = _insight_row(session, plan) or AccountInsight(
+                    partner_id=plan.partner_id, our_key=plan.our_key,
+                    partner_key=plan.partner_key, updated_at=now(),
+                )  # fmt: skip
+                setattr(insight, conflict.field, value)
+                insight.updated_at = now()
+                session.add(insight)
             else:
                 table = {"step": PlanStep, "metric": PlanMetric, "role": PlanRole}[label]
                 row = _rows(session, table, plan.id).get(key)

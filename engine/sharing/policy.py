@@ -48,6 +48,7 @@ SHARE_FIELDS: dict[str, tuple[str, bool]] = {
     "annual_revenue": ("Annual revenue", False),
     "owner": ("Account owner (names, e-mails)", False),
     "notes": ("Plan notes", False),
+    "insights": ("Account insights: needs, stakeholders, competitors, next event", False),
 }
 DEFAULT_FIELDS = [name for name, (_label, default) in SHARE_FIELDS.items() if default]
 STAGES = ("prospect", "customer", "churned", "other")
@@ -268,6 +269,18 @@ def _matrix(ws: Workspace, partner_id: int) -> pd.DataFrame:
     return matrix
 
 
+def _insights(ws: Workspace, partner_id: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """The account insights of a partnership (engine.program.outreach), by account pair."""
+    frame = ws.read_frame(
+        "SELECT our_key, partner_key, needs, stakeholders, competitors, next_event, "
+        "next_event_date FROM accountinsight WHERE partner_id = :p",
+        {"p": partner_id},
+    )
+    frame = frame.astype(object).where(frame.notna(), None)
+    records = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    return {(r.pop("our_key"), r.pop("partner_key")): r for r in records}
+
+
 def _rules(ws: Workspace, partner_id: int) -> tuple[int | None, list[dict[str, Any]], str | None]:
     frame = ws.read_frame(
         "SELECT version, criteria_json, tie_breaker FROM ruleset WHERE partner_id = :p "
@@ -354,6 +367,7 @@ def share_preview(
         {"p": record.id},
     )
     rationale = {(k1, k2): (c, r) for k1, k2, c, r in assignments.itertuples(index=False)}
+    insights = _insights(ws, record.id) if policy.allows("insights") else {}
     if cancel is not None and cancel():
         raise Cancelled()
     accounts = _our_accounts_by_key(ws)
@@ -469,6 +483,7 @@ def share_preview(
                 # and the plan file leaves the partner's objective as it is.
                 row["Objective"] = GENERIC_OBJECTIVE
             row["Status"] = item["status"] = plan["status"]
+            item["why_together"] = plan.get("why_together") or ""
         if allow("notes"):
             row["Notes"] = plan["notes"]
             item["notes"] = plan["notes"]
@@ -496,6 +511,7 @@ def share_preview(
                         "owner_person": step["owner_person"],
                         "due_date": step["due_date"],
                         "done": done,
+                        "joint": bool(step.get("joint")),
                     }
                 )
         if allow("plan"):
@@ -540,6 +556,9 @@ def share_preview(
                         "responsibility": role["responsibility"],
                     }
                 )
+        insight = insights.get((plan["our_key"], plan["partner_key"]))
+        if insight is not None:
+            item["insights"] = insight
         plan_rows.append(row)
         items.append(item)
         if progress and index % 100 == 0:

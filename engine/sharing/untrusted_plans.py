@@ -65,6 +65,17 @@ STEP = Record(
         "owner_person": Optional(Text(SHORT_TEXT, null="keep"), None),
         "due_date": Optional(IsoDate(), None),
         "done": Optional(Flag(), False),
+        "joint": Optional(Flag(), False),  # a step both sides take together
+    }
+)
+# What both sides know of the plan's account (engine.program.outreach.INSIGHT_FIELDS).
+INSIGHT = Record(
+    {
+        "needs": Optional(Text(LONG_TEXT, null="empty"), ""),
+        "stakeholders": Optional(Text(LONG_TEXT, null="empty"), ""),
+        "competitors": Optional(Text(LONG_TEXT, null="empty"), ""),
+        "next_event": Optional(Text(SHORT_TEXT, null="empty"), ""),
+        "next_event_date": Optional(IsoDate(), None),
     }
 )
 METRIC = Record(
@@ -109,6 +120,8 @@ PLAN = Record(
         "objective_kind": Optional(Choice(OBJECTIVE_KINDS)),
         "status": Optional(Choice(PLAN_STATUSES)),
         "notes": Optional(Text(LONG_TEXT, null="keep")),
+        "why_together": Optional(Text(LONG_TEXT, null="empty")),
+        "insights": Optional(INSIGHT),
         "steps": Optional(ListOf(STEP, MAX_STEPS_PER_PLAN, "steps", "per plan", _numbered("step"))),
         "metrics": Optional(
             ListOf(METRIC, MAX_METRICS_PER_PLAN, "metrics", "per plan", _numbered("metric"))
@@ -284,6 +297,7 @@ _CONFLICT_FIELDS: dict[str, Mapping[str, Spec]] = {
     "step": STEP.fields,
     "metric": METRIC.fields,
     "role": ROLE.fields,
+    "insight": INSIGHT.fields,
 }
 
 

@@ -270,6 +270,8 @@ class Plan(SQLModel, table=True):
         default_factory=lambda: new_plan_ref(), sa_column_kwargs={"server_default": ""}
     )
     objective_kind: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # Version 8 (engine.program.outreach): why the customer gains from both companies together.
+    why_together: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 def new_plan_ref() -> str:
@@ -296,6 +298,8 @@ class PlanStep(SQLModel, table=True):
     due_date: str | None = None  # ISO date
     done: bool = False
     done_at: datetime | None = None
+    # Version 8: a step both companies take together (a joint meeting and its preparation).
+    joint: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class PlanMetric(SQLModel, table=True):
@@ -632,6 +636,24 @@ class RuleAcceptance(SQLModel, table=True):
     plan_file: str = ""
 
 
+class AccountInsight(SQLModel, table=True):
+    """What both sides know of one shared account: its needs, stakeholders, competitors and
+    the next event to meet it at (engine.program.outreach); travels in plan files."""
+
+    __table_args__ = (UniqueConstraint("partner_id", "our_key", "partner_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", ondelete="CASCADE")
+    our_key: str
+    partner_key: str
+    needs: str = ""
+    stakeholders: str = ""  # one a line: name, title, what they care about
+    competitors: str = ""
+    next_event: str = ""
+    next_event_date: str | None = None  # ISO date
+    updated_at: datetime
+
+
 SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     1: [Company, Partner, Snapshot, RejectedRow, MappingProfile],
     2: [DomainAlias, Match, MatchDecision],
@@ -653,7 +675,7 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     5: [AccountBlock],
     6: [SyncSchedule, SyncMeeting, Territory, Registration, RegistrationSetting],
     7: [NameAlias],
-    8: [UnplacedPlan, DataAgreement, EnablementItem, RuleAcceptance],
+    8: [UnplacedPlan, DataAgreement, EnablementItem, RuleAcceptance, AccountInsight],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)
 
@@ -663,9 +685,11 @@ SCHEMA_COLUMNS: dict[int, list[tuple[type[SQLModel], str]]] = {
     8: [
         *((Opportunity, c) for c in ("co_sold", "partner_role", "stage", "owner")),
         *((Plan, c) for c in ("ref", "objective_kind")),
-        (Snapshot, "source"),
+        (Plan, "why_together"),
+        (PlanStep, "joint"),
         (Company, "arr_stage"),
         (Partner, "stage"),
         (Partner, "plan_grace_days"),
+        (Snapshot, "source"),
     ],
 }

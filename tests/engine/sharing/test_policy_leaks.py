@@ -26,6 +26,7 @@ import pytest
 from engine import export_agenda, export_calendar, export_share, set_share_policy, share_preview
 from engine.output import pdf as report_pdf
 from engine.plans import generated_objective
+from engine.program.outreach import set_plan_insight, set_why_together
 from engine.program.sync import set_sync_schedule
 from engine.sharing.handoff import handoff_summary
 from engine.sharing.policy import SHARE_FIELDS
@@ -48,7 +49,8 @@ SENTINELS: dict[str, list[str]] = {
     "owner": ["ottoline@acme.example"],
     "notes": ["Narwhal"],
     "next_steps": ["Zebrastep"],
-    "plan": ["Walrus objective", "Okapi metric", "Rolf Pangolin"],
+    "plan": ["Walrus objective", "Okapi metric", "Rolf Pangolin", "Manatee together"],
+    "insights": ["Capybara need", "Tapir Stakeholder", "Axolotl Systems", "Emu summit"],
 }
 # "lead" is left out: its values are the two companies' names, which every file carries.
 FIELDS = [name for name in SHARE_FIELDS if name != "lead"]
@@ -127,7 +129,7 @@ def sentinel_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             MappingRun(partner_id=partner.id, ran_at=now() - timedelta(days=30), shared_json="[]")
         )
         session.commit()
-    add_plan(
+    first = add_plan(
         ws,
         partner.id,
         ours.iloc[0],
@@ -139,6 +141,11 @@ def sentinel_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         metrics=[{"name": "Okapi metric", "target": 5.0}],
         roles=[{"party": "us", "person": "Rolf Pangolin", "role": "AE"}],
     )
+    set_why_together(ws, first, "Manatee together: one rollout, one team")
+    set_plan_insight(
+        ws, first, needs="Capybara need for a single ledger", stakeholders="Tapir Stakeholder, CFO",
+        competitors="Axolotl Systems", next_event="Emu summit", next_event_date=SOON,
+    )  # fmt: skip
     kind = "prospect:customer"
     generated = add_plan(
         ws, partner.id, ours.iloc[1], theirs.iloc[1], objective=generated_objective(kind)

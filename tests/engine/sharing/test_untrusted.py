@@ -382,6 +382,22 @@ REFUSED_PLAN_FILES = {
         _set_in_step("done", "yes"),
         f"{PLAN_1}, step 1: done is text ('yes') where true or false is expected",
     ),
+    "joint a string": (
+        _set_in_step("joint", "yes"),
+        f"{PLAN_1}, step 1: joint is text ('yes') where true or false is expected",
+    ),
+    "why together an object": (
+        _set_in_plan("why_together", {"text": "together"}),
+        f"{PLAN_1}: why_together is an object where text is expected",
+    ),
+    "insights a list": (
+        _set_in_plan("insights", ["needs a CRM"]),
+        f"{PLAN_1}: insights is a list where an object is expected",
+    ),
+    "insight event date not a date": (
+        _set_in_plan("insights", {"needs": "a CRM", "next_event_date": "next week"}),
+        f"{PLAN_1}, insights: next_event_date 'next week' is not a date (YYYY-MM-DD)",
+    ),
     "text not valid unicode": (
         _set_in_step("what", "call \ud800 them"),
         "text that is not valid Unicode",
