@@ -173,7 +173,7 @@ class FieldDelegate(QStyledItemDelegate):
     def createEditor(self, parent: QWidget, _option: QStyleOptionViewItem, index: Index) -> QWidget:
         combo = QComboBox(parent)
         combo.addItems([KEEP, *(field_label(f) for f in FIELDS)])
-        combo.setAccessibleName(f"Field for column {index.siblingAtColumn(0).data()}")
+        combo.setAccessibleName(f"Field for column {index.sibling(index.row(), 0).data()}")
         combo.activated.connect(partial(self._commit, combo))
         return combo
 
