@@ -31,6 +31,7 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import OverlapError
+from engine.output.formats import day as day_text
 from engine.output.formats import money
 from engine.overlaps import STAGES, TerritoryFilter, build_mapping, shared_rows
 from engine.partner_models import template_steps
@@ -758,7 +759,7 @@ def stalled_plans(
             if due is not None and due < day:
                 late = (day - due).days
                 reasons.append(
-                    f"step '{step['what']}' was due {due.isoformat()} "
+                    f"step '{step['what']}' was due {day_text(due)} "
                     f"({late} day{'s' if late != 1 else ''} overdue)"
                 )
         updated = pd.Timestamp(plan["updated_at"]).date()

@@ -153,7 +153,7 @@ def test_stall_reasons(mapped: Mapped) -> None:
     ]
     assert stalled.loc["Vandelay", "reasons"] == [
         "no owner: nobody on our side (the lead) is named in the roles",
-        "step 'Send deck' was due 2026-02-20 (9 days overdue)",
+        "step 'Send deck' was due 20 Feb 2026 (9 days overdue)",
     ]
 
 
@@ -190,7 +190,7 @@ def test_new_plans_have_a_grace_period_before_they_stall(mapped: Mapped) -> None
     add_step(mapped.ws, plan_id, "Intro call", "us", "Bob", "2026-03-03", today=date(2026, 3, 1))
     late = stalled_plans(mapped.ws, "Globex", today=date(2026, 3, 5))
     assert late["plan_id"].tolist() == [plan_id]
-    assert late["reasons"].iloc[0] == ["step 'Intro call' was due 2026-03-03 (2 days overdue)"]
+    assert late["reasons"].iloc[0] == ["step 'Intro call' was due 3 Mar 2026 (2 days overdue)"]
     for wrong in (-1, 366, "two weeks"):
         with pytest.raises(OverlapError, match="grace period"):
             set_plan_grace_days(mapped.ws, "Globex", wrong)  # type: ignore[arg-type]
