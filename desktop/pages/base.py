@@ -182,6 +182,13 @@ class Page(QWidget):
         self._help_choice = self.help.is_collapsed()
         self.window_.settings.set_help_collapsed(self.key, self._help_choice)
 
+    def showEvent(self, event: Any) -> None:
+        # Seen by the user: the page the window shows for an open workspace (pages that load
+        # lazily may not call ``activate`` each time).
+        if self.window_.workspace is not None and self.window_.current_page() is self:
+            self._seen = True
+        super().showEvent(event)
+
     def hideEvent(self, event: Any) -> None:
         # Read once is enough: leaving a page whose explanation was open folds it from then on
         # (remembered), so the data gets the room; the user can open it again, and that sticks.

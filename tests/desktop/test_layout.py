@@ -91,3 +91,8 @@ def test_the_explanation_box_folds_once_read_and_stays_folded(qtbot, window) -> 
     visit(qtbot, window, "plans")
     assert not ownership.help.is_collapsed()
     assert Settings().help_collapsed("ownership") is False
+    # A page with its own way of loading (Partners loads once) folds the same way.
+    partners = visit(qtbot, window, "partners")
+    assert not partners.help.is_collapsed()
+    visit(qtbot, window, "share")
+    assert partners.help.is_collapsed()
