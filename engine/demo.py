@@ -266,9 +266,9 @@ def _add_program(ws: Workspace) -> None:
         )  # fmt: skip
         resolve_dispute(
             ws,
-            int(dispute.id),
+            int(dispute.id),  # type: ignore[arg-type]
             "Northwind leads this one by exception",
-            lead="partner",  # type: ignore[arg-type]
+            lead="partner",
         )
 
 
