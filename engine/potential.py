@@ -187,28 +187,12 @@ def potential(
     todo = ~has_deal
     if won is not None and won.deals and todo.any():
         at = np.flatnonzero(todo)
-        industry = _industries(np.asarray(our_industry, dtype=object)[at])
-        other = _industries(np.asarray(partner_industry, dtype=object)[at])
-        industry = industry.where(industry.notna(), other)
-        band = pd.Series(codes[at].astype(np.int64))
-        tiers: list[tuple[int, pd.Series]] = [
-            (BASES.index(SIMILAR), _lookup(won.by_industry_band, industry, band)),
-            (BASES.index(SAME_SIZE), band.map({k: v[0] for k, v in won.by_band.items()})),
-            (
-                BASES.index(SAME_INDUSTRY),
-                industry.map({k: v[0] for k, v in won.by_industry.items()}),
-            ),
-        ]
-        estimate = np.full(len(at), np.nan)
-        chosen = np.full(len(at), BASES.index(ALL_WON), dtype=np.int8)
-        for code, values in reversed(tiers):  # the best tier is written last
-            found = values.to_numpy(dtype=float)
-            hit = ~np.isnan(found)
-            estimate[hit] = found[hit]
-            chosen[hit] = code
-        assert won.overall is not None
-        missing = np.isnan(estimate)
-        estimate[missing] = won.overall[0]
+        estimate, chosen = _estimates(
+            won,
+            np.asarray(our_industry, dtype=object)[at],
+            np.asarray(partner_industry, dtype=object)[at],
+            codes[at],
+        )
         value[at] = estimate
         basis[at] = chosen
     return {
@@ -218,15 +202,54 @@ def potential(
     }
 
 
-def _lookup(
-    table: dict[tuple[str, int], tuple[float, int]], industry: pd.Series, band: pd.Series
-) -> pd.Series:
-    """The median of each (industry, band) pair, NaN where the table has none (vectorized)."""
-    if not table:
-        return pd.Series(np.nan, index=industry.index, dtype=float)
-    joined = {f"{i}\x1f{b}": median for (i, b), (median, _) in table.items()}
-    keys = industry.astype("str") + "\x1f" + band.astype("str")
-    return keys.map(joined).astype(float)
+def _industry_ids(values: np.ndarray, ids: dict[str, int]) -> np.ndarray:
+    """Each value's id in ``ids`` (by its normalized words; new words get new ids), -1 where
+    missing. Only the distinct values are normalized: a million rows cost one factorize."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = _industries(np.asarray(uniques, dtype=object))
+    table = np.array(
+        [-1 if name is None else ids.setdefault(name, len(ids)) for name in names] + [-1],
+        dtype=np.int64,
+    )
+    return table[codes]  # the sentinel -1 picks the trailing -1
+
+
+def _estimates(
+    won: WonDeals, ours: np.ndarray, theirs: np.ndarray, bands: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The estimate and its basis (an index of ``BASES``) for rows without an open deal."""
+    ids: dict[str, int] = {}
+    for name, _ in won.by_industry_band:
+        ids.setdefault(name, len(ids))
+    for name in won.by_industry:
+        ids.setdefault(name, len(ids))
+    mine, other = _industry_ids(ours, ids), _industry_ids(theirs, ids)
+    industry = np.where(mine >= 0, mine, other)
+    n_ids, n_bands = len(ids) + 1, len(SIZE_BANDS) + 1  # the last slot stands for "unknown"
+    similar = np.full((n_ids, n_bands), np.nan)
+    for (name, band), (median, _) in won.by_industry_band.items():
+        similar[ids[name], int(band)] = median
+    by_band = np.full(n_bands, np.nan)
+    for band, (median, _) in won.by_band.items():
+        by_band[int(band)] = median
+    by_industry = np.full(n_ids, np.nan)
+    for name, (median, _) in won.by_industry.items():
+        by_industry[ids[name]] = median
+    row_ids = np.where(industry >= 0, industry, n_ids - 1)
+    row_bands = np.where(bands >= 0, bands, n_bands - 1).astype(np.int64)
+    assert won.overall is not None
+    estimate = np.full(len(bands), won.overall[0])
+    chosen = np.full(len(bands), BASES.index(ALL_WON), dtype=np.int8)
+    tiers = (
+        (SAME_INDUSTRY, by_industry[row_ids]),
+        (SAME_SIZE, by_band[row_bands]),
+        (SIMILAR, similar[row_ids, row_bands]),
+    )
+    for name, found in tiers:  # the best tier is written last
+        hit = ~np.isnan(found)
+        estimate[hit] = found[hit]
+        chosen[hit] = BASES.index(name)
+    return estimate, chosen
 
 
 def basis_text(basis: pd.Series, won: WonDeals | None) -> str:
