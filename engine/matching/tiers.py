@@ -335,11 +335,14 @@ def _fuzzy_tier(
     scores, chars, rare_exact = _score_pairs(ours, theirs, a, b, by_words, tables, cancel)
     final = np.clip(np.round(scores + _evidence(ours, theirs, a, b), 1), 0, 100)
     # Brands one letter apart are as often two companies as one typo: when the rarest words
-    # differ, a person decides, unless the names are nearly identical and the city and country
-    # agree.
+    # differ, a person decides, unless the names are nearly identical, one slip of the keys
+    # apart (a letter replaced spells another brand: "Crotera" / "Brotera"), and the city and
+    # country agree.
     place = (ours.city[a] != 0) & (ours.city[a] == theirs.city[b])
     place &= (ours.country[a] != 0) & (ours.country[a] == theirs.country[b])
-    trusted = rare_exact | (place & (chars >= 95))
+    near = np.flatnonzero(~rare_exact & place & (chars >= 95))
+    trusted = rare_exact.copy()
+    trusted[near] = _one_slip(ours, theirs, a[near], b[near])
     final = np.where(trusted, final, np.minimum(final, auto - 0.1))
     doubtful = _contradicted(ours, theirs, a, b, final, chars, rare_exact, review, auto)
     contained = _contained_links(ours, theirs, tables, matched_a, matched_b, review)

@@ -72,3 +72,13 @@ def test_countries_are_compared_with_accents_folded() -> None:
     links = match_frames(ours, theirs)
     assert pairs(links) == {(0, 0)}
     assert "same country" in links["explanation"].iloc[0]
+
+
+def test_a_letter_replaced_in_the_same_place_waits_for_a_person() -> None:
+    # One slip of the keys in the same city and country links at once...
+    ours = accounts(("Crotera Agriculture LLC", "", "United States", "Denver"))
+    slip = match_frames(ours, accounts(("Crottera Agriculture Co", "", "US", "Denver")))
+    assert slip["status"].tolist() == ["auto"]
+    # ... a letter replaced spells another brand: a suggestion, not a link.
+    other = match_frames(ours, accounts(("Brotera Agriculture Co", "", "US", "Denver")))
+    assert other["status"].tolist() == ["review"]
