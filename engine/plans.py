@@ -522,8 +522,8 @@ def plan_detail(ws: Workspace, plan_id: int) -> PlanDetail:
             params,
         ),
         steps=ws.read_frame(
-            "SELECT id, what, owner_party, owner_person, due_date, done, done_at FROM planstep "
-            "WHERE plan_id = :p ORDER BY id",
+            "SELECT id, what, owner_party, owner_person, due_date, done, done_at, joint "
+            "FROM planstep WHERE plan_id = :p ORDER BY id",
             params,
         ),
         metrics=ws.read_frame(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from desktop.operations.core import JobContext, in_worker_process
@@ -129,4 +130,38 @@ def remove_plan_entry(context: JobContext, plan_id: int, kind: str, item_id: int
     from engine import plan_detail, remove_plan_item
 
     remove_plan_item(context.workspace, kind, item_id)
+    return plan_detail(context.workspace, plan_id)
+
+
+@dataclass(frozen=True)
+class OutreachView:
+    """A plan's why together and its account's insights (engine.program.outreach)."""
+
+    plan_id: int
+    why_together: str
+    insight: dict[str, Any]
+
+
+def load_outreach(context: JobContext, plan_id: int) -> OutreachView:
+    from engine import plan_detail, plan_insight
+
+    plan = plan_detail(context.workspace, plan_id).plan
+    insight = plan_insight(context.workspace, plan_id)
+    return OutreachView(plan_id, plan.why_together or "", insight.to_dict())
+
+
+def save_outreach(
+    context: JobContext, plan_id: int, why_together: str, insight: dict[str, Any]
+) -> OutreachView:
+    from engine import set_plan_insight, set_why_together
+
+    set_why_together(context.workspace, plan_id, why_together)
+    set_plan_insight(context.workspace, plan_id, **insight)
+    return load_outreach(context, plan_id)
+
+
+def add_plan_joint_meeting(context: JobContext, plan_id: int, on: str) -> Any:
+    from engine import add_joint_meeting, plan_detail
+
+    add_joint_meeting(context.workspace, plan_id, on)
     return plan_detail(context.workspace, plan_id)

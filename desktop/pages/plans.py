@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop import dialogs
 from desktop.models.frame import Column, FrameModel
 from desktop.pages.base import Page, note, section
+from desktop.pages.plan_outreach import OutreachPanel
 from desktop.widgets.table import DataTable
 from desktop.widgets.territory_filter import TerritoryFilter
 
@@ -76,6 +77,7 @@ class StepsModel(FrameModel):
         Column("owner_person", "Person"),
         Column("due_date", "Due", "date"),
         Column("done", "Done", "bool"),
+        Column("joint", "Joint", "bool", "Both companies take this step together"),
     )
 
 
@@ -236,6 +238,10 @@ class PlansPage(Page):
         self._build_roles(editor, editor_tabs[1])
         self._build_steps(editor, editor_tabs[2])
         self._build_metrics(editor, editor_tabs[3])
+        self.outreach = OutreachPanel(self.editor_tabs)
+        self.outreach.save_requested.connect(self.save_outreach)
+        self.outreach.joint_meeting_requested.connect(self.add_joint_meeting)
+        self.editor_tabs.addTab(self.outreach, "Outreach")
         # Delete removes the selected row of whichever of the two tables has the focus.
         for table, remove in (
             (self.roles_table, self.remove_role),
@@ -594,6 +600,46 @@ class PlansPage(Page):
         self.steps_model.set_frame(detail.steps)
         self.metrics_model.set_frame(detail.metrics)
         self._select_plan(int(plan.id))
+        self._load_outreach(int(plan.id))
+
+    def _load_outreach(self, plan_id: int) -> None:
+        from desktop.operations.plans import load_outreach
+
+        self.ops.run(
+            "Reading the plan's outreach",
+            partial(load_outreach, plan_id=plan_id),
+            on_success=self._show_outreach,
+            on_failure=self.show_error,
+        )
+
+    def _show_outreach(self, view: Any) -> None:
+        if view.plan_id == self.plan_id:
+            self.outreach.show_outreach(view)
+
+    @Slot(str, dict)
+    def save_outreach(self, why_together: str, insight: dict) -> None:
+        from desktop.operations.plans import save_outreach
+
+        if self.plan_id is None:
+            return
+        self.ops.run(
+            "Saving the outreach",
+            partial(save_outreach, plan_id=self.plan_id, why_together=why_together,
+                    insight=insight),
+            on_success=self._show_outreach,
+            on_failure=self.show_error,
+            changes=("plans",),
+        )  # fmt: skip
+
+    @Slot(str)
+    def add_joint_meeting(self, on: str) -> None:
+        from desktop.operations.plans import add_plan_joint_meeting
+
+        if self.plan_id is None:
+            return
+        self._run_plan_job(
+            "Adding the joint meeting", partial(add_plan_joint_meeting, plan_id=self.plan_id, on=on)
+        )
 
     def _run_plan_job(self, label: str, fn: Any) -> None:
         self.ops.run(
