@@ -197,13 +197,18 @@ def _deletion_pairs(
     a, b = _join_codes(sides[0][0], sides[0][1], sides[1][0], sides[1][1], DELETION_CAP)
     # A variant many names share (short words collide more the longer the lists) still links
     # names whose other words are the same ("gofoird united stores", "goford united stores").
+    # Only the variants over the cap are keyed again: a small share of them.
+    size = int(max(sides[0][0].max(initial=-1), sides[1][0].max(initial=-1))) + 1
+    crowded = (np.bincount(sides[0][0], minlength=size) > DELETION_CAP) | (
+        np.bincount(sides[1][0], minlength=size) > DELETION_CAP
+    )
     keyed = []
     for table, (codes_, rows_) in zip((table_a, table_b), sides, strict=True):
         by_row = np.zeros(int(table.rows.max(initial=-1)) + 1, dtype=np.uint64)
         owners_, rest_codes, _whole = _rest_codes(table)
         by_row[owners_] = rest_codes
         rest = by_row[rows_]
-        many = rest != 0  # a name of one word has no rest to agree on
+        many = (rest != 0) & crowded[codes_]  # a name of one word has no rest to agree on
         with np.errstate(over="ignore"):
             keyed.append(
                 ((codes_[many].astype(np.uint64) * np.uint64(MIX)) ^ rest[many], rows_[many])
