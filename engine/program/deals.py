@@ -18,6 +18,7 @@ A deal finds its account by our CRM id (``our_key``) or else by its account name
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 import numpy as np
@@ -124,21 +125,40 @@ def set_deal(
         return deal
 
 
-def _our_accounts(ws: Workspace) -> pd.DataFrame:
-    """Our current list, one row per account key: our_key, name key, owner."""
+# Our current list's keys and owners, by workspace and snapshot: the dashboard reads the deals
+# several times, and a list of 200k accounts takes a second to key.
+_ACCOUNTS: weakref.WeakKeyDictionary[Workspace, tuple[int, pd.DataFrame]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _our_accounts(ws: Workspace, *, names: bool) -> pd.DataFrame:
+    """Our current list, one row per account key: our_key, owner and, with ``names``, the name
+    key (only deals without a known CRM key need it)."""
     snapshot = ws.current_snapshot(None)
     if snapshot is None:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ("our_key", "name_key",
                                                                   "account_owner")})  # fmt: skip
-    ours = ws.accounts(int(snapshot.id), ["external_id", "name", "domains", "owner"])  # type: ignore[arg-type]
-    frame = pd.DataFrame(
-        {
-            "our_key": keys_of(ours["external_id"], ours["name"], ours["domains"]).to_numpy(),
-            "name_key": name_keys(ours["name"].astype(object)).to_numpy(),
-            "account_owner": ours["owner"].astype(object).to_numpy(),
-        }
-    )
-    return frame.drop_duplicates("our_key")
+    cached = _ACCOUNTS.get(ws)
+    if cached is not None and cached[0] == snapshot.id:
+        frame = cached[1]
+    else:
+        ours = ws.accounts(int(snapshot.id), ["external_id", "name", "domains", "owner"])  # type: ignore[arg-type]
+        frame = pd.DataFrame(
+            {
+                "our_key": keys_of(ours["external_id"], ours["name"], ours["domains"]).to_numpy(),
+                "name": ours["name"].astype(object).to_numpy(),
+                "account_owner": ours["owner"].astype(object).to_numpy(),
+            }
+        ).drop_duplicates("our_key")
+        _ACCOUNTS[ws] = (int(snapshot.id), frame)  # type: ignore[arg-type]
+    if names and "name_key" not in frame:
+        frame["name_key"] = name_keys(frame["name"]).to_numpy()
+    return frame
+
+
+def _known_keys(ws: Workspace) -> pd.Index:
+    return pd.Index(_our_accounts(ws, names=False)["our_key"])
 
 
 def partner_deals(ws: Workspace, partner: str | Partner) -> pd.DataFrame:
@@ -152,16 +172,18 @@ def partner_deals(ws: Workspace, partner: str | Partner) -> pd.DataFrame:
     )
     if deals.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DEAL_COLUMNS})
-    accounts = _our_accounts(ws)
+    accounts = _our_accounts(ws, names=not deals["our_key"].isin(_known_keys(ws)).all())
     plans = ws.read_frame(
         "SELECT our_key, account_name FROM plan WHERE partner_id = :p", {"p": record.id}
     )
     # A deal's account: its CRM key when our list has it, else the one account of its name.
     by_key = accounts.set_index("our_key")
-    unique_names = accounts.drop_duplicates("name_key", keep=False).set_index("name_key")
     deal_names = name_keys(deals["account_name"].astype(object))
     known = deals["our_key"].isin(by_key.index)
-    key = deals["our_key"].where(known, deal_names.map(unique_names["our_key"]))
+    key = deals["our_key"].where(known, None)
+    if "name_key" in accounts:
+        unique_names = accounts.drop_duplicates("name_key", keep=False).set_index("name_key")
+        key = deals["our_key"].where(known, deal_names.map(unique_names["our_key"]))
     key = key.where(key.notna(), deals["our_key"])
     account_owner = key.map(by_key["account_owner"]).astype(object)
     account_owner = account_owner.where(account_owner.notna(), "")
