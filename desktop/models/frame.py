@@ -273,7 +273,7 @@ class FrameModel(QAbstractTableModel):
         import pandas as pd
 
         values = self._arrays[column].series().iloc[view].reset_index(drop=True)
-        if self.columns[column].kind in ("number", "money", "score"):
+        if self.columns[column].kind in ("number", "count", "money", "score"):
             keys = pd.to_numeric(values, errors="coerce")
         else:
             # Vectorized over the column; missing values stay missing and sort last.
@@ -304,7 +304,7 @@ class FrameModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return (
                 _ALIGN_RIGHT
-                if self.columns[column].kind in ("number", "money", "score")
+                if self.columns[column].kind in ("number", "count", "money", "score")
                 else _ALIGN_LEFT
             )
         if role == Qt.ItemDataRole.ToolTipRole:

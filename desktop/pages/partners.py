@@ -58,7 +58,7 @@ class ComparisonModel(FrameModel):
         Column("rank", "#", "number"),
         Column("partner", "Partner"),
         Column("shared_accounts", "Shared\naccounts", "number", "Accounts both lists have"),
-        Column("our_share_pct", "% of our\naccounts", "score", "Share of our accounts shared"),
+        Column("our_share_pct", "% of our\naccounts", "count", "Share of our accounts shared"),
         Column("shared_customers", "Customers\nof both", "number"),
         Column(
             "their_customers_our_prospects",
@@ -69,12 +69,12 @@ class ComparisonModel(FrameModel):
         Column(
             "co_sold_win_pct",
             "Co-sold\nwin rate %",
-            "score",
+            "count",
             "Won / (won + lost) of the co-sold deals",
         ),
         Column("co_sold_deals", "Co-sold\ndeals", "number"),
         Column("co_sold_average_deal", "Avg won\nco-sold deal", "money"),
-        Column("engagement", "Engage-\nment", "score", "Engagement score out of 100"),
+        Column("engagement", "Engage-\nment", "count", "Engagement score out of 100"),
         Column(
             "our_customers_their_prospects",
             "Our customers,\ntheir prospects",
@@ -82,7 +82,7 @@ class ComparisonModel(FrameModel):
             "Our customers who are their prospects: where to offer an introduction",
         ),
         Column("potential_revenue", "Potential\nrevenue", "money", "Of the shared accounts"),
-        Column("other_win_pct", "Other deals\nwin rate %", "score", "Deals without the partner"),
+        Column("other_win_pct", "Other deals\nwin rate %", "count", "Deals without the partner"),
         Column("model", "Model"),
     )
 
