@@ -16,6 +16,8 @@ grimp = pytest.importorskip("grimp")
 ENGINE_ALLOWED = {
     # Loads engine/paths.py alone (not the facade) so the window shows before the engine loads.
     "desktop.settings": {"engine.paths"},
+    # The ``overlap`` command: the window without the engine, else the engine's command line.
+    "desktop.launcher": {"engine.cli"},
 }
 # What the operations may not import: the layers above them, and Qt's widgets (the jobs run on
 # the database thread and in the worker process; only QtCore's signals carry their results).
