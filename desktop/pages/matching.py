@@ -663,21 +663,14 @@ class MatchPage(Page):
         from desktop.operations.matching import accept_family, family_domain
 
         review = self._review_frame()
-        if review is None or not len(review) or self.partner is None:
+        if not self.family_button.isEnabled() or review is None or self.partner is None:
             return
-        domain = family_domain(review.iloc[self.position])
-        if domain is None or review.iloc[self.position]["status"] != "review":
-            return
+        domain = str(family_domain(review.iloc[self.position]))
         open_ = review[review["status"] == "review"]
         members = [int(r["match_id"]) for _, r in open_.iterrows() if family_domain(r) == domain]
-        self.stack.push(
-            FamilyCommand(
-                self,
-                f"Accept the family of {domain} ({len(members):,} suggestions)",
-                partial(accept_family, partner=self.partner.name, domain=domain),
-                members,
-            )
-        )
+        text = f"Accept the family of {domain} ({len(members):,} suggestions)"
+        job = partial(accept_family, partner=self.partner.name, domain=domain)
+        self.stack.push(FamilyCommand(self, text, job, members))
         self.position = self._next_open(self.position)
         self._show_suggestion()
 
