@@ -8,6 +8,21 @@ from typing import Any
 from desktop.operations.core import JobContext, in_worker_process
 
 
+def shortlist_size_limits() -> tuple[int, int]:
+    """The smallest and the largest pilot shortlist the engine builds."""
+    from engine import SHORTLIST_MAX, SHORTLIST_MIN
+
+    return SHORTLIST_MIN, SHORTLIST_MAX
+
+
+def shortlist_size_advice(size: int) -> str:
+    """Why a pilot of ``size`` accounts may not serve, when it is outside the guide's 20 to 50
+    ("" inside)."""
+    from engine import shortlist_size_advice as advice
+
+    return advice(size) or ""
+
+
 def load_plans(context: JobContext, partner: str, territory: str | None = None) -> Any:
     """The partnership's plans (of ``territory``, when one is named), each with the reason it
     is stalling ("" when it is not)."""

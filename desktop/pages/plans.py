@@ -137,10 +137,16 @@ class PlansPage(Page):
         bar = QHBoxLayout()
         size_label = QLabel("Pilot size:", tab)
         self.size_spin = QSpinBox(tab)
-        self.size_spin.setRange(20, 50)
+        # The engine's limits are set on the first reload (they load with the engine).
+        self.size_spin.setRange(30, 30)
         self.size_spin.setValue(30)
         self.size_spin.setAccessibleName("Number of accounts in the pilot")
         size_label.setBuddy(self.size_spin)
+        self.size_advice = QLabel("", tab)
+        self.size_advice.setWordWrap(True)
+        self.size_advice.setAccessibleName("Advice on the pilot size")
+        self.size_advice.setVisible(False)
+        self.size_spin.valueChanged.connect(self._on_size_changed)
         self.shortlist_button = QPushButton("Build the pilot shortlist", tab)
         self.shortlist_button.setObjectName("primaryButton")
         self.shortlist_button.setAccessibleName("Build the pilot shortlist")
@@ -153,7 +159,8 @@ class PlansPage(Page):
         self.plan_one_button.clicked.connect(self.create_plan_for_selected)
         for widget in (size_label, self.size_spin, self.shortlist_button):
             bar.addWidget(widget)
-        bar.addStretch(1)
+        bar.addWidget(self.size_advice, 1)
+        bar.addStretch(0)
         layout.addLayout(bar)
         self.shortlist_model = ShortlistModel()
         self.shortlist_table = DataTable(self.shortlist_model, "Pilot shortlist", tab)
@@ -389,9 +396,20 @@ class PlansPage(Page):
     # ------------------------------------------------------------------ loading
 
     def reload(self) -> None:
+        from desktop.operations.plans import shortlist_size_limits
         from desktop.operations.territories import territory_names
 
+        if self.partner is not None and self.size_spin.minimum() == self.size_spin.maximum():
+            self.size_spin.setRange(*shortlist_size_limits())
         self.load_for_partner("Reading territories", territory_names, self._on_territory_names)
+
+    @Slot(int)
+    def _on_size_changed(self, size: int) -> None:
+        from desktop.operations.plans import shortlist_size_advice
+
+        advice = shortlist_size_advice(size)
+        self.size_advice.setText(advice)
+        self.size_advice.setVisible(bool(advice))
 
     def _on_territory_names(self, names: list[str]) -> None:
         if self.territory_filter.set_names(names):
