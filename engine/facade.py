@@ -10,6 +10,7 @@ from engine.errors import (
     Cancelled,
     ImportFileError,
     OverlapError,
+    SameFileError,
     ShrinkingListError,
     WorkspaceError,
 )
@@ -459,6 +460,7 @@ __all__ = [
     "RegistrationSettings",
     "ReviewDecision",
     "Rules",
+    "SameFileError",
     "SharePackage",
     "ShrinkingListError",
     "Standardized",

@@ -129,10 +129,12 @@ def preview_import(
 @dataclass(frozen=True)
 class ImportOutcome:
     """What ``run_import`` did: the report's lines, or the question to ask before importing
-    an export with under half the accounts of the side's list (nothing was imported)."""
+    an export with under half the accounts of the side's list, or the very file that is the
+    other side's list (``same_file``; nothing was imported)."""
 
     lines: tuple[str, ...] = ()
     confirm: str | None = None
+    same_file: bool = False
 
 
 @in_worker_process
@@ -143,8 +145,9 @@ def run_import(
     sheet: str | None,
     overrides: dict[str, Any] | None,
     replace: bool = False,
+    same_file: bool = False,
 ) -> ImportOutcome:
-    from engine import ShrinkingListError, import_file
+    from engine import SameFileError, ShrinkingListError, import_file
 
     try:
         report = import_file(
@@ -154,11 +157,17 @@ def run_import(
             sheet=sheet,
             overrides=overrides or None,
             replace=replace,
+            same_file=same_file,
             progress=context.progress,
             cancel=context.cancel,
         )
     except ShrinkingListError as error:
         return ImportOutcome(confirm=shrinking_question(error, side, path))
+    except SameFileError as error:
+        return ImportOutcome(
+            confirm=f"{Path(path).name}: {error.message}.\n\nImport it anyway?",
+            same_file=True,
+        )
     return ImportOutcome(lines=tuple(report.lines()))
 
 

@@ -280,6 +280,8 @@ class ImportPage(Page):
         self.preview: Any = None
         self.path: str | None = None
         self.sheet: str | None = None
+        # What the user has confirmed for the import under way: (replace, same_file).
+        self._confirmed = (False, False)
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(350)
@@ -534,13 +536,14 @@ class ImportPage(Page):
 
     @Slot()
     def run_import(self) -> None:
-        self._import(replace=False)
+        self._import(replace=False, same_file=False)
 
-    def _import(self, *, replace: bool) -> None:
+    def _import(self, *, replace: bool, same_file: bool) -> None:
         from desktop.operations.importing import run_import
 
         if not self.path or self.preview is None:
             return
+        self._confirmed = (replace, same_file)
         side = self.side_combo.currentData()
         self._set_file_actions(False)
         self.ops.run(
@@ -552,6 +555,7 @@ class ImportPage(Page):
                 sheet=self.sheet,
                 overrides=self.mapping_model.overrides(),
                 replace=replace,
+                same_file=same_file,
             ),
             on_success=self._on_imported,
             on_failure=self._on_import_failed,
@@ -562,11 +566,18 @@ class ImportPage(Page):
         """Whether to import an export with under half the accounts of the current list."""
         return dialogs.confirm(self, "Replace the list?", question)
 
+    def confirm_same_file(self, question: str) -> bool:
+        """Whether to import the very file that is the other side's current list."""
+        return dialogs.confirm(self, "Import anyway?", question)
+
     def _on_imported(self, outcome: Any) -> None:
         if outcome.confirm is not None:
             self._set_file_actions(True)
-            if self.confirm_replace(outcome.confirm):
-                self._import(replace=True)
+            replace, same_file = self._confirmed
+            if outcome.same_file and self.confirm_same_file(outcome.confirm):
+                self._import(replace=replace, same_file=True)
+            elif not outcome.same_file and self.confirm_replace(outcome.confirm):
+                self._import(replace=True, same_file=same_file)
             else:
                 self.validation_label.setText("Not imported; the current list stays as it was.")
             return

@@ -220,3 +220,32 @@ def test_a_refresh_under_half_the_partners_list_is_done_only_when_confirmed(
     assert "Globex</b>: 1 accounts" in after or "Globex</b>: 1 account" in after
     assert len(asked) == 2 and "theirs_page1.csv" in asked[0] and "1 account," in asked[0]
     assert dialogs.errors() == []
+
+
+def test_our_file_picked_for_the_partner_is_imported_only_when_confirmed(
+    qtbot, window, dialogs, tmp_path: Path
+) -> None:
+    new_workspace(qtbot, window, tmp_path)
+    add_partner(qtbot, window)
+    ours = write_ours(tmp_path / "acme_salesforce.csv")
+    page = import_file(qtbot, window, dialogs, ours, "us")
+    page.side_combo.setCurrentIndex(page.side_combo.findData("Globex"))
+    dialogs.open_files.append(str(ours))
+    qtbot.mouseClick(page.choose_button, LEFT)
+    wait_idle(qtbot, window)
+
+    dialogs.confirms.append(False)
+    qtbot.mouseClick(page.import_button, LEFT)
+    wait_idle(qtbot, window)
+    assert ("confirm", "Import anyway?") in dialogs.calls
+    assert "not imported" in page.validation_label.text().lower()
+    assert "Globex</b>: 50" not in page.sides_label.text()
+    assert page.import_button.isEnabled()
+    assert dialogs.errors() == []
+
+    dialogs.confirms.append(True)
+    qtbot.mouseClick(page.import_button, LEFT)
+    wait_idle(qtbot, window)
+    assert "Imported 50 accounts" in page.validation_label.text()
+    assert "50 accounts" in page.sides_label.text().split("Globex")[1]
+    assert dialogs.errors() == []
