@@ -12,17 +12,19 @@ class RegistrationsModel(FrameModel):
     COLUMNS = (
         Column("id", "#", "number", "The registration's number in this workspace"),
         Column("account_name", "Account"),
-        Column("side_name", "Registered by"),
+        Column("side_name", "By", tooltip="The company that registered the deal"),
         Column("opportunity", "Opportunity"),
         Column("amount", "Amount", "money"),
         Column("registered_on", "Registered", "date"),
-        Column("protected_until", "Protected until", "date", "The last day of protection"),
+        Column("protected_until", "Until", "date", "The last day of protection"),
         Column("days_left", "Days left", "number", "Days of protection after today"),
         Column("status", "Status"),
-        Column("conflicts_with", "Conflicts with", tooltip="Registrations (#) protected at once"),
+        Column("conflicts_with", "Conflicts", tooltip="Registrations (#) protected at once"),
         Column("product", "Product"),
-        Column("decision_reason", "Decision reason"),
-        Column("external_id", "Registration id"),
+        Column("decision_reason", "Reason", tooltip="Why it was approved or rejected"),
+        Column(
+            "external_id", "Reg. id", tooltip="The registration's id in the portal it came from"
+        ),
     )
 
 

@@ -205,7 +205,20 @@ class OwnershipPage(Page):
         self.model = OwnershipModel()
         self.model.set_row_brush(self._row_brush)
         self.table = DataTable(self.model, "Leads of the shared accounts", leads)
-        self.table.set_widths({"name": 190, "lead": 70, "criterion": 120, "rationale": 360})
+        self.table.set_widths(
+            {
+                "name": 190,
+                "lead": 70,
+                "criterion": 104,
+                "rationale": 320,
+                "our_stage": 84,
+                "partner_stage": 92,
+                "overridden": 88,
+                "open_disputes": 74,
+            }
+        )
+        # The reason reads in full in its tooltip, the stages are short words.
+        self.table.squeeze_first({"rationale": 150, "name": 150, "overridden": 0, "criterion": 90})
         leads_layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
         self.override_button = QPushButton("Override lead…", leads)
@@ -242,9 +255,9 @@ class OwnershipPage(Page):
         self.tabs.addTab(disputes, "Disputes")
         right_layout.addWidget(self.tabs)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 5)
-        splitter.setSizes([300, 760])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 4)
+        splitter.setSizes([250, 810])
 
     # ------------------------------------------------------------------ loading
 

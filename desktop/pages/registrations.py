@@ -292,15 +292,30 @@ class RegistrationsPage(Page):
         self.table.set_widths(
             {
                 "id": 40,
-                "account_name": 150,
-                "side_name": 120,
-                "opportunity": 160,
+                "account_name": 160,
+                "side_name": 110,
+                "opportunity": 170,
                 "amount": 70,
-                "registered_on": 90,
-                "protected_until": 125,
+                "registered_on": 92,
+                "protected_until": 92,
                 "days_left": 75,
                 "status": 80,
-                "conflicts_with": 115,
+                "conflicts_with": 80,
+                "product": 80,
+                "decision_reason": 130,
+                "external_id": 80,
+            }
+        )
+        # The least read columns give up room first; a cut cell shows its text as a tooltip.
+        self.table.squeeze_first(
+            {
+                "decision_reason": 70,
+                "external_id": 0,
+                "side_name": 60,
+                "product": 70,
+                "opportunity": 120,
+                "account_name": 120,
+                "status": 70,
             }
         )
         self.table.selectionModel().currentRowChanged.connect(self._on_selected)

@@ -266,9 +266,11 @@ class TerritoriesPage(Page):
                 "shared_potential": 92,
                 "our_rep": 110,
                 "partner_rep": 110,
-                "definition": 260,
+                "definition": 220,
             }
         )
+        # What a territory covers reads in full in the form beside and in the cell's tooltip.
+        self.table.squeeze_first({"definition": 90, "territory": 110})
         self.table.selectionModel().currentRowChanged.connect(self._on_row_selected)
         left_layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
