@@ -110,6 +110,7 @@ from engine.ownership import (
 from engine.partner_models import ASPECTS as MODEL_ASPECTS
 from engine.partner_models import plan_template
 from engine.plans import (
+    MAX_GRACE_DAYS,
     PLAN_STATUSES,
     SHORTLIST_ADVISED,
     SHORTLIST_DEFAULT,
@@ -387,6 +388,7 @@ __all__ = [
     "MATCH_DECISIONS",
     "MATCH_METHODS",
     "MATCH_STATUSES",
+    "MAX_GRACE_DAYS",
     "MODEL_ASPECTS",
     "NO_TERRITORY",
     "OPPORTUNITY_KINDS",

@@ -26,6 +26,9 @@ class ProgramView:
     models: tuple[str, ...]
     stages: tuple[str, ...]
     arr_stages: tuple[tuple[str, str], ...]
+    # Days a new plan has to get an owner and a next step before it stalls, and the most allowed.
+    plan_grace_days: int = 14
+    max_grace_days: int = 365
 
 
 @in_worker_process
@@ -33,6 +36,7 @@ def load_program(context: JobContext, partner: str) -> ProgramView:
     from engine import (
         ARR_STAGES,
         LIFECYCLE_STAGES,
+        MAX_GRACE_DAYS,
         PARTNER_MODELS,
         arr_stage,
         enablement,
@@ -56,6 +60,8 @@ def load_program(context: JobContext, partner: str) -> ProgramView:
         models=tuple(PARTNER_MODELS),
         stages=tuple(LIFECYCLE_STAGES),
         arr_stages=tuple((key, low) for key, (low, _text) in ARR_STAGES.items()),
+        plan_grace_days=ws.partner(checklist.partner).plan_grace_days,
+        max_grace_days=MAX_GRACE_DAYS,
     )
 
 
@@ -68,6 +74,14 @@ def change_partner(
     from engine import set_partner
 
     return set_partner(context.workspace, partner, model=model, stage=stage)
+
+
+@in_worker_process
+def change_plan_grace_days(context: JobContext, partner: str, days: int) -> int:
+    """Set the days a new plan has before it stalls; returns the days stored."""
+    from engine import set_plan_grace_days
+
+    return set_plan_grace_days(context.workspace, partner, days).plan_grace_days
 
 
 @in_worker_process

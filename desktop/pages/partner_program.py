@@ -155,6 +155,20 @@ class ProgramPanel(QWidget):
         self.aspects_label.setAccessibleName("The model's seven aspects: who does what")
         column.addWidget(self.aspects_label)
         column.addStretch(1)
+        grace = QHBoxLayout()
+        grace_label = QLabel("New plans have", card)
+        self.grace_spin = QSpinBox(card)
+        self.grace_spin.setRange(0, 365)
+        self.grace_spin.setValue(14)
+        self.grace_spin.setSuffix(" days")
+        self.grace_spin.setKeyboardTracking(False)  # one change on Enter, not one per digit
+        self.grace_spin.setAccessibleName("Days a new plan has before it stalls")
+        grace_label.setBuddy(self.grace_spin)
+        self.grace_spin.valueChanged.connect(self._on_grace_chosen)
+        grace.addWidget(grace_label)
+        grace.addWidget(self.grace_spin)
+        grace.addWidget(QLabel("to get an owner and a next step before they stall", card), 1)
+        column.addLayout(grace)
         column.addWidget(QLabel("<b>Rules of engagement accepted</b>", card))
         self.accept_status = note("", card)
         self.accept_status.setAccessibleName("Who accepted the rules in force, when, how")
@@ -276,6 +290,8 @@ class ProgramPanel(QWidget):
         self.model_combo.setCurrentIndex(self.model_combo.findData(view.model))
         self.stage_combo.setCurrentIndex(self.stage_combo.findData(checklist["stage"]))
         self.arr_combo.setCurrentIndex(max(0, self.arr_combo.findData(view.arr_stage)))
+        self.grace_spin.setMaximum(view.max_grace_days)
+        self.grace_spin.setValue(view.plan_grace_days)
         self.model_title.setText(f"{view.partner}: {view.model} — {view.summary}")
         self.aspects_label.setText(
             "".join(f"<p style='margin:0 0 4px 0'><b>{label}:</b> {html.escape(value)}</p>"
@@ -344,6 +360,22 @@ class ProgramPanel(QWidget):
             "Moving the partnership to another stage",
             partial(change_partner, partner=self.partner, stage=self.stage_combo.currentData()),
             ("partners",),
+        )
+
+    @Slot(int)
+    def _on_grace_chosen(self, days: int) -> None:
+        from desktop.operations.program import change_plan_grace_days
+
+        if self.partner is None or self.view is None or days == self.view.plan_grace_days:
+            return
+        self._run(
+            "Changing the plans' grace period",
+            partial(change_plan_grace_days, partner=self.partner, days=days),
+            ("partners", "plans"),
+            lambda stored: self._say(
+                f"A new plan of {self.partner} now has {stored} days to get an owner and a "
+                "next step before it stalls."
+            ),
         )
 
     @Slot(int)

@@ -27,6 +27,7 @@ from engine import (
     remove_enablement,
     set_arr_stage,
     set_partner,
+    set_plan_grace_days,
 )
 from engine.cli.output import add_format_option, emit_frame, emit_json
 from engine.store.workspace import PARTNER_MODELS
@@ -34,11 +35,19 @@ from engine.store.workspace import PARTNER_MODELS
 
 def register_partner_actions(actions: argparse._SubParsersAction) -> None:
     """``partner set`` and ``partner show`` (the ``partner`` command is engine.cli.workspace's)."""
-    setting = actions.add_parser("set", help="change a partnership's model or lifecycle stage")
+    setting = actions.add_parser(
+        "set", help="change a partnership's model, lifecycle stage or plans' grace period"
+    )
     setting.add_argument("workspace", metavar="WS")
     setting.add_argument("name", metavar="NAME", help="the partner company's name")
     setting.add_argument("--model", choices=PARTNER_MODELS, help="referral, co-sell or reseller")
     setting.add_argument("--stage", choices=LIFECYCLE_STAGES, help="where it is in its lifecycle")
+    setting.add_argument(
+        "--plan-grace-days",
+        type=int,
+        metavar="N",
+        help="days a new plan has to get an owner and a next step before it stalls (default 14)",
+    )
     setting.set_defaults(run=_partner_set)
     show = actions.add_parser(
         "show", help="a partnership's model, lifecycle stage and checklist: done and not done"
@@ -116,9 +125,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _partner_set(args: argparse.Namespace) -> int:
-    if args.model is None and args.stage is None:
-        raise OverlapError("say what to change: --model M and/or --stage S")
+    if args.model is None and args.stage is None and args.plan_grace_days is None:
+        raise OverlapError("say what to change: --model M, --stage S and/or --plan-grace-days N")
     with Workspace.open(args.workspace) as ws:
+        if args.plan_grace_days is not None:
+            partner = set_plan_grace_days(ws, args.name, args.plan_grace_days)
+            print(
+                f"{partner.name}: a new plan has {partner.plan_grace_days} days to get an "
+                "owner and a next step before it stalls"
+            )
+        if args.model is None and args.stage is None:
+            return 0
         change = set_partner(ws, args.name, model=args.model, stage=args.stage)
     print(change.text())
     if change.advice:

@@ -119,3 +119,19 @@ def test_a_dispute_resolved_with_a_lead_changes_it(qtbot, window, panel, dialogs
     with Workspace.open(window.workspace.path, lock=False) as ws:
         lead = list_leads(ws, "Globex").set_index("our_key").loc[row["our_key"]]
     assert lead["lead"] == "partner" and "Globex leads; we support" in lead["rationale"]
+
+
+def test_the_plans_grace_period_is_set_per_partnership(qtbot, window, panel) -> None:
+    assert panel.grace_spin.value() == 14
+    assert panel.grace_spin.maximum() == 365
+    panel.grace_spin.setValue(3)
+    wait_idle(qtbot, window)
+    until(qtbot, lambda: panel.view.plan_grace_days == 3)
+    assert "Globex now has 3 days" in panel.status_label.text()
+    with Workspace.open(window.workspace.path, lock=False) as ws:
+        assert ws.partner("Globex").plan_grace_days == 3
+        assert ws.partner("Tyrell").plan_grace_days == 14
+    # Another partnership shows its own.
+    _choose(qtbot, window, panel.partner_combo, "Tyrell")
+    until(qtbot, lambda: panel.view.partner == "Tyrell")
+    assert panel.grace_spin.value() == 14

@@ -311,3 +311,22 @@ def test_resolving_a_dispute_with_a_bad_lead_changes_nothing(mapped: Mapped) -> 
         resolve_dispute(ws, int(dispute.id), "shared", lead="both")  # type: ignore[arg-type]
     assert disputes(ws, "Globex", open_only=True)["id"].tolist() == [dispute.id]
     assert not list_leads(ws, "Globex")["overridden"].any()
+
+
+def test_partner_set_changes_the_plans_grace_period(mapped: Mapped) -> None:
+    from engine.plans import stalled_plans
+
+    ws = mapped.ws
+    create_plans_for_shortlist(ws, "Globex", 5)
+    assert stalled_plans(ws, "Globex").empty  # two weeks of grace by default
+    ws.close()
+    code, out, _err = _run("partner", "set", str(ws.path), "Globex", "--plan-grace-days", "0")
+    assert code == 0
+    assert out.strip() == (
+        "Globex: a new plan has 0 days to get an owner and a next step before it stalls"
+    )
+    code, _out, err = _run("partner", "set", str(ws.path), "Globex", "--plan-grace-days", "400")
+    assert code == 2 and "the grace period must be 0 to 365 days (got 400)" in err
+    with Workspace.open(ws.path) as reopened:
+        assert reopened.partner("Globex").plan_grace_days == 0
+        assert len(stalled_plans(reopened, "Globex")) == 5
