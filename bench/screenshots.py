@@ -150,6 +150,12 @@ def shoot_all(out: Path, scale: float, only: list[str]) -> None:
             page.reload()
             settle(app, window)
         shoot(key, page)
+        if key == "partners":  # its program tab: the checklist and the enablement
+            shown = page.tabs.currentIndex()
+            page.tabs.setCurrentWidget(page.program)
+            settle(app, window)
+            shoot("partners-program", page)
+            page.tabs.setCurrentIndex(shown)
     window.close()
 
 

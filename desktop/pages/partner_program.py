@@ -205,7 +205,8 @@ class ProgramPanel(QWidget):
         self.checklist_model = ChecklistModel()
         self.checklist_model.set_row_brush(self._checklist_brush)
         self.checklist_table = DataTable(self.checklist_model, "Partnership checklist", box)
-        self.checklist_table.set_widths({"mark": 84, "label": 290, "stage": 70})
+        self.checklist_table.set_widths({"mark": 76, "label": 150, "stage": 72})
+        self.checklist_table.wrap_rows()  # "Where it stands" reads whole, on two lines if need be
         self.checklist_table.setMinimumHeight(5 * ROW_HEIGHT + 30)
         column.addWidget(self.checklist_table, 3)
         self.enablement_label = QLabel("", box)
