@@ -101,27 +101,35 @@ def derive(point: bytes, exchange: str, direction: str, what: str) -> bytes:
     ).digest()
 
 
-def _value(name: str, value: Any) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
+def _column(name: str, values: pd.Series) -> list[Any]:
+    """One account field as a box carries it: None when empty, numbers as floats, stages from
+    the fixed list, text cut to ``_TEXT_LIMIT`` characters."""
     if name in _NUMBERS:
-        return float(value)
-    if name == "stage":
-        return value if value in STAGES else "other"
-    return str(value)[:_TEXT_LIMIT]
+        values = pd.to_numeric(values, errors="coerce").astype("float64")
+    missing = values.isna().to_numpy()
+    if name in _NUMBERS:
+        cleaned: list[Any] = values.tolist()
+    elif name == "stage":
+        cleaned = values.where(values.isin(STAGES), "other").tolist()
+    else:
+        cleaned = [str(v)[:_TEXT_LIMIT] for v in values.astype(object).tolist()]
+    return [None if empty else v for v, empty in zip(cleaned, missing, strict=True)]
 
 
 def account_payloads(
     accounts: pd.DataFrame, fields: list[str], refs: dict[int, str]
 ) -> dict[int, bytes]:
-    """The plaintext of each account's box: a JSON list of ``fields`` (the first is ``ref``)."""
-    payloads: dict[int, bytes] = {}
+    """The plaintext of each account of ``refs``: a JSON list of ``fields`` (the first is
+    ``ref``); an account missing from ``accounts`` carries its reference only."""
     columns = [f for f in fields if f != "ref"]
-    records = accounts.set_index("id")[columns].to_dict("index") if columns else {}
-    for account_id, ref in refs.items():
-        record = records.get(account_id, {})
-        values = [ref, *[_value(f, record.get(f)) for f in columns]]
-        payloads[account_id] = json.dumps(values, separators=(",", ":")).encode("utf-8")
+    chosen = accounts[accounts["id"].isin(refs)]
+    ids = [int(i) for i in chosen["id"].tolist()]
+    values = [_column(f, chosen[f]) for f in columns]
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    empty = [None] * len(columns)
+    payloads = {a: dumps([ref, *empty]).encode("utf-8") for a, ref in refs.items()}
+    for account_id, *row in zip(ids, *values, strict=True):
+        payloads[account_id] = dumps([refs[account_id], *row]).encode("utf-8")
     return payloads
 
 
@@ -135,9 +143,17 @@ def box_size(payloads: list[bytes]) -> int:
     return size
 
 
-def seal(key: bytes, payload: bytes, size: int, associated: bytes) -> bytes:
+def padded(payload: bytes, size: int) -> bytes:
+    """A box's plaintext: the payload's length, the payload, zeros up to the box size."""
     plain = struct.pack(">H", len(payload)) + payload
-    plain += bytes(size - 16 - len(plain))
+    return plain + bytes(size - 16 - len(plain))
+
+
+def seal(key: bytes, payload: bytes, size: int, associated: bytes) -> bytes:
+    return seal_padded(key, padded(payload, size), associated)
+
+
+def seal_padded(key: bytes, plain: bytes, associated: bytes) -> bytes:
     return AESGCM(key).encrypt(_NONCE, plain, associated)
 
 

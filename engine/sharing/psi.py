@@ -289,12 +289,10 @@ def _sealed(
         payloads = account_payloads(accounts, fields, refs)
         size = private.box_size(list(payloads.values()))
         associated = exchange_id.encode("ascii") + direction.encode("ascii")
+        plains = {account: private.padded(p, size) for account, p in payloads.items()}
         boxes = [
-            private.seal(
-                private.derive(point, exchange_id, direction, "key"),
-                payloads[account],
-                size,
-                associated,
+            private.seal_padded(
+                private.derive(point, exchange_id, direction, "key"), plains[account], associated
             )
             for point, account in entries
         ]
