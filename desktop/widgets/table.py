@@ -101,6 +101,15 @@ class DataTable(QTableView):
             self.setColumnWidth(column, self._wanted[column])
         self.fit_width()
 
+    def wrap_rows(self) -> None:
+        """Wrap long texts onto more lines, each row as tall as its text (for short tables: the
+        rows are measured, which costs time on long ones)."""
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        vertical = self.verticalHeader()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().sectionResized.connect(self.resizeRowsToContents)
+
     def squeeze_first(self, keys: dict[str, int]) -> None:
         """The columns that give up room first, in order, each down to the width it keeps
         (or its heading's), when the view is too narrow."""
