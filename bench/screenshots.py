@@ -150,6 +150,12 @@ def shoot_all(out: Path, scale: float, only: list[str]) -> None:
             page.reload()
             settle(app, window)
         shoot(key, page)
+        if key == "dashboard":  # its other topics, one tab each
+            for index in range(1, page.sections.count()):
+                page.sections.setCurrentIndex(index)
+                settle(app, window)
+                shoot(f"dashboard-{index}", page)
+            page.sections.setCurrentIndex(0)
         if key == "partners":  # its program tab: the checklist and the enablement
             shown = page.tabs.currentIndex()
             page.tabs.setCurrentWidget(page.program)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -72,10 +73,17 @@ class DashboardPage(Page):
         # the order they are read; what they do is in the slots below.
         super().__init__(window)
         self.view: Any = None
-        layout = QVBoxLayout(self.body)
-        layout.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self.body)
+        outer.setContentsMargins(0, 0, 0, 0)
+        # One tab a topic: each fits a laptop screen, so nothing is read below the fold.
+        self.sections = QTabWidget(self.body)
+        self.sections.setAccessibleName("Dashboard topics")
+        outer.addWidget(self.sections)
+        overview = QWidget(self.sections)
+        layout = QVBoxLayout(overview)
+        self.sections.addTab(overview, "Co-sold vs other deals")
 
-        deals, deals_layout = _card(self.body, "Co-sold vs other deals")
+        deals, deals_layout = _card(overview, "Co-sold vs other deals")
         charts = QHBoxLayout()
         self.win_chart = BarChart("Win rate")
         self.velocity_chart = BarChart("Median days to close")
@@ -99,13 +107,27 @@ class DashboardPage(Page):
         row.addWidget(self.import_opps_button)
         deals_layout.addLayout(row)
         layout.addWidget(deals)
-        self.pilot_panel = PilotPanel(self.body)
+        self.comparison = ComparisonPanel(overview)
+        self.comparison.compare_requested.connect(partial(self.next_requested.emit, "partners"))
+        layout.addWidget(self.comparison)
+        layout.addStretch(1)
+        self.pilot_panel = PilotPanel(self.sections)
         self.pilot_panel.view_changed.connect(self.reload)
-        layout.addWidget(self.pilot_panel)
+        self.sections.addTab(self.pilot_panel, "Pilot")
+        self.deals_panel = DealsPanel(self.sections)
+        self.deals_panel.deal_change_requested.connect(self.change_deal)
+        self.sections.addTab(self.deals_panel, "Deals")
+        self.credit_panel = CreditPanel(self.sections)
+        self.credit_panel.export_requested.connect(self.export_credit)
+        self.sections.addTab(self.credit_panel, "Credit")
+
+        upkeep = QWidget(self.sections)
+        layout = QVBoxLayout(upkeep)
+        self.sections.addTab(upkeep, "Engagement and refresh")
 
         middle = QGridLayout()
         middle.setHorizontalSpacing(12)
-        engagement, engagement_layout = _card(self.body, "Partner engagement")
+        engagement, engagement_layout = _card(upkeep, "Partner engagement")
         self.score_label = QLabel("—", engagement)
         self.score_label.setObjectName("bigNumber")
         self.score_label.setAccessibleName("Engagement score out of 100")
@@ -125,7 +147,7 @@ class DashboardPage(Page):
         engagement_layout.addLayout(buttons)
         middle.addWidget(engagement, 0, 0)
 
-        cadence, cadence_layout = _card(self.body, "Mapping refresh cadence")
+        cadence, cadence_layout = _card(upkeep, "Mapping refresh cadence")
         cadence_row = QHBoxLayout()
         self.cadence_label = QLabel("", cadence)
         self.cadence_label.setWordWrap(True)
@@ -159,18 +181,7 @@ class DashboardPage(Page):
         middle.setColumnStretch(1, 1)
         layout.addLayout(middle)
 
-        self.comparison = ComparisonPanel(self.body)
-        self.comparison.compare_requested.connect(partial(self.next_requested.emit, "partners"))
-        layout.addWidget(self.comparison)
-
-        self.deals_panel = DealsPanel(self.body)
-        self.deals_panel.deal_change_requested.connect(self.change_deal)
-        layout.addWidget(self.deals_panel)
-        self.credit_panel = CreditPanel(self.body)
-        self.credit_panel.export_requested.connect(self.export_credit)
-        layout.addWidget(self.credit_panel)
-
-        changes, changes_layout = _card(self.body, "What changed since the last refresh")
+        changes, changes_layout = _card(upkeep, "What changed since the last refresh")
         self.changes_label = note("", changes)
         changes_layout.addWidget(self.changes_label)
         self.changes_model = ChangesModel()

@@ -266,9 +266,6 @@ class ComparisonPanel(QFrame):
             bars("co_sold_win_rate", lambda v: "no closed deals" if pd.isna(v) else f"{v:.0%}"),
             "won / (won + lost), co-sold deals",
         )
-        height = 40 + 26 * max(1, len(shown))
-        for chart in (self.customers_chart, self.win_chart):
-            chart.setMinimumHeight(max(120, height))
         self.summary_label.setText(self._summary(table))
 
     def _summary(self, table: pd.DataFrame) -> str:

@@ -358,26 +358,64 @@ class Heatmap(QWidget):
                 dark = share > 0.55
                 painter.setPen(QColor("white") if dark else TEXT)
                 painter.setFont(bold)
-                count_box = QRectF(rect.left(), rect.top() + 2, rect.width(), rect.height() / 2)
-                painter.drawText(
-                    count_box,
-                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
-                    f"{cell.accounts:,}",
-                )
-                if rect.height() > 32:
-                    painter.setFont(small)
-                    painter.setPen(QColor("#f1ecfa") if dark else MUTED)
-                    painter.drawText(
-                        QRectF(rect.left(), rect.center().y(), rect.width(), rect.height() / 2 - 2),
-                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                        compact(cell.revenue) if cell.revenue else "",
-                    )
+                self._paint_cell_text(painter, rect, cell, dark, bold, small)
                 if (r, c) == self.current and self.hasFocus():
                     painter.setBrush(Qt.BrushStyle.NoBrush)
                     painter.setPen(QPen(TEXT, 2, Qt.PenStyle.DashLine))
                     painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 4, 4)
                 painter.setFont(self.font())
         painter.end()
+
+    def _paint_cell_text(
+        self, painter: QPainter, rect: QRectF, cell: Cell, dark: bool, bold: QFont, small: QFont
+    ) -> None:
+        """The count, and the potential under it; on one line beside it when the cell is too
+        short for two (a laptop screen), and left to the tooltip when neither fits."""
+        count_text = f"{cell.accounts:,}"
+        money_text = compact(cell.revenue) if cell.revenue else ""
+        money_pen = QColor("#f1ecfa") if dark else MUTED
+        painter.setFont(bold)
+        painter.setPen(QColor("white") if dark else TEXT)
+        bold_metrics, small_metrics = QFontMetrics(bold), QFontMetrics(small)
+        two_lines = bold_metrics.height() + small_metrics.height() + 2
+        if not money_text or rect.height() >= two_lines:
+            count_box = QRectF(rect.left(), rect.top() + 2, rect.width(), rect.height() / 2)
+            if not money_text:
+                count_box = rect
+            painter.drawText(
+                count_box,
+                Qt.AlignmentFlag.AlignHCenter
+                | (Qt.AlignmentFlag.AlignBottom if money_text else Qt.AlignmentFlag.AlignVCenter),
+                count_text,
+            )
+            if money_text:
+                painter.setFont(small)
+                painter.setPen(money_pen)
+                painter.drawText(
+                    QRectF(rect.left(), rect.center().y(), rect.width(), rect.height() / 2 - 2),
+                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                    money_text,
+                )
+            return
+        gap = 6
+        count_w = bold_metrics.horizontalAdvance(count_text)
+        money_w = small_metrics.horizontalAdvance(money_text)
+        if count_w + gap + money_w + 8 > rect.width():
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, count_text)
+            return
+        left = rect.center().x() - (count_w + gap + money_w) / 2
+        painter.drawText(
+            QRectF(left, rect.top(), count_w + 1, rect.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            count_text,
+        )
+        painter.setFont(small)
+        painter.setPen(money_pen)
+        painter.drawText(
+            QRectF(left + count_w + gap, rect.top(), money_w + 1, rect.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            money_text,
+        )
 
     def _describe(self) -> None:
         if not self.rows or not self.cols:
@@ -443,17 +481,27 @@ class BarChart(QWidget):
         self.bars: list[Bar] = []
         self.note = ""
         self.setAccessibleName(title)
-        self.setMinimumHeight(120)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        # As tall as its title, bars and note: no empty band under a short chart.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def set_bars(self, bars: Sequence[Bar], note: str = "") -> None:
         self.bars = list(bars)
         self.note = note
         self.setAccessibleDescription("; ".join(f"{b.label}: {b.text}" for b in self.bars))
+        self.updateGeometry()
         self.update()
 
+    def content_height(self) -> int:
+        """The height the title, the bars (two at least) and the note take, as painted."""
+        line = QFontMetrics(self.font()).height()
+        height = line + 14 + max(2, len(self.bars)) * (line + 10)
+        return height + (line + 8 if self.note else 4)
+
     def sizeHint(self) -> QSize:
-        return QSize(300, 140)
+        return QSize(300, self.content_height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(160, self.content_height())
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
