@@ -91,9 +91,20 @@ def undo_sync_meeting(context: JobContext, state: dict[str, Any]) -> None:
         undo_sync_log(context.workspace, logged)
 
 
+def _require_agreement_for_names(context: JobContext, partner: str) -> None:
+    """A file naming accounts (the share policy lets names leave) waits for the data-sharing
+    agreement, as the plan files and the e-mail hand-off do."""
+    from engine import require_agreement, share_policy
+
+    policy = share_policy(context.workspace, partner)
+    if not policy.counts_only and policy.allows("account_name"):
+        require_agreement(context.workspace, partner)
+
+
 def export_agenda_file(context: JobContext, partner: str, path: str) -> str:
     from engine import export_agenda
 
+    _require_agreement_for_names(context, partner)
     context.progress(0.0, f"Writing {Path(path).name}")
     result = export_agenda(context.workspace, partner, path)
     notes = "".join(f" {w}" for w in result.warnings)
@@ -103,6 +114,7 @@ def export_agenda_file(context: JobContext, partner: str, path: str) -> str:
 def export_calendar_file(context: JobContext, partner: str, path: str) -> str:
     from engine import export_calendar
 
+    _require_agreement_for_names(context, partner)  # the next steps name their accounts
     context.progress(0.0, f"Writing {Path(path).name}")
     result = export_calendar(context.workspace, partner, path)
     parts = (["the sync meetings"] if result.meetings else []) + [f"{result.steps} next step(s)"]

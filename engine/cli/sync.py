@@ -163,6 +163,14 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_agreement_for_names(ws: Workspace, partner: str) -> None:
+    """A file naming accounts (the share policy lets names leave) waits for the data-sharing
+    agreement, as ``share export`` and ``handoff`` do."""
+    policy = share_policy(ws, partner)
+    if not policy.counts_only and policy.allows("account_name"):
+        require_agreement(ws, partner)
+
+
 def _agenda(args: argparse.Namespace) -> int:
     today = parse_day(args.today)
     if args.format == "pdf" and not args.out:
@@ -170,6 +178,7 @@ def _agenda(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
         agenda = sync_agenda(ws, args.partner, today=today)
         if args.out:
+            _require_agreement_for_names(ws, args.partner)
             kind = "pdf" if args.format == "pdf" else None
             result = export_agenda(ws, args.partner, args.out, kind=kind, agenda=agenda)
             print(f"wrote {result.path}: {result.items} items, sha256 {result.sha256}")
@@ -185,6 +194,8 @@ def _agenda(args: argparse.Namespace) -> int:
 
 def _calendar(args: argparse.Namespace) -> int:
     with Workspace.open(args.workspace) as ws:
+        if not args.no_steps:
+            _require_agreement_for_names(ws, args.partner)  # the next steps name accounts
         result = export_calendar(ws, args.partner, args.out, steps=not args.no_steps)
     series = "the sync meetings and " if result.meetings else ""
     print(f"wrote {result.path}: {series}{result.steps} next step(s), sha256 {result.sha256}")

@@ -250,3 +250,20 @@ def test_every_control_has_an_accessible_name(qtbot, window, acme_path: Path) ->
     ]
     assert not unnamed, unnamed
     assert window.summary.states["agenda"][0] == "done"
+
+
+def test_files_naming_accounts_wait_for_the_data_agreement(
+    qtbot, window, dialogs, acme_path: Path, tmp_path: Path
+) -> None:
+    with contextlib.closing(sqlite3.connect(acme_path)) as con, con:
+        con.execute("DELETE FROM dataagreement")
+    page = _agenda_page(qtbot, window, acme_path)
+    for button, name in ((page.text_button, "agenda.txt"), (page.ics_button, "globex.ics")):
+        dialogs.save_files.append(str(tmp_path / name))
+        qtbot.mouseClick(button, LEFT)
+        wait_idle(qtbot, window)
+        assert not (tmp_path / name).exists()
+    errors = dialogs.errors()
+    assert len(errors) == 2
+    assert all("record the data-sharing agreement" in text for text in errors)
+    assert all("Share page: Data agreement" in text for text in errors)

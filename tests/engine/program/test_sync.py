@@ -495,10 +495,26 @@ def test_cli_set_log_show_agenda_calendar(mapped: Mapped, tmp_path: Path) -> Non
     code, out, _ = _run("sync", "agenda", path, "--partner", "Globex")
     assert code == 0 and out.startswith("Sync agenda: Acme Corp and Globex")
     assert "Nothing expiring" in out
-    code, out, err = _run(
-        "sync", "agenda", path, "--partner", "Globex", "--format", "pdf", "--out",
-        str(tmp_path / "a.pdf"),
+    # A file naming accounts waits for the data-sharing agreement; the screen does not.
+    agenda_out = ["--format", "pdf", "--out", str(tmp_path / "a.pdf")]
+    code, _out, err = _run("sync", "agenda", path, "--partner", "Globex", *agenda_out)
+    assert code == 2 and "record the data-sharing agreement" in err
+    code, _out, err = _run(
+        "sync", "calendar", path, "--partner", "Globex", "--out", str(tmp_path / "c.ics")
+    )
+    assert code == 2 and "record the data-sharing agreement" in err
+    assert not (tmp_path / "a.pdf").exists() and not (tmp_path / "c.ics").exists()
+    code, _out, err = _run(
+        "sync", "calendar", path, "--partner", "Globex", "--no-steps", "--out",
+        str(tmp_path / "meetings.ics"),
     )  # fmt: skip
+    assert code == 0, err  # the sync meetings alone name no account
+    code, _out, err = _run(
+        "share", "agreement", path, "--partner", "Globex", "--signed", "2026-01-15",
+        "--scope", "account mapping", "--reference", "DPA-7",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, err = _run("sync", "agenda", path, "--partner", "Globex", *agenda_out)
     assert code == 0, err
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
     code, out, err = _run(
