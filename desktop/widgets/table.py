@@ -161,7 +161,8 @@ class DataTable(QTableView):
                 widths[column] -= give
                 excess -= give
         if excess > 0:
-            spare = {c: max(w - self._floor(c), 0) for c, w in widths.items()}
+            kept = dict(self._squeeze)  # a squeezed column keeps what it was promised
+            spare = {c: max(w - max(self._floor(c), kept.get(c, 0)), 0) for c, w in widths.items()}
             total = sum(spare.values())
             if total > 0:
                 share = min(excess / total, 1.0)
