@@ -161,7 +161,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     agreement.set_defaults(run=_agreement)
 
     plan_file = subparsers.add_parser(
-        "plan-file", help="import a partner's .overlap-plan and settle conflicts"
+        "plan-file",
+        help="import a partner's .overlap-plan, settle conflicts, place the unplaced plans",
     )
     plan_actions = plan_file.add_subparsers(dest="action", metavar="ACTION")
     imp = plan_actions.add_parser("import", help="merge a partner's plan file into our plans")

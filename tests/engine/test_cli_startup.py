@@ -4,6 +4,7 @@ SQLAlchemy, a command loads only its own module, and the command list stays curr
 from __future__ import annotations
 
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,11 @@ def test_a_name_the_engine_does_not_have_is_an_import_error() -> None:
     with pytest.raises(ImportError, match="no_such_name"):
         from engine import no_such_name  # type: ignore[attr-defined]  # noqa: F401
     assert "Workspace" in dir(engine)
+
+
+def test_the_plan_file_help_names_its_unplaced_plans() -> None:
+    """``overlap --help`` reads the stored list: the plan-file line says that plans nothing
+    placed are listed (``unplaced``) and attached (``place``)."""
+    entry = next(e for e in commands.read_index() if e["name"] == "plan-file")
+    assert "unplaced" in entry["help"]
+    assert re.search(r"\bplace\b", entry["help"])
