@@ -82,8 +82,14 @@ def _overlaps(args: argparse.Namespace) -> int:
         opps = result.opportunities
         if args.opportunities != "all":
             opps = opps[opps["kind"] == args.opportunities]
-        columns = ["kind", "action", "name", "our_stage", "partner_stage", "potential_revenue"]
-        emit_frame(opps[[*columns, "our_key", "partner_key"]], args.format, max_rows=50)
+        # In the app's words; scripts also get the kind's code (what --opportunities takes).
+        labels = {kind: label for kind, (label, _action) in OPPORTUNITY_KINDS.items()}
+        opps = opps.assign(opportunity=opps["kind"].map(labels).fillna(opps["kind"]))
+        columns = ["opportunity", "action", "name", "our_stage", "partner_stage"]
+        columns += ["potential_revenue", "our_key", "partner_key"]
+        if args.format != "table":
+            columns.insert(0, "kind")
+        emit_frame(opps[columns], args.format, max_rows=50)
         return 0
     if args.summary:
         shareable = overlap_summary(result, us=us)

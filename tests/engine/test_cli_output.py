@@ -135,3 +135,21 @@ def test_overlaps_summary_is_a_table_and_json_or_csv_for_scripts(mapped: Mapped)
     # The full view: the potential in money, the matrices as tables.
     full = _overlap(["overlaps", path, "--partner", "Globex"])
     assert "$350.0k" in full and max(map(len, full.splitlines())) <= 100
+
+
+def test_opportunities_are_named_in_the_apps_words(mapped: Mapped) -> None:
+    path = str(mapped.ws.path)
+    mapped.ws.close()
+    text = _overlap(["overlaps", path, "--partner", "Globex", "--opportunities"])
+    header = text.splitlines()[0]
+    assert header.split()[:2] == ["opportunity", "action"]
+    assert "Their customer," in text  # wrapped to the column's width
+    for code in ("ask_intro", "offer_intro", "joint_pursuit", "greenfield", "win_back"):
+        assert code not in text
+    # Scripts get the code too, the word --opportunities takes.
+    rows = json.loads(
+        _overlap(["overlaps", path, "--partner", "Globex", "--opportunities", "ask_intro",
+                  "--format", "json"])
+    )  # fmt: skip
+    assert rows and {r["kind"] for r in rows} == {"ask_intro"}
+    assert {r["opportunity"] for r in rows} == {"Their customer, our prospect"}
