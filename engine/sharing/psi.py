@@ -64,6 +64,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -321,9 +322,14 @@ def psi_respond(
     exchange_id, theirs = document.exchange, document.values
     # Our policy decides what leaves, whatever the request asks for.
     counts_only = document.counts_only or share_policy(ws, record).counts_only
-    keys, accounts = _key_accounts(_our_accounts(ws))
     secret = _ristretto.random_scalar()
-    evaluated = _ristretto.blind(theirs, secret, progress=_part(progress, 0, 0.45), cancel=cancel)
+    # Our keys are worked out while the group operations on theirs run (they release the GIL).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="psi-keys") as pool:
+        ours = pool.submit(_key_accounts, _our_accounts(ws))
+        evaluated = _ristretto.blind(
+            theirs, secret, progress=_part(progress, 0, 0.45), cancel=cancel
+        )
+        keys, accounts = ours.result()
     if counts_only:
         evaluated = sorted(evaluated)  # the requester then learns only how many matched
     points = _ristretto.hash_and_blind(
