@@ -19,6 +19,8 @@ class SideStatus:
     imported_at: str | None
     accounts: int
     rejected: int
+    # The partner's shared accounts came by private matching: their other accounts never did.
+    private: bool = False
 
 
 def import_status(context: JobContext, partner_id: int | None) -> list[SideStatus]:
@@ -45,6 +47,7 @@ def import_status(context: JobContext, partner_id: int | None) -> list[SideStatu
                 moment(snapshot.imported_at),
                 int(counts.get("imported", 0)),
                 int(counts.get("rejected", 0)),
+                private=getattr(snapshot, "source", "export") == "private",
             )
         )
     return out

@@ -424,7 +424,12 @@ class ImportPage(Page):
         parts = []
         missing = []
         for side in sides:
-            if side.file_name:
+            if side.private:
+                parts.append(
+                    f"<b>{side.label}</b>: {side.accounts:,} shared accounts by private "
+                    f"matching ({side.imported_at})"
+                )
+            elif side.file_name:
                 extra = f", {side.rejected:,} rejected" if side.rejected else ""
                 parts.append(
                     f"<b>{side.label}</b>: {side.accounts:,} accounts from {side.file_name} "
@@ -438,7 +443,13 @@ class ImportPage(Page):
             index = self.side_combo.findData(missing[0].side)
             if index >= 0:
                 self.side_combo.setCurrentIndex(index)
-        if not missing and len(sides) == 2:
+        private = next((s for s in sides if s.private), None)
+        if private is not None:
+            self.footer_note.setText(
+                f"Private matching: {private.accounts:,} shared accounts with {private.label}; "
+                "their other accounts stay with them."
+            )
+        elif not missing and len(sides) == 2:
             self.footer_note.setText(
                 "Both lists are in. Import a newer export any time to refresh."
             )

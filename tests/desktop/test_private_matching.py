@@ -11,7 +11,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from engine import Workspace, find_overlaps, psi_finish, psi_respond, record_agreement
+from engine import (
+    Workspace,
+    find_overlaps,
+    psi_finish,
+    psi_request,
+    psi_respond,
+    record_agreement,
+)
 from engine.sharing import _ristretto
 from tests.desktop.conftest import until, wait_idle
 from tests.engine.sharing_helpers import add_snapshot
@@ -129,3 +136,29 @@ def test_a_back_file_waits_for_the_agreement(qtbot, window, dialogs, tmp_path: P
     assert "data-sharing agreement" in dialogs.errors()[0]
     assert not (tmp_path / "back.ovpsi").exists()
     dialog.close()
+
+
+def test_the_import_page_says_what_private_matching_brought(
+    qtbot, window, dialogs, tmp_path: Path
+) -> None:
+    acme = _workspace(tmp_path / "acme.overlap", "Acme Corp", "Globex", OURS)
+    globex = _workspace(tmp_path / "globex.overlap", "Globex", "Acme Corp", THEIRS)
+    with Workspace.open(acme) as a:
+        psi_request(a, "Globex", tmp_path / "request.ovpsi")
+    with Workspace.open(globex) as b:
+        psi_respond(b, "Acme Corp", tmp_path / "request.ovpsi", tmp_path / "response.ovpsi")
+    with Workspace.open(acme) as a:
+        psi_finish(a, "Globex", tmp_path / "response.ovpsi")
+    window.open_workspace(str(acme))
+    until(qtbot, lambda: window.workspace is not None and window.partner is not None)
+    wait_idle(qtbot, window)
+    window.go_to("import")
+    wait_idle(qtbot, window)
+    page = window.pages["import"]
+    until(qtbot, lambda: "Private matching" in page.footer_note.text())
+    assert page.footer_note.text() == (
+        "Private matching: 2 shared accounts with Globex; their other accounts stay with them."
+    )
+    assert "Both lists are in" not in page.footer_note.text()
+    assert "<b>Globex</b>: 2 shared accounts by private matching" in page.sides_label.text()
+    assert not dialogs.errors()
