@@ -16,6 +16,7 @@ domain is in either workspace or any file.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 import tempfile
@@ -57,6 +58,7 @@ class Flow:
     folder: Path
     times: dict[str, float] = field(default_factory=dict)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU time of every thread
+    load: dict[str, float] = field(default_factory=dict)  # the 1-minute load average at the start
     sizes: dict[str, int] = field(default_factory=dict)
     shared: dict[str, int] = field(default_factory=dict)
     found_share: float | None = None
@@ -67,6 +69,7 @@ class Flow:
     workspaces: list[Path] = field(default_factory=list)
 
     def timed(self, label: str, call: Callable[[], Any]) -> Any:
+        self.load[label] = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         start, cpu = time.perf_counter(), time.process_time()
         value = call()
         self.times[label] = time.perf_counter() - start
@@ -254,10 +257,12 @@ def main() -> int:
         print(f"Private mapping: {args.accounts:,} accounts a side, 30% shared, 80% with a website")
         # CPU time counts every thread: on an idle 2-core machine the group operations run on
         # both cores, and the wall time of a private-matching step is about half of it.
-        print(f"  {'step':<45} {'wall':>9} {'cpu':>9}")
+        # Others' work on the machine slows the wall time: the load average says how much.
+        print(f"  {'step':<45} {'wall':>9} {'cpu':>9} {'load':>6}")
         for label, seconds in flow.times.items():
             mark = "" if seconds <= 10 or label.startswith("reference") else "  (over 10 s)"
-            print(f"  {label:<45} {seconds:7.2f} s {flow.cpu[label]:7.2f} s{mark}")
+            cpu, load = flow.cpu[label], flow.load[label]
+            print(f"  {label:<45} {seconds:7.2f} s {cpu:7.2f} s {load:6.2f}{mark}")
         for name, size in flow.sizes.items():
             print(f"  file {name:<40} {size / 2**20:8.2f} MiB")
         print(f"  shared accounts: {flow.shared}")

@@ -293,3 +293,29 @@ def test_matching_leaves_privately_matched_accounts_alone(tmp_path) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_a_box_carries_each_field_cleaned_and_nothing_for_an_account_without_a_row() -> None:
+    import pandas as pd
+
+    from engine.sharing.private import account_payloads
+
+    accounts = pd.DataFrame(
+        {
+            "id": [7, 8, 9],
+            "name": ["Acme GmbH", None, "N" * 200],
+            "stage": ["customer", "Closed Won", None],
+            "deal_size": [1200, None, "n/a"],
+        }
+    )
+    payloads = account_payloads(
+        accounts, ["ref", "name", "stage", "deal_size"], {7: "r7", 8: "r8", 9: "r9", 11: "r11"}
+    )
+    opened = {a: json.loads(p) for a, p in payloads.items()}
+    assert opened == {
+        7: ["r7", "Acme GmbH", "customer", 1200.0],
+        8: ["r8", None, "other", None],
+        9: ["r9", "N" * 120, None, None],
+        11: ["r11", None, None, None],
+    }
+    assert b"NaN" not in payloads[9]
