@@ -52,6 +52,12 @@ from the intersection and the requester's allowed fields. With a malicious peer 
 bounds what leaks by the request size and authenticates every box (a changed byte fails the
 AEAD tag and nothing is stored), but it does not prove the peer used its true list.
 
+Cost. A requester's key costs one hash to the group and three scalar multiplications (blind
+in ``request``, evaluate in ``respond``, unblind in ``finish``); a responder's key one hash and
+one multiplication (in ``respond``). With libsodium 1.0.18 a multiplication takes about 50 us of
+CPU and a hash about 14 us, run on every core; the rest (keys, tags, boxes, files) is a few
+seconds at 100,000 accounts. ``respond`` does twice the group work of the other steps.
+
 Secrets are fresh per exchange, live only in the workspace and are erased (with SQLite's
 secure delete and a WAL checkpoint) when the exchange ends or is forgotten. Arriving files are
 read and checked by ``engine.sharing.untrusted``, where their schema and limits are declared;
