@@ -72,6 +72,12 @@ CONTAINED = 85.0
 # Names sharing a rare word whole and nothing else that counts (``_shared_word_candidates``):
 # a suggestion, which agreeing fields raise and any field against it removes.
 SHARED_WORD = 78.0
+# A name key this short (letters, without spaces) is an acronym or a short brand that unrelated
+# companies share: the same name with a field against it is a suggestion, not a link.
+SHORT_NAME = 4
+# A website on one account a side whose names differ and whose countries differ is a wrong or
+# reused website as often as one company: a suggestion.
+DOMAIN_ABROAD = 90.0
 
 
 def _alias_groups(aliases: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -166,9 +172,18 @@ def _domain_tier(
         explanation = pc.binary_join_element_wise(
             pa.scalar("same domain ", large), arrow_a.take(pa.array(k)), pa.scalar("", large)
         ).to_numpy(zero_copy_only=False)
+        abroad = (ours.country[a] != 0) & (theirs.country[b] != 0)
+        abroad &= (ours.country[a] != theirs.country[b]) & (ours.keys[a] != theirs.keys[b])
+        abroad &= (ours.keys[a] != "") & (theirs.keys[b] != "")
+        if abroad.any():
+            explanation = explanation.copy()
+            explanation[abroad] = [
+                f"{e}; different names; different country" for e in explanation[abroad]
+            ]
+        score = np.where(abroad, max(review, min(DOMAIN_ABROAD, auto - 0.1)), 100.0)
         frames.append(
             pd.DataFrame(
-                {"a": a, "b": b, "method": "domain", "score": 100.0, "explanation": explanation}
+                {"a": a, "b": b, "method": "domain", "score": score, "explanation": explanation}
             )
         )
     dom_a = arrow_a.to_numpy(zero_copy_only=False) if aliases else arrow_a
@@ -259,7 +274,9 @@ def _name_alias_tier(
     )
 
 
-def _name_tier(ours: _Side, theirs: _Side, notes: list[str]) -> pd.DataFrame:
+def _name_tier(
+    ours: _Side, theirs: _Side, notes: list[str], auto: float = DEFAULT_AUTO
+) -> pd.DataFrame:
     frames = []
     nonempty_a = np.flatnonzero(ours.keys != "")
     nonempty_b = np.flatnonzero(theirs.keys != "")
@@ -283,6 +300,11 @@ def _name_tier(ours: _Side, theirs: _Side, notes: list[str]) -> pd.DataFrame:
     out = []
     for a_, b_, base, words in frames:
         adjust = _evidence(ours, theirs, a_, b_)
+        # A short name ("SGB", "PCA") is carried by unrelated companies: any field against it
+        # (another city, country or website) leaves the link to a person.
+        short = np.fromiter((len(c) <= SHORT_NAME for c in ours.compact[a_]), bool, len(a_))
+        against = short & (_contradictions(ours, theirs, a_, b_) > 0)
+        adjust = np.where(against, np.minimum(adjust, auto - 0.1 - base), adjust)
         out.append(
             pd.DataFrame(
                 {
@@ -340,7 +362,9 @@ def _fuzzy_tier(
     # country agree.
     place = (ours.city[a] != 0) & (ours.city[a] == theirs.city[b])
     place &= (ours.country[a] != 0) & (ours.country[a] == theirs.country[b])
-    near = np.flatnonzero(~rare_exact & place & (chars >= 95))
+    near = np.flatnonzero(
+        ~rare_exact & place & (chars >= 95) & (_contradictions(ours, theirs, a, b) == 0)
+    )
     trusted = rare_exact.copy()
     trusted[near] = _one_slip(ours, theirs, a[near], b[near])
     final = np.where(trusted, final, np.minimum(final, auto - 0.1))
@@ -581,7 +605,7 @@ def match_frames(
         return _result(exact[0], auto, review, progress)
     _report(progress, 0.25, "Matching names")
     exact.append(_name_alias_tier(a_side, b_side, name_aliases))
-    exact.append(_name_tier(a_side, b_side, notes))
+    exact.append(_name_tier(a_side, b_side, notes, auto))
     links = pd.concat(exact, ignore_index=True)
     matched_a = np.zeros(len(a_side), dtype=bool)
     matched_b = np.zeros(len(b_side), dtype=bool)
@@ -599,7 +623,26 @@ def match_frames(
         cancel,
         None if progress is None else (lambda f, m: progress(0.35 + 0.6 * f, m)),
     )
+    fuzzy = _second_spellings(links, fuzzy, len(a_side), len(b_side), auto)
     return _result(pd.concat([links, fuzzy], ignore_index=True), auto, review, progress)
+
+
+def _second_spellings(
+    exact: pd.DataFrame, fuzzy: pd.DataFrame, size_a: int, size_b: int, auto: float
+) -> pd.DataFrame:
+    """The fuzzy links with those of an account that another link already matches for sure
+    (by domain or the same name) kept for review: another spelling beside a sure partner is a
+    second company one letter apart ("Sasta Medical" / "Sata Medical") as often as a duplicate
+    record, so a person decides."""
+    sure = exact[exact["score"] >= auto]
+    sure_a = np.zeros(size_a, dtype=bool)
+    sure_b = np.zeros(size_b, dtype=bool)
+    sure_a[sure["a"].to_numpy(np.int64)] = True
+    sure_b[sure["b"].to_numpy(np.int64)] = True
+    fa, fb = fuzzy["a"].to_numpy(np.int64), fuzzy["b"].to_numpy(np.int64)
+    beside = sure_a[fa] | sure_b[fb]
+    score = fuzzy["score"].to_numpy(float)
+    return fuzzy.assign(score=np.where(beside, np.minimum(score, auto - 0.1), score))
 
 
 def _result(
