@@ -107,6 +107,8 @@ def _commands(
 
 
 def _names_a_file(action: argparse.Action) -> bool:
+    if action.nargs == 0:  # a switch such as --same-file takes no value
+        return False
     metavar = action.metavar
     words = " ".join(metavar) if isinstance(metavar, tuple) else (metavar or action.dest)
     return action.dest in ("out", "input", "file", "workspace") or bool(
