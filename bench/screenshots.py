@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -85,7 +86,7 @@ def shoot_all(out: Path, scale: float, only: list[str]) -> None:
     window.show()
     percent = round(scale * 100)
 
-    def shoot(name: str, page: object | None = None) -> None:
+    def shoot(name: str, page: Any = None) -> None:
         for width, height in screens:
             window.resize(round(width / scale), round(height / scale))
             settle(app, window)

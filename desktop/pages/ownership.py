@@ -218,7 +218,7 @@ class OwnershipPage(Page):
             }
         )
         # The reason reads in full in its tooltip, the stages are short words.
-        self.table.squeeze_first({"rationale": 150, "name": 150, "overridden": 0, "criterion": 90})
+        self.table.squeeze_first({"rationale": 130, "name": 140, "overridden": 0, "criterion": 90})
         leads_layout.addWidget(self.table, 1)
         actions = QHBoxLayout()
         self.override_button = QPushButton("Override lead…", leads)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Slot
-from PySide6.QtGui import QFont, QFontMetrics, QHelpEvent, QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QHelpEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QToolTip, QWidget
 
 from desktop.models.frame import FrameModel, FrameProxy
@@ -67,6 +67,8 @@ class DataTable(QTableView):
         self.proxy.layoutChanged.connect(self.fit_headers)
         horizontal.sortIndicatorChanged.connect(self.fit_headers)
         horizontal.sectionResized.connect(self._on_section_resized)
+        # A vertical scroll bar coming or going changes the room the columns have.
+        self.verticalScrollBar().rangeChanged.connect(self.fit_width)
         self.proxy.modelReset.connect(self.fit_width)
         self.fit_headers()
 
@@ -160,14 +162,19 @@ class DataTable(QTableView):
                 give = min(excess, max(widths[column] - floor, 0))
                 widths[column] -= give
                 excess -= give
-        if excess > 0:
-            kept = dict(self._squeeze)  # a squeezed column keeps what it was promised
+        # Then every column in proportion: first keeping what the squeezed ones were promised,
+        # then, if that is not enough, down to the headings' widths.
+        for kept in (dict(self._squeeze), {}):
+            if excess <= 0:
+                break
             spare = {c: max(w - max(self._floor(c), kept.get(c, 0)), 0) for c, w in widths.items()}
             total = sum(spare.values())
             if total > 0:
                 share = min(excess / total, 1.0)
                 for column, room_to_give in spare.items():
-                    widths[column] -= int(room_to_give * share + 0.999)
+                    give = min(int(room_to_give * share + 0.999), room_to_give)
+                    widths[column] -= give
+                    excess -= give
         self._fitting = True
         try:
             for column in shown[:-1]:
@@ -180,8 +187,12 @@ class DataTable(QTableView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            self.fit_width()
+        self.fit_width()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # A table on a page not shown is not told of the window's resizing: fit it on showing.
+        super().showEvent(event)
+        self.fit_width()
 
     def viewportEvent(self, event: QEvent) -> bool:
         """A cell whose text is cut short shows the whole of it when hovered."""
