@@ -141,6 +141,7 @@ class OwnershipPage(Page):
         rules_layout = QVBoxLayout(rules_box)
         self.rules_title = QLabel("Rules of engagement", rules_box)
         self.rules_title.setObjectName("sectionTitle")
+        self.rules_title.setWordWrap(True)  # the rules stay narrow: the leads table needs room
         rules_layout.addWidget(self.rules_title)
         self.rules_list = QListWidget(rules_box)
         self.rules_list.setAccessibleName("Rules of engagement, in order")
