@@ -148,25 +148,24 @@ def _card(title: str, parent: QWidget) -> tuple[QFrame, QLabel, dict[str, QLabel
     heading = QLabel(title, frame)
     heading.setObjectName("sectionTitle")
     layout.addWidget(heading)
-    # Two columns of fields keep the card short enough for a 640-pixel-high window.
     form = QGridLayout()
     form.setHorizontalSpacing(8)
     form.setVerticalSpacing(2)
     form.setColumnStretch(1, 1)
     form.setColumnStretch(3, 1)
     labels = {}
-    # Long values (names, domains, CRM ids) get the whole width; short ones share a row.
-    wide = ("name", "domains", "external_id")
-    row, column = 0, 0
-    for key, text in (
-        ("name", "Name"),
-        ("domains", "Domains"),
-        ("external_id", "CRM id"),
-        ("industry", "Industry"),
-        ("country", "Country"),
-        ("city", "City"),
-        ("stage", "Stage"),
-        ("owner", "Owner"),
+    # Two fields a row, four rows: the review table below keeps room for ten suggestions.
+    for index, (key, text) in enumerate(
+        (
+            ("name", "Name"),
+            ("owner", "Owner"),
+            ("domains", "Domains"),
+            ("external_id", "CRM id"),
+            ("industry", "Industry"),
+            ("country", "Country"),
+            ("city", "City"),
+            ("stage", "Stage"),
+        )
     ):
         caption = QLabel(f"{text}:", frame)
         caption.setObjectName("note")
@@ -174,16 +173,11 @@ def _card(title: str, parent: QWidget) -> tuple[QFrame, QLabel, dict[str, QLabel
         value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         value.setAccessibleName(f"{title}: {text}")
         value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        value.setWordWrap(True)  # a long industry or owner wraps rather than being cut
+        value.setWordWrap(True)  # a long name or industry wraps rather than being cut
         caption.setBuddy(value)
-        if key in wide:
-            form.addWidget(caption, row, 0)
-            form.addWidget(value, row, 1, 1, 3)
-            row += 1
-        else:
-            form.addWidget(caption, row, column)
-            form.addWidget(value, row, column + 1)
-            row, column = (row, 2) if column == 0 else (row + 1, 0)
+        row, column = divmod(index, 2)
+        form.addWidget(caption, row, 2 * column)
+        form.addWidget(value, row, 2 * column + 1)
         labels[key] = value
     layout.addLayout(form)
     return frame, heading, labels
