@@ -13,27 +13,10 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from engine.cli import files
+from engine.cli import commands, files
+from engine.cli.commands import COMMAND_MODULES
 from engine.errors import Cancelled, OverlapError
 from engine.offline import forbid_network_if_asked
-
-# Modules whose ``register(subparsers)`` adds subcommands, in the order of the help text.
-COMMAND_MODULES = (
-    "engine.cli.workspace",
-    "engine.cli.importing",
-    "engine.cli.matching",
-    "engine.cli.overlaps",
-    "engine.cli.ownership",
-    "engine.cli.plans",
-    "engine.cli.territories",
-    "engine.cli.registrations",
-    "engine.cli.tracking",
-    "engine.cli.sync",
-    "engine.cli.partners",
-    "engine.cli.program",
-    "engine.cli.sharing",
-    "engine.cli.demo",
-)
 
 EXIT_USER_ERROR = 2
 # How long ``--smoke-test`` may take before it counts as a failure.
@@ -71,8 +54,6 @@ def build_parser(command: str | None = "") -> argparse.ArgumentParser:
         "start-up measurements",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    from engine.cli import commands
-
     if command == "" or not commands.register(subparsers, COMMAND_MODULES, command):
         for name in COMMAND_MODULES:
             importlib.import_module(name).register(subparsers)

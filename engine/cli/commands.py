@@ -21,6 +21,24 @@ from typing import Any
 
 INDEX = Path(__file__).with_name("commands.json")
 
+# Modules whose ``register(subparsers)`` adds subcommands, in the order of the help text.
+COMMAND_MODULES = (
+    "engine.cli.workspace",
+    "engine.cli.importing",
+    "engine.cli.matching",
+    "engine.cli.overlaps",
+    "engine.cli.ownership",
+    "engine.cli.plans",
+    "engine.cli.territories",
+    "engine.cli.registrations",
+    "engine.cli.tracking",
+    "engine.cli.sync",
+    "engine.cli.partners",
+    "engine.cli.program",
+    "engine.cli.sharing",
+    "engine.cli.demo",
+)
+
 
 def read_index() -> list[dict[str, str]]:
     """The stored list: ``{"name", "module", "help"}`` per command, in help order."""
@@ -66,8 +84,6 @@ def register(subparsers: Any, modules: Sequence[str], command: str | None) -> bo
 
 
 def main() -> None:
-    from engine.cli import COMMAND_MODULES
-
     entries = live_index(COMMAND_MODULES)
     INDEX.write_text(json.dumps(entries, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"{INDEX}: {len(entries)} commands")
