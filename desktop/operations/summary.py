@@ -24,11 +24,15 @@ class Summary:
 
 
 def _count(ws: Any, sql: str, **params: Any) -> int:
+    # One scalar straight from SQLite: no DataFrame per count, as this runs after every change
+    # on the thread that shares the GIL with the window.
+    from sqlalchemy import text
+
     try:
-        frame = ws.read_frame(sql, params)
+        with ws.engine.connect() as connection:
+            return int(connection.execute(text(sql), params).scalar() or 0)
     except Exception:
         return 0
-    return int(frame.iloc[0, 0] or 0) if len(frame) else 0
 
 
 def _sync_state(ws: Any, partner_id: int, today: str) -> tuple[str, int, str]:
