@@ -571,6 +571,8 @@ def check_file_formats(app: Path, env: dict[str, str], isolation: list[str], hom
     secret = ["--passphrase-env", "OVERLAP_CHECK_PASSPHRASE"]
     steps: list[tuple[list[str], str | None]] = [
         (["plan", "create", demo, "--partner", "Globex", "--shortlist"], None),
+        # Files naming accounts wait for the data-sharing agreement (or its absence) on record.
+        (["share", "agreement", demo, "--partner", "Globex", "--none"], None),
         ([*share, "plans.pdf"], "plans.pdf"),
         ([*share, "plans.xlsx"], "plans.xlsx"),
         ([*share, "plans.overlap-plan", *secret], "plans.overlap-plan"),
