@@ -20,6 +20,7 @@ import pandas as pd
 from sqlmodel import select
 
 from engine.errors import OverlapError
+from engine.output.formats import day
 from engine.ownership import rules
 from engine.partner_models import partnership_model, registration_required
 from engine.program.enablement import enablement_counts
@@ -235,7 +236,7 @@ def _acceptance_text(frame: pd.DataFrame, version: int) -> tuple[bool, str]:
         if row is None:
             parts.append(f"not yet accepted by {word}")
             continue
-        when = pd.Timestamp(row["accepted_at"]).strftime("%Y-%m-%d")
+        when = day(row["accepted_at"])
         through = f", through {row['plan_file']}" if row["plan_file"] else ""
         parts.append(f"{word} ({row['accepted_by']}, {when}{through})")
     return len(sides) == 2, f"version {version}: " + "; ".join(parts)

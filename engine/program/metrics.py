@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import ImportFileError, OverlapError
+from engine.output.formats import money
 from engine.program.deals import partner_deals, role_of, stage_of
 from engine.store.models import EngagementEvent, Opportunity, Partner
 from engine.store.workspace import Workspace, resolve_partner
@@ -403,8 +404,8 @@ def _findings(table: pd.DataFrame) -> list[str]:
         )
     if not (math.isnan(co["average_deal_size"]) or math.isnan(other["average_deal_size"])):
         out.append(
-            f"Average won deal {co['average_deal_size']:,.0f} co-sold vs "
-            f"{other['average_deal_size']:,.0f} without the partner."
+            f"Average won deal {money(co['average_deal_size'])} co-sold vs "
+            f"{money(other['average_deal_size'])} without the partner."
         )
     return out
 

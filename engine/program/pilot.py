@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from engine.errors import OverlapError
+from engine.output.formats import day, money
 from engine.program.deals import partner_deals
 from engine.program.metrics import (
     MIN_WON_DEALS,
@@ -55,7 +56,7 @@ def size_text(row: dict[str, Any]) -> str:
         return "no won amounts"
     if count < MIN_WON_DEALS:
         return f"{count} won \u2014 too few to judge"
-    return f"{row['average_deal_size']:,.0f}"
+    return money(row["average_deal_size"])
 
 
 def _with_texts(row: dict[str, Any]) -> dict[str, Any]:
@@ -218,5 +219,5 @@ def _findings(
             f"{second['group']}: {second['win_rate_text']}."
         )
     if baseline is not None:
-        out.append(f"Measured since the baseline of {baseline.isoformat()}.")
+        out.append(f"Measured since the baseline of {day(baseline)}.")
     return out
