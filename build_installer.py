@@ -283,7 +283,7 @@ def package_name(app_version: str, system: str | None = None, machine: str | Non
 
 
 def find_libsodium() -> Path | None:
-    """The system's libsodium, for the bundle (private matching needs its ristretto255)."""
+    """The system's libsodium, for the bundle (private matching calls it through ctypes)."""
     import ctypes.util
 
     found = ctypes.util.find_library("sodium") or ctypes.util.find_library("libsodium")

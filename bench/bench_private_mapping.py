@@ -39,6 +39,7 @@ from engine import (
     import_plan_file,
     list_plans,
     match_partner,
+    prepare_keys,
     psi_finish,
     psi_request,
     psi_respond,
@@ -137,6 +138,10 @@ def run(
         flow.timed("import own export (B)", lambda: import_file(b, "us", theirs_csv))
         set_share_policy(a, "Globex", fields=POLICY)
         set_share_policy(b, "Acme Corp", fields=POLICY)
+        # Each side hashes its keys once per export (the CLI and the app do it at import once
+        # private matching is in use; otherwise the first step that needs them does it).
+        flow.timed("prepare keys (A)", lambda: prepare_keys(a))
+        flow.timed("prepare keys (B)", lambda: prepare_keys(b))
         _exchange(flow, a, b, "first")
         over_a = flow.timed("overlaps (A)", lambda: find_overlaps(a, "Globex"))
         over_b = flow.timed("overlaps (B)", lambda: find_overlaps(b, "Acme Corp"))
@@ -151,7 +156,7 @@ def run(
         flow.timed("plan file out (A)", lambda: export_share(a, "Globex", out, kind="plan"))
         got = flow.timed("plan file in (B)", lambda: import_plan_file(b, "Acme Corp", out))
         flow.plans["sent"] = got.plans_in_file
-        flow.plans["placed by B"] = got.matched + got.created
+        flow.plans["placed by B"] = got.matched  # created ones included
         plans_b = list_plans(b, "Acme Corp")
         if not plans_b.empty:
             from engine import add_step
@@ -172,6 +177,7 @@ def run(
         refreshed_csv = folder / "globex-refreshed.csv"
         refreshed.to_csv(refreshed_csv, index=False)
         flow.timed("import refreshed export (B)", lambda: import_file(b, "us", refreshed_csv))
+        flow.timed("prepare keys of the refreshed export (B)", lambda: prepare_keys(b))
         _exchange(flow, a, b, "refresh")
         over_a = find_overlaps(a, "Globex")
         over_b = find_overlaps(b, "Acme Corp")

@@ -150,7 +150,13 @@ def run_import(
     replace: bool = False,
     same_file: bool = False,
 ) -> ImportOutcome:
-    from engine import SameFileError, ShrinkingListError, import_file
+    from engine import (
+        SameFileError,
+        ShrinkingListError,
+        import_file,
+        prepare_keys,
+        private_matching_in_use,
+    )
 
     try:
         report = import_file(
@@ -171,7 +177,12 @@ def run_import(
             confirm=f"{Path(path).name}: {error.message}.\n\nImport it anyway?",
             same_file=True,
         )
-    return ImportOutcome(lines=tuple(report.lines()))
+    lines = tuple(report.lines())
+    if side.strip().casefold() == "us" and private_matching_in_use(context.workspace):
+        # The next private-matching exchange then only multiplies.
+        count = prepare_keys(context.workspace, progress=context.progress, cancel=context.cancel)
+        lines += (f"Private matching: {count:,} keys prepared for the next exchange",)
+    return ImportOutcome(lines=lines)
 
 
 def shrinking_question(error: Any, side: str, path: str) -> str:

@@ -16,6 +16,8 @@ from engine import (
     Workspace,
     import_file,
     parse_overrides,
+    prepare_keys,
+    private_matching_in_use,
     write_template,
 )
 from engine.cli.output import add_format_option, emit_frame
@@ -107,8 +109,11 @@ def _import(args: argparse.Namespace) -> int:
             replace=args.replace,
             same_file=args.same_file,
         )
-    for line in report.lines():
-        print(line)
+        for line in report.lines():
+            print(line)
+        if args.side == "us" and private_matching_in_use(ws):
+            # The next exchange then only multiplies (see 'overlap psi prepare').
+            print(f"private matching: {prepare_keys(ws):,} keys prepared")
     return 0
 
 

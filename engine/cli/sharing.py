@@ -28,6 +28,7 @@ from engine import (
     import_plan_file,
     place_unplaced,
     plan_conflicts,
+    prepare_keys,
     psi_exchanges,
     psi_finish,
     psi_forget,
@@ -235,6 +236,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_format_option(finish)
     finish.set_defaults(run=_psi_finish)
+    prepare = psi_actions.add_parser(
+        "prepare",
+        help="hash our keys ahead of an exchange, so each step only multiplies "
+        "(done at import once private matching is in use)",
+    )
+    prepare.add_argument("workspace", metavar="WS")
+    prepare.set_defaults(run=_psi_prepare)
     listing = psi_actions.add_parser("list", help="exchanges and their state")
     listing.add_argument("workspace", metavar="WS")
     listing.add_argument("--partner")
@@ -421,6 +429,13 @@ def _psi_request(args: argparse.Namespace) -> int:
             ws, args.partner, args.out, counts_only=args.counts_only, progress=_progress
         )
     print(f"wrote {step.path}: {step.our_count} blinded keys; send it to the partner")
+    return 0
+
+
+def _psi_prepare(args: argparse.Namespace) -> int:
+    with Workspace.open(args.workspace) as ws:
+        count = prepare_keys(ws, progress=_progress)
+    print(f"{count:,} keys prepared for private matching")
     return 0
 
 

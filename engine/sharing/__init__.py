@@ -41,6 +41,8 @@ from engine.sharing.policy import (
 from engine.sharing.psi import (
     PsiResult,
     PsiStep,
+    prepare_keys,
+    private_matching_in_use,
     psi_exchanges,
     psi_finish,
     psi_forget,
@@ -88,6 +90,8 @@ __all__ = [
     "plan_conflicts",
     "plan_file_is_encrypted",
     "prepare_handoff",
+    "prepare_keys",
+    "private_matching_in_use",
     "psi_exchanges",
     "psi_finish",
     "psi_forget",

@@ -68,12 +68,7 @@ SEALED_FIELDS: dict[str, str] = {
 }
 _TEXT_LIMIT = 120  # characters of one text field in a box: boxes stay under MAX_PSI_BOX_BYTES
 _NUMBERS = ("deal_size", "annual_revenue")
-_LABELS = {
-    ("response", "tag"): b"overlap/psi/v2/response/tag",
-    ("response", "key"): b"overlap/psi/v2/response/key",
-    ("back", "tag"): b"overlap/psi/v2/back/tag",
-    ("back", "key"): b"overlap/psi/v2/back/key",
-}
+_LABELS = {"response": b"overlap/psi/v3/response", "back": b"overlap/psi/v3/back"}
 _NONCE = bytes(12)
 
 
@@ -93,12 +88,13 @@ def summary(accounts: pd.DataFrame, policy: Policy) -> dict[str, Any]:
     return out
 
 
-def derive(point: bytes, exchange: str, direction: str, what: str) -> bytes:
-    """The tag (16 bytes) or box key (32 bytes) a shared key's point gives in one direction."""
-    size = PSI_TAG_BYTES if what == "tag" else 32
-    return hashlib.blake2b(
-        exchange.encode("ascii") + point, key=_LABELS[(direction, what)], digest_size=size
+def derive(point: bytes, exchange: str, direction: str) -> tuple[bytes, bytes]:
+    """The tag (16 bytes) and box key (32 bytes) a shared key's point gives in one direction:
+    one keyed BLAKE2b, cut in two."""
+    digest = hashlib.blake2b(
+        exchange.encode("ascii") + point, key=_LABELS[direction], digest_size=PSI_TAG_BYTES + 32
     ).digest()
+    return digest[:PSI_TAG_BYTES], digest[PSI_TAG_BYTES:]
 
 
 def _column(name: str, values: pd.Series) -> list[Any]:
@@ -180,7 +176,8 @@ def open_box(
 
 def new_refs(account_ids: list[int]) -> dict[int, str]:
     """A fresh random reference per account, for this exchange only."""
-    return {account_id: secrets.token_hex(8) for account_id in account_ids}
+    raw = secrets.token_bytes(8 * len(account_ids)).hex()
+    return {account_id: raw[16 * i : 16 * i + 16] for i, account_id in enumerate(account_ids)}
 
 
 # ---------------------------------------------------------------------------- pairing

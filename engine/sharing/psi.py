@@ -1,14 +1,17 @@
 """Private matching by e-mail: an OPRF-based private set intersection with associated data
-over ristretto255, by three files. Neither list leaves its laptop; both workspaces end with
-the shared accounts and, for those only, the fields the other side's share policy allows.
+over Curve25519's prime-order group, by three files. Neither list leaves its laptop; both
+workspaces end with the shared accounts and, for those only, the fields the other side's share
+policy allows.
 
 Keys (``account_psi_keys``): every registrable, non-generic domain of an account (``d:``) and
 its normalized company name, the name key the matcher uses (``n:``). Private matching finds
 exact name and domain matches only.
 
-Protocol. ``H`` hashes a key to ristretto255 (SHA-512 with a domain-separation tag, then
-libsodium's ``from_hash``); ``F_b(x) = H(x) ** b`` is an oblivious PRF keyed by the
-responder's fresh secret ``b``; ``T_d`` and ``K_d`` are keyed BLAKE2b of ``exchange || point``
+Protocol. The group is the prime-order subgroup of Curve25519, worked with X25519 on
+u-coordinates (``engine.sharing._curve25519``: clamped scalars, a blinding scalar whose
+inverse is clamped too). ``H`` hashes a key to the group (SHA-512 with a domain-separation tag,
+then Elligator 2); ``F_b(x) = H(x) ** b`` is an oblivious PRF keyed by the responder's fresh
+secret ``b``; ``T_d`` and ``K_d`` are keyed BLAKE2b of ``exchange || point``
 with a label per direction ``d`` (a 16-byte tag and a 32-byte AES-256-GCM key, see
 ``engine.sharing.private``). Each side's keys are distinct.
 
@@ -40,23 +43,28 @@ account leaves nothing in either workspace: no name, no domain, no hash; the tag
 response are pseudorandom without ``b``, which never leaves the responder and is erased when
 the exchange ends.
 
-Proof sketch (semi-honest, random oracle ``H``, one-more Gap Diffie-Hellman in ristretto255).
-The requester's view is simulated from the intersection: ``H(x) ** a`` is uniform for uniform
-``a``; ``F_b`` is a pseudorandom function under one-more-gap-DH, so the responder's tags of keys
-outside X are indistinguishable from random 16-byte strings and their boxes, sealed under keys
-derived from unknown PRF values, are indistinguishable from random bytes of the fixed box size
-(AES-GCM is IND-CPA); the evaluated values are ``F_b(x)`` blinded by ``a``, computable from the
-ideal OPRF outputs. The responder's view of the request is uniform points (``a`` is fresh and
-uniform); the back file holds tags and boxes only for shared keys, which the simulator builds
-from the intersection and the requester's allowed fields. With a malicious peer the protocol
-bounds what leaks by the request size and authenticates every box (a changed byte fails the
-AEAD tag and nothing is stored), but it does not prove the peer used its true list.
+Proof sketch (semi-honest, random oracle ``H``, one-more Gap Diffie-Hellman in the group).
+The requester's view is simulated from the intersection: ``F_b`` is a pseudorandom function
+under one-more-gap-DH, so the responder's tags of keys outside X are indistinguishable from
+random 16-byte strings and their boxes, sealed under keys derived from unknown PRF values, are
+indistinguishable from random bytes of the fixed box size (AES-GCM is IND-CPA); the evaluated
+values are ``F_b(x)`` blinded by ``a``, computable from the ideal OPRF outputs. The responder's
+view of the request is random points: ``a`` is fresh, drawn from about 2**250 clamped scalars,
+and telling ``H(x) ** a`` from a uniform point takes a discrete logarithm on an interval of
+that size (about 2**125 steps, the group's own security level). The back file holds tags and
+boxes only for shared keys, which the simulator builds from the intersection and the
+requester's allowed fields. With a malicious peer the protocol bounds what leaks by the
+request size and authenticates every box (a changed byte fails the AEAD tag and nothing is
+stored), but it does not prove the peer used its true list.
 
-Cost. A requester's key costs one hash to the group and three scalar multiplications (blind
-in ``request``, evaluate in ``respond``, unblind in ``finish``); a responder's key one hash and
-one multiplication (in ``respond``). With libsodium 1.0.18 a multiplication takes about 50 us of
-CPU and a hash about 14 us, run on every core; the rest (keys, tags, boxes, files) is a few
-seconds at 100,000 accounts. ``respond`` does twice the group work of the other steps.
+Cost. A requester's key costs three scalar multiplications (blind in ``request``, evaluate in
+``respond``, unblind in ``finish``); a responder's key one (in ``respond``). With libsodium
+1.0.18 an X25519 multiplication takes about 30 us of CPU (ristretto255's takes 57 us, which is
+why this group), run on every core. Hashing a key to the group (about 25 us) depends on the key
+only, so our keys' points are kept in the workspace (``PsiKeyPoint``): ``prepare_keys``
+computes the missing ones, at import once private matching is in use, or in the step that first
+needs them. The rest (keys, tags, boxes, files) is a few seconds at 100,000 accounts.
+``respond`` does twice the group work of the other steps.
 
 Secrets are fresh per exchange, live only in the workspace and are erased (with SQLite's
 secure delete and a WAL checkpoint) when the exchange ends or is forgotten. Arriving files are
@@ -80,7 +88,7 @@ from sqlmodel import select
 
 from engine.errors import Cancelled, OverlapError
 from engine.output.files import atomic_write
-from engine.sharing import _ristretto, private
+from engine.sharing import _curve25519, private
 from engine.sharing.policy import share_policy
 from engine.sharing.private import SharedKey, account_payloads, new_refs, sealed_fields, summary
 from engine.sharing.untrusted import (
@@ -95,7 +103,7 @@ from engine.store.models import Partner, PsiExchange
 from engine.store.workspace import Workspace, now, resolve_partner
 
 # The domain-separation tag: keys hashed for this protocol never collide with any other use.
-TAG = b"overlap/psi/v1/ristretto255/account-key"
+TAG = b"overlap/psi/v3/curve25519/account-key"
 SUFFIX = ".ovpsi"
 
 Progress = Callable[[float, str], None]
@@ -169,6 +177,54 @@ def _our_accounts(ws: Workspace) -> pd.DataFrame:
     return ws.accounts(snapshot.id)
 
 
+def _key_points(
+    ws: Workspace,
+    keys: list[str],
+    *,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> list[bytes]:
+    """``H(key)`` for each of our keys, in order: the kept points, the missing ones computed
+    and kept; points of keys we no longer hold are dropped."""
+    with ws.engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        kept = dict(cursor.execute("SELECT key, point FROM psikeypoint").fetchall())
+    missing = [key for key in keys if key not in kept]
+    if missing:
+        computed = _curve25519.hash_to_group(
+            TAG, [k.encode("utf-8") for k in missing], progress=progress, cancel=cancel
+        )
+        kept.update(zip(missing, computed, strict=True))
+    stale = kept.keys() - set(keys)
+    if missing or stale:
+        with ws.transaction() as connection:
+            cursor = connection.connection.cursor()
+            cursor.executemany("DELETE FROM psikeypoint WHERE key = ?", [(k,) for k in stale])
+            cursor.executemany(
+                "INSERT INTO psikeypoint (key, point) VALUES (?, ?)",
+                [(key, kept[key]) for key in missing],
+            )
+    return [kept[key] for key in keys]
+
+
+def prepare_keys(
+    ws: Workspace,
+    *,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> int:
+    """Hash our keys to the group ahead of an exchange, so that each step only multiplies;
+    returns how many keys are ready. Done at import once private matching is in use."""
+    keys, _accounts = _key_accounts(_our_accounts(ws))
+    return len(_key_points(ws, keys, progress=progress, cancel=cancel))
+
+
+def private_matching_in_use(ws: Workspace) -> bool:
+    """True once this workspace has made or answered a private-matching exchange."""
+    with ws.engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT 1 FROM psiexchange LIMIT 1").first() is not None
+
+
 # ---------------------------------------------------------------------------- files
 
 
@@ -178,7 +234,7 @@ def _pack(points: list[bytes]) -> str:
 
 def read_points(text: str) -> list[bytes]:
     raw = base64.b64decode(text)
-    size = _ristretto.POINT_BYTES
+    size = _curve25519.POINT_BYTES
     return [raw[i : i + size] for i in range(0, len(raw), size)]
 
 
@@ -233,10 +289,9 @@ def psi_request(
     keys, accounts = _key_accounts(_our_accounts(ws))
     if not keys:
         raise OverlapError("our accounts have no names or domains to compare")
-    secret = _ristretto.random_scalar()
-    points = _ristretto.hash_and_blind(
-        TAG, [k.encode("utf-8") for k in keys], secret, progress=progress, cancel=cancel
-    )
+    secret = _curve25519.random_blind()
+    hashed = _key_points(ws, keys, progress=_part(progress, 0, 0.5), cancel=cancel)
+    points = _curve25519.multiply(hashed, secret, progress=_part(progress, 0.5, 1), cancel=cancel)
     order = _by_value(points)  # the file's order hides the keys' order
     keys, accounts = [keys[i] for i in order], [accounts[i] for i in order]
     points = [points[i] for i in order]
@@ -275,36 +330,48 @@ def _part(progress: Progress | None, start: float, end: float) -> Progress | Non
     return lambda f, m: progress(start + (end - start) * f, m)
 
 
-def _sealed(
-    ws: Workspace,
-    record: Partner,
-    exchange_id: str,
-    direction: str,
-    entries: list[tuple[bytes, int]],
-) -> tuple[dict[str, Any], list[str], dict[int, str]]:
-    """Tags and boxes for ``entries`` (a key's point, the account it names), in tag order: the
-    document part, the fields sealed and each account's reference."""
+@dataclass
+class _Plaintexts:
+    """What our side seals, worked out before the points exist: the policy's fields, a fresh
+    reference per account and each account's padded plaintext."""
+
+    summary: dict[str, Any]
+    fields: list[str]
+    refs: dict[int, str]
+    size: int = 0
+    plains: dict[int, bytes] = field(default_factory=dict)
+
+
+def _plaintexts(
+    ws: Workspace, record: Partner, accounts: pd.DataFrame, account_ids: list[int]
+) -> _Plaintexts:
     policy = share_policy(ws, record)
-    accounts = _our_accounts(ws)
     fields = sealed_fields(policy)
-    refs = new_refs(sorted({account for _point, account in entries}))
-    tags = [private.derive(point, exchange_id, direction, "tag") for point, _a in entries]
-    order = _by_value(tags)
-    entries, tags = [entries[i] for i in order], [tags[i] for i in order]
-    part: dict[str, Any] = {"tags": _pack(tags), "summary": summary(accounts, policy)}
+    plain = _Plaintexts(summary(accounts, policy), fields, new_refs(sorted(set(account_ids))))
     if fields:
-        payloads = account_payloads(accounts, fields, refs)
-        size = private.box_size(list(payloads.values()))
+        payloads = account_payloads(accounts, fields, plain.refs)
+        plain.size = private.box_size(list(payloads.values()))
+        plain.plains = {a: private.padded(p, plain.size) for a, p in payloads.items()}
+    return plain
+
+
+def _sealed(
+    plain: _Plaintexts, exchange_id: str, direction: str, entries: list[tuple[bytes, int]]
+) -> dict[str, Any]:
+    """The document part for ``entries`` (a key's point, the account it names): their tags
+    and, when the policy allows fields, their boxes, in tag order."""
+    derived = [private.derive(point, exchange_id, direction) for point, _a in entries]
+    tags = [tag for tag, _key in derived]
+    order = _by_value(tags)
+    part: dict[str, Any] = {"tags": _pack([tags[i] for i in order]), "summary": plain.summary}
+    if plain.fields:
         associated = exchange_id.encode("ascii") + direction.encode("ascii")
-        plains = {account: private.padded(p, size) for account, p in payloads.items()}
-        boxes = [
-            private.seal_padded(
-                private.derive(point, exchange_id, direction, "key"), plains[account], associated
-            )
-            for point, account in entries
-        ]
-        part.update({"fields": fields, "box_size": size, "boxes": _pack(boxes)})
-    return part, fields, refs
+        boxes = []
+        for i in order:
+            key, account = derived[i][1], entries[i][1]
+            boxes.append(private.seal_padded(key, plain.plains[account], associated))
+        part.update({"fields": plain.fields, "box_size": plain.size, "boxes": _pack(boxes)})
+    return part
 
 
 def psi_respond(
@@ -328,30 +395,36 @@ def psi_respond(
     exchange_id, theirs = document.exchange, document.values
     # Our policy decides what leaves, whatever the request asks for.
     counts_only = document.counts_only or share_policy(ws, record).counts_only
-    secret = _ristretto.random_scalar()
-    # Our keys are worked out while the group operations on theirs run (they release the GIL).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="psi-keys") as pool:
-        ours = pool.submit(_key_accounts, _our_accounts(ws))
-        evaluated = _ristretto.blind(
+    secret = _curve25519.random_scalar()
+    frame = _our_accounts(ws)
+
+    def our_side() -> tuple[list[str], list[int], list[bytes], _Plaintexts]:
+        keys, accounts = _key_accounts(frame)
+        hashed = _key_points(ws, keys, cancel=cancel)  # only unprepared keys need work
+        plain = _plaintexts(ws, record, frame, [] if counts_only else accounts)
+        return keys, accounts, hashed, plain
+
+    # Our side is worked out while the group operations on theirs run (they release the GIL).
+    with (
+        _curve25519.quick_turns(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="psi-keys") as pool,
+    ):
+        ours = pool.submit(our_side)
+        evaluated = _curve25519.multiply(
             theirs, secret, progress=_part(progress, 0, 0.45), cancel=cancel
         )
-        keys, accounts = ours.result()
+        keys, accounts, hashed, plain = ours.result()
     if counts_only:
         evaluated = sorted(evaluated)  # the requester then learns only how many matched
-    points = _ristretto.hash_and_blind(
-        TAG, [k.encode("utf-8") for k in keys], secret, progress=_part(progress, 0.45, 0.9)
+    points = _curve25519.multiply(
+        hashed, secret, progress=_part(progress, 0.45, 0.9), cancel=cancel
     )
+    if counts_only:  # tags only: the requester learns how many keys are shared
+        plain.fields = []
+    part = _sealed(plain, exchange_id, "response", list(zip(points, accounts, strict=True)))
+    refs = plain.refs
     if cancel is not None and cancel():
         raise Cancelled()
-    if counts_only:
-        tags = sorted(private.derive(p, exchange_id, "response", "tag") for p in points)
-        part: dict[str, Any] = {"tags": _pack(tags)}
-        part["summary"] = summary(_our_accounts(ws), share_policy(ws, record))
-        refs: dict[int, str] = {}
-    else:
-        part, _fields, refs = _sealed(
-            ws, record, exchange_id, "response", list(zip(points, accounts, strict=True))
-        )
     if cancel is not None and cancel():
         raise Cancelled()
     _write(
@@ -431,18 +504,15 @@ def psi_finish(
         raise OverlapError("the response does not answer our request (sizes differ)", where=where)
     # Either side's policy can make the exchange counts-only (the response then says so).
     counts_only = exchange.counts_only or document.counts_only
-    unblinded = _ristretto.blind(
+    unblinded = _curve25519.multiply(
         document.evaluated,
-        _ristretto.invert_scalar(exchange.secret),
+        _curve25519.unblinding(exchange.secret),
         progress=progress,
         cancel=cancel,
     )
     their_tags = {tag: j for j, tag in enumerate(document.tags)}
-    matched = [
-        (i, their_tags[tag])
-        for i, point in enumerate(unblinded)
-        if (tag := private.derive(point, exchange_id, "response", "tag")) in their_tags
-    ]
+    derived = [private.derive(point, exchange_id, "response") for point in unblinded]
+    matched = [(i, their_tags[tag]) for i, (tag, _key) in enumerate(derived) if tag in their_tags]
     if counts_only or not document.boxes:
         result = PsiResult(exchange_id, True, len(keys), len(document.tags), len(matched))
         if back is not None:
@@ -470,9 +540,8 @@ def psi_finish(
     associated = exchange_id.encode("ascii") + b"response"
     shared: list[SharedKey] = []
     for i, j in matched:
-        point = unblinded[i]
         theirs = private.open_box(
-            private.derive(point, exchange_id, "response", "key"),
+            derived[i][1],
             document.boxes[j],
             associated,
             document.fields,
@@ -481,9 +550,11 @@ def psi_finish(
         shared.append(
             SharedKey(keys[i][0], accounts[i], "", theirs["ref"], "", theirs["ref"], theirs)
         )
-    back_part, back_fields, our_refs = _sealed(
-        ws, record, exchange_id, "back", [(unblinded[i], accounts[i]) for i, _j in matched]
+    plain = _plaintexts(ws, record, _our_accounts(ws), [accounts[i] for i, _j in matched])
+    back_part = _sealed(
+        plain, exchange_id, "back", [(unblinded[i], accounts[i]) for i, _j in matched]
     )
+    back_fields, our_refs = plain.fields, plain.refs
     for key in shared:
         key.our_ref = key.requester_ref = our_refs[key.our_account_id]
     back_path = None
@@ -578,7 +649,8 @@ def _finish_back(ws: Workspace, record: Partner, document: PsiFile, where: str) 
     accounts: list[int] = state["accounts"]
     refs: list[str] = state["refs"]
     points = read_points(state["points"])
-    ours = {private.derive(p, exchange_id, "back", "tag"): k for k, p in enumerate(points)}
+    derived = [private.derive(p, exchange_id, "back") for p in points]
+    ours = {tag: k for k, (tag, _key) in enumerate(derived)}
     associated = exchange_id.encode("ascii") + b"back"
     shared: list[SharedKey] = []
     for tag, box in zip(document.tags, document.boxes, strict=True):
@@ -589,7 +661,7 @@ def _finish_back(ws: Workspace, record: Partner, document: PsiFile, where: str) 
                 where=where,
             )
         theirs = private.open_box(
-            private.derive(points[k], exchange_id, "back", "key"),
+            derived[k][1],
             box,
             associated,
             document.fields,

@@ -38,7 +38,7 @@ from typing import Any
 
 from engine.errors import OverlapError
 from engine.overlaps import STAGES
-from engine.sharing import _ristretto
+from engine.sharing import _curve25519
 
 # ---------------------------------------------------------------------------- limits
 
@@ -63,7 +63,7 @@ MAX_NESTING = 12
 # Private matching: a domain key and a name key for each of a million accounts (the benchmark's
 # 100k keys take up to 10 s a step; this many take minutes, with progress and cancel).
 MAX_PSI_POINTS = 2_000_000
-_MAX_POINTS_TEXT = 4 * math.ceil(MAX_PSI_POINTS * _ristretto.POINT_BYTES / 3)  # in base64
+_MAX_POINTS_TEXT = 4 * math.ceil(MAX_PSI_POINTS * _curve25519.POINT_BYTES / 3)  # in base64
 # A sealed box holds one account's allowed fields, padded to the file's one size.
 PSI_TAG_BYTES = 16
 MAX_PSI_BOX_BYTES = 1_024
@@ -76,8 +76,8 @@ PLAN_FORMAT = "overlap-plan"
 PLAN_SCHEMA_VERSION = 1
 
 PSI_FORMAT = "overlap-psi"
-PSI_FORMAT_VERSION = 2
-PSI_GROUP = "ristretto255"
+PSI_FORMAT_VERSION = 3
+PSI_GROUP = "curve25519"
 PSI_KINDS = ("request", "response", "back")
 
 
@@ -359,7 +359,7 @@ class Points(Spec):
             raw = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             raise Invalid(where, f"{name} cannot be read (the file is damaged)") from None
-        size = _ristretto.POINT_BYTES
+        size = _curve25519.POINT_BYTES
         if len(raw) % size:
             raise Invalid(where, f"{name} is damaged or cut short")
         return [raw[i : i + size] for i in range(0, len(raw), size)]

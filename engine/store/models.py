@@ -404,6 +404,14 @@ class PsiExchange(SQLModel, table=True):
     finished_at: datetime | None = None
 
 
+class PsiKeyPoint(SQLModel, table=True):
+    """One of our private-matching keys hashed to the group, kept so that an exchange only
+    multiplies (``engine.sharing.psi.prepare_keys``). Our own keys only; rebuilt from them."""
+
+    key: str = Field(primary_key=True)
+    point: bytes
+
+
 class PlanSync(SQLModel, table=True):
     """The plan content last exchanged with the partner: the base of a three-way merge."""
 
@@ -676,6 +684,7 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     6: [SyncSchedule, SyncMeeting, Territory, Registration, RegistrationSetting],
     7: [NameAlias],
     8: [UnplacedPlan, DataAgreement, EnablementItem, RuleAcceptance, AccountInsight],
+    9: [PsiKeyPoint],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)
 

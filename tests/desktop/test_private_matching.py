@@ -19,14 +19,12 @@ from engine import (
     psi_respond,
     record_agreement,
 )
-from engine.sharing import _ristretto
+from engine.sharing import _curve25519
 from tests.desktop.conftest import until, wait_idle
 from tests.engine.sharing_helpers import add_snapshot
 
 LEFT = Qt.MouseButton.LeftButton
-pytestmark = pytest.mark.skipif(
-    not _ristretto.available(), reason="libsodium with ristretto255 is missing"
-)
+pytestmark = pytest.mark.skipif(not _curve25519.available(), reason="libsodium is missing")
 
 OURS = [
     {

@@ -245,10 +245,10 @@ def test_import_plan_file_and_settle_the_conflict(
 def test_private_matching_from_the_page(
     qtbot, window, dialogs, acme_path: Path, tmp_path: Path
 ) -> None:
-    from engine.sharing import _ristretto
+    from engine.sharing import _curve25519
 
-    if not _ristretto.available():
-        pytest.skip("libsodium with ristretto255 is missing")
+    if not _curve25519.available():
+        pytest.skip("libsodium is missing")
     page = _share_page(qtbot, window, acme_path)
     dialogs.save_files.append(str(tmp_path / "req.ovpsi"))
     qtbot.mouseClick(page.psi_request_button, LEFT)

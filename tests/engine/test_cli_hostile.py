@@ -27,7 +27,7 @@ import pytest
 
 from engine import Workspace, psi_request, psi_respond, record_agreement
 from engine.cli import EXIT_USER_ERROR, build_parser, main
-from engine.sharing import _ristretto
+from engine.sharing import _curve25519
 from tests.engine.conftest import OURS, THEIRS, Mapped
 from tests.engine.sharing_helpers import add_plan, add_rules, mapped_workspace
 
@@ -267,8 +267,8 @@ def _assert_refused(code: int, out: str, err: str) -> None:
 
 
 def _skip_without_psi(run: str) -> None:
-    if run.startswith("psi ") and not _ristretto.available():
-        pytest.skip("libsodium with ristretto255 is missing")
+    if run.startswith("psi ") and not _curve25519.available():
+        pytest.skip("libsodium is missing")
 
 
 # ------------------------------------------------------------------------------ locked outputs

@@ -18,13 +18,13 @@ from engine import (
     psi_respond,
 )
 from engine.paths import resource
-from engine.sharing import _ristretto
+from engine.sharing import _curve25519
 
 ACME = resource("demo", "acme_salesforce.csv")
 GLOBEX = resource("demo", "globex_hubspot.csv")
 
 
-@pytest.mark.skipif(not _ristretto.available(), reason="libsodium with ristretto255 is missing")
+@pytest.mark.skipif(not _curve25519.available(), reason="libsodium is missing")
 def test_import_match_export_and_psi_without_network(no_network, tmp_path: Path) -> None:
     plans_module = pytest.importorskip("engine.plans")
     with (

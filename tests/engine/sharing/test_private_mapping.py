@@ -23,12 +23,10 @@ from engine import (
     set_share_policy,
 )
 from engine.keys.names import name_keys
-from engine.sharing import _ristretto
+from engine.sharing import _curve25519
 from tests.engine.sharing_helpers import add_snapshot
 
-pytestmark = pytest.mark.skipif(
-    not _ristretto.available(), reason="libsodium with ristretto255 is missing"
-)
+pytestmark = pytest.mark.skipif(not _curve25519.available(), reason="libsodium is missing")
 
 OURS = [
     {

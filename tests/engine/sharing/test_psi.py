@@ -21,13 +21,11 @@ from engine import (
     psi_respond,
 )
 from engine.keys.names import name_keys
-from engine.sharing import _ristretto
+from engine.sharing import _curve25519
 from engine.sharing.psi import account_psi_keys
 from tests.engine.sharing_helpers import add_snapshot
 
-pytestmark = pytest.mark.skipif(
-    not _ristretto.available(), reason="libsodium with ristretto255 is missing"
-)
+pytestmark = pytest.mark.skipif(not _curve25519.available(), reason="libsodium is missing")
 
 
 def _workspace(path: Path, us: str, partner: str, accounts: list[dict]) -> Workspace:
@@ -117,7 +115,7 @@ def test_damaged_or_foreign_files_are_refused(pair) -> None:
     psi_request(a, "Globex", tmp / "req.ovpsi")
     document = json.loads((tmp / "req.ovpsi").read_text())
     raw = bytearray(base64.b64decode(document["values"]))
-    raw[32:64] = b"\xff" * 32  # not a canonical ristretto255 encoding (>= p, and "negative")
+    raw[32:64] = b"\xff" * 32  # not a canonical value: at or above the field size p
     document["values"] = base64.b64encode(bytes(raw)).decode()
     (tmp / "bad.ovpsi").write_text(json.dumps(document))
     with pytest.raises(OverlapError, match="not a valid group element"):

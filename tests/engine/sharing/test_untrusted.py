@@ -38,14 +38,12 @@ from engine import (
     record_agreement,
 )
 from engine.cli import main
-from engine.sharing import _ristretto, crypto
+from engine.sharing import _curve25519, crypto
 from engine.store.models import Plan, PlanConflict
 from engine.store.workspace import Workspace, now
 from tests.engine.sharing_helpers import add_plan, add_rules, mapped_workspace
 
-pytestmark = pytest.mark.skipif(
-    not _ristretto.available(), reason="libsodium with ristretto255 is missing"
-)
+pytestmark = pytest.mark.skipif(not _curve25519.available(), reason="libsodium is missing")
 
 T = TypeVar("T")
 
