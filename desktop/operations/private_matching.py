@@ -62,6 +62,14 @@ def load_private(context: Any, *, partner: str) -> PrivateState:
     )
 
 
+def prepare_private(context: Any) -> int:
+    """Hash our keys to the group while the walk-through is read, so each step only
+    multiplies; returns how many keys are ready."""
+    from engine import prepare_keys
+
+    return prepare_keys(context.workspace, progress=context.progress, cancel=context.cancel)
+
+
 def private_step(context: Any, *, step: str, partner: str, source: str, out: str) -> str:
     """One step of the exchange; returns what happened and what to do next, in words."""
     from engine import (

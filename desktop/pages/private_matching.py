@@ -21,7 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import dialogs
-from desktop.operations.private_matching import NOTE, PrivateState, load_private, private_step
+from desktop.operations.private_matching import (
+    NOTE,
+    PrivateState,
+    load_private,
+    prepare_private,
+    private_step,
+)
 from desktop.pages.base import note, section
 
 FILES = "Private matching (*.ovpsi)"
@@ -127,6 +133,8 @@ class PrivateMatchingDialog(QDialog):
         )
 
     def _on_state(self, state: PrivateState) -> None:
+        if self.state is None:  # first look: our keys are prepared while the steps are read
+            self.page.ops.run("Preparing private matching", prepare_private)
         self.state = state
         if state.counts_only:
             shared = "counts only: no account leaves, only how many are shared"

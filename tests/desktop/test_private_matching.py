@@ -4,6 +4,8 @@ the data-sharing agreement."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +85,9 @@ def test_three_files_from_the_walk_through(qtbot, window, dialogs, tmp_path: Pat
             a, "Globex", signed_on="2026-11-02", scope="account mapping", reference="DPA-17"
         )
     dialog = _dialog(qtbot, window, acme)
+    wait_idle(qtbot, window)
+    with contextlib.closing(sqlite3.connect(acme)) as con:  # prepared while the steps are read
+        assert con.execute("SELECT count(*) FROM psikeypoint").fetchone()[0] >= 3
     labels = [label.text() for label in dialog.findChildren(QLabel)]
     assert any("exact name and domain matches only" in text for text in labels)
     assert "No exchange yet" in dialog.status_label.text()
