@@ -450,6 +450,36 @@ def _generic_words(tables: tuple[_TokenTable, _TokenTable]) -> tuple[np.ndarray,
     return form, frequent | np.isin(tables[0].words, list(TRADE_WORDS))
 
 
+# A word this many names carry (across both lists) is a word of the lists, not a slip of the keys.
+_KNOWN_WORD = 3
+
+
+def _known_spellings(
+    tables: tuple[_TokenTable, _TokenTable], a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Per pair: whether the names differ by distinctive words that other names carry too, on
+    both sides ("Reno Technology" / "Renco Technologies", where other companies are called Reno
+    and others Renco). A slip of the keys leaves a spelling no other name carries; two spellings
+    each in use are two companies one letter apart, however alike."""
+    form, trade = _generic_words(tables)
+    frequency = np.bincount(tables[0].ids, minlength=len(form)) + np.bincount(
+        tables[1].ids, minlength=len(form)
+    )
+    distinctive = ~(form | trade)
+    out = np.zeros(len(a), dtype=bool)
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        words_x, words_y = set(_row_ids(tables[0], x)), set(_row_ids(tables[1], y))
+        only_x = [w for w in words_x - words_y if distinctive[w]]
+        only_y = [w for w in words_y - words_x if distinctive[w]]
+        out[i] = bool(only_x and only_y) and min(frequency[only_x + only_y]) >= _KNOWN_WORD
+    return out
+
+
+def _row_ids(table: _TokenTable, row: int) -> np.ndarray:
+    start, end = np.searchsorted(table.rows, [row, row + 1])
+    return table.ids[start:end]
+
+
 def _contained_candidates(
     ours: _Side, theirs: _Side, tables: tuple[_TokenTable, _TokenTable]
 ) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from rapidfuzz import fuzz, process
 
 from engine.errors import OverlapError
 from engine.keys.names import name_keys
@@ -39,6 +40,7 @@ from engine.matching.scoring import (
     _corroboration,
     _evidence,
     _evidence_words,
+    _known_spellings,
     _one_slip,
     _score_pairs,
     _shared_word_candidates,
@@ -66,7 +68,8 @@ CONTRADICTED_CHARS = 96.0
 CONTRADICTED_PENALTY = 5.0
 # A brand contained whole in a name whose other words are generic ("Cigna" / "Cigna Group"):
 # automatic when it is the only such pair for both accounts and the other words are of a
-# company's form, else a suggestion that the city, country and industry agreeing make automatic.
+# company's form, else a suggestion, however much the city, country and industry agree: a brand
+# and the same brand with a trade ("Krinmos" / "Krinmos Mining") are as often two companies.
 CONTAINED_ONLY = 93.0
 CONTAINED = 85.0
 # Names sharing a rare word whole and nothing else that counts (``_shared_word_candidates``):
@@ -75,9 +78,11 @@ SHARED_WORD = 78.0
 # A name key this short (letters, without spaces) is an acronym or a short brand that unrelated
 # companies share: the same name with a field against it is a suggestion, not a link.
 SHORT_NAME = 4
-# A website on one account a side whose names differ and whose countries differ is a wrong or
-# reused website as often as one company: a suggestion.
+# A website on one account a side whose names differ and whose countries differ (or whose
+# cities differ and whose names are unlike, ``NAMES_UNLIKE``) is a wrong or reused website, or
+# another company of a group, as often as one company: a suggestion.
 DOMAIN_ABROAD = 90.0
+NAMES_UNLIKE = 70.0
 
 
 def _alias_groups(aliases: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -175,12 +180,21 @@ def _domain_tier(
         abroad = (ours.country[a] != 0) & (theirs.country[b] != 0)
         abroad &= (ours.country[a] != theirs.country[b]) & (ours.keys[a] != theirs.keys[b])
         abroad &= (ours.keys[a] != "") & (theirs.keys[b] != "")
-        if abroad.any():
+        # In another city, a website shared by two names that have little in common is a
+        # division, a sister company or a stale website as often as one company.
+        other_city = (ours.city[a] != 0) & (theirs.city[b] != 0) & (ours.city[a] != theirs.city[b])
+        at = np.flatnonzero(other_city & ~abroad)
+        elsewhere = np.zeros(len(a), dtype=bool)
+        elsewhere[at] = _names_unlike(ours, theirs, a[at], b[at])
+        if abroad.any() or elsewhere.any():
             explanation = explanation.copy()
             explanation[abroad] = [
                 f"{e}; different names; different country" for e in explanation[abroad]
             ]
-        score = np.where(abroad, max(review, min(DOMAIN_ABROAD, auto - 0.1)), 100.0)
+            explanation[elsewhere] = [
+                f"{e}; different names; different city" for e in explanation[elsewhere]
+            ]
+        score = np.where(abroad | elsewhere, max(review, min(DOMAIN_ABROAD, auto - 0.1)), 100.0)
         frames.append(
             pd.DataFrame(
                 {"a": a, "b": b, "method": "domain", "score": score, "explanation": explanation}
@@ -221,6 +235,24 @@ def _domain_tier(
                 )
             )
     return pd.concat(frames, ignore_index=True) if frames else _empty_links()
+
+
+def _names_unlike(ours: _Side, theirs: _Side, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair: whether the names have little in common ("Kralro Telecom" / "Titan Kralro
+    Motors"): under 70% alike as words and as letters, neither contained in the other, and
+    neither a short name (an acronym or a short brand, left to the names' own tiers)."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=bool)
+    x, y = ours.compact[a], theirs.compact[b]
+    words = process.cpdist(
+        ours.keys[a].tolist(), theirs.keys[b].tolist(), scorer=fuzz.token_sort_ratio, workers=-1
+    )
+    letters = process.cpdist(x.tolist(), y.tolist(), scorer=fuzz.ratio, workers=-1)
+    out = (np.asarray(words) < NAMES_UNLIKE) & (np.asarray(letters) < NAMES_UNLIKE)
+    for i in np.flatnonzero(out):
+        short = min(len(x[i]), len(y[i])) <= SHORT_NAME
+        out[i] = not short and x[i] not in y[i] and y[i] not in x[i]
+    return out
 
 
 def _empty_links() -> pd.DataFrame:
@@ -358,18 +390,20 @@ def _fuzzy_tier(
     final = np.clip(np.round(scores + _evidence(ours, theirs, a, b), 1), 0, 100)
     # Brands one letter apart are as often two companies as one typo: when the rarest words
     # differ, a person decides, unless the names are nearly identical, one slip of the keys
-    # apart (a letter replaced spells another brand: "Crotera" / "Brotera"), and the city and
-    # country agree.
+    # apart (a letter replaced spells another brand: "Crotera" / "Brotera"), the city and
+    # country agree, and the two spellings are not both words other names carry.
     place = (ours.city[a] != 0) & (ours.city[a] == theirs.city[b])
     place &= (ours.country[a] != 0) & (ours.country[a] == theirs.country[b])
     near = np.flatnonzero(
         ~rare_exact & place & (chars >= 95) & (_contradictions(ours, theirs, a, b) == 0)
     )
     trusted = rare_exact.copy()
-    trusted[near] = _one_slip(ours, theirs, a[near], b[near])
+    trusted[near] = _one_slip(ours, theirs, a[near], b[near]) & ~_known_spellings(
+        tables, a[near], b[near]
+    )
     final = np.where(trusted, final, np.minimum(final, auto - 0.1))
     doubtful = _contradicted(ours, theirs, a, b, final, chars, rare_exact, review, auto)
-    contained = _contained_links(ours, theirs, tables, matched_a, matched_b, review)
+    contained = _contained_links(ours, theirs, tables, matched_a, matched_b, review, auto)
     # For a short brand, its name contained whole beats a near-spelling of a different rare
     # word ("Northwind": "Northwind Systems", not "Southwind Corp").
     brand_side = contained["brand_side"].to_numpy()
@@ -429,6 +463,7 @@ def _contained_links(
     matched_a: np.ndarray,
     matched_b: np.ndarray,
     review: float,
+    auto: float,
 ) -> pd.DataFrame:
     """Brands contained whole in a longer name of generic words (``_contained_candidates``)
     of pairs still open and not contradicted, scored with their evidence, at ``review`` or
@@ -438,8 +473,9 @@ def _contained_links(
     keep = ~(matched_a[ca] & matched_b[cb])
     keep &= _contradictions(ours, theirs, ca, cb) == 0
     found, ca, cb = found[keep], ca[keep], cb[keep]
-    base = np.where(found["only"].to_numpy(bool), CONTAINED_ONLY, CONTAINED)
-    scores = np.round(np.clip(base + _evidence(ours, theirs, ca, cb), 0, 100), 1)
+    only = found["only"].to_numpy(bool)
+    scores = np.where(only, CONTAINED_ONLY, CONTAINED) + _evidence(ours, theirs, ca, cb)
+    scores = np.round(np.clip(np.where(only, scores, np.minimum(scores, auto - 0.1)), 0, 100), 1)
     out = pd.DataFrame(
         {
             "a": ca,

@@ -1,7 +1,7 @@
 """Automatic links that other evidence contradicts wait for a person: a near-spelling beside an
 account's sure partner or against another website, a short name shared by companies in other
-places, a website shared by differently named accounts in different countries
-(engine/matching/tiers.py)."""
+places, a website shared by differently named accounts in different countries or by unlike
+names in different cities, two spellings both in use (engine/matching/tiers.py)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,60 @@ def test_a_website_of_differently_named_accounts_abroad_is_a_suggestion() -> Non
     wood = link_for(links, 0, 0)
     assert (wood["method"], wood["status"]) == ("domain", "review")
     assert wood["explanation"] == "same domain wood.co.uk; different names; different country"
-    # The same country: the website decides, whatever the names and cities.
+    # The same country and names alike (one within the other): the website decides, whatever
+    # the cities.
     initrode = link_for(links, 1, 1)
     assert (initrode["score"], initrode["status"]) == (100.0, "auto")
+
+
+def test_a_website_of_unlike_names_in_another_city_is_a_suggestion() -> None:
+    usa = "United States"
+    ours = accounts(
+        ("Kralro Telecom", "kralro-intl.com", usa, "Miami"),
+        ("Stogota Manufacturing", "stogota.com", usa, "Austin"),
+        ("SVS", "vrinzetis.com", usa, "Boston"),
+        ("Drudex Solutions", "drudex.com", usa, "Denver"),
+    )
+    theirs = accounts(
+        ("Titan Kralro Motors, LLC", "kralro-intl.com", usa, "Dallas"),
+        ("StogotaManufacturing Inc", "stogota.com", usa, "Chicago"),
+        ("Southern Vrinzetis Shipping", "vrinzetis.com", usa, "New York"),
+        ("Drudex Hotels", "drudex.com", usa, "Denver"),
+    )
+    links = match_frames(ours, theirs)
+    kralro = link_for(links, 0, 0)
+    assert (kralro["method"], kralro["status"]) == ("domain", "review")
+    assert kralro["explanation"] == ("same domain kralro-intl.com; different names; different city")
+    # Names alike once written alike, an acronym, or the same city: the website decides.
+    for i in (1, 2, 3):
+        row = link_for(links, i, i)
+        assert (row["method"], row["status"]) == ("domain", "auto"), row
+
+
+def test_two_spellings_both_in_use_are_two_companies_not_a_slip() -> None:
+    usa = "United States"
+    ours = accounts(
+        ("Reno Technology", "", usa, "Seattle"),
+        ("Glanzanova Inc.", "", usa, "Atlanta"),
+        ("Reno Freight", "", usa, "Boston"),
+        ("Reno Dental Group", "", usa, "Denver"),
+        ("Vexa Technology", "", usa, "Denver"),
+        ("Lumo Technology", "", usa, "Denver"),
+    )
+    theirs = accounts(
+        ("Renco Technologies Inc.", "", usa, "Seattle"),
+        ("Glananova Inc.", "", usa, "Atlanta"),
+        ("Renco Brewing", "", usa, "Miami"),
+        ("Renco Mining Corp", "", usa, "Dallas"),
+        ("Pardo Technology", "", usa, "Miami"),
+        ("Quill Technology", "", usa, "Miami"),
+    )
+    links = match_frames(ours, theirs)
+    # Other companies are called Reno and others Renco: the two are words of the lists.
+    reno = link_for(links, 0, 0)
+    assert (reno["method"], reno["status"]) == ("fuzzy", "review"), reno
+    # A spelling no other name carries is a slip of the keys: automatic as before.
+    assert link_for(links, 1, 1)["status"] == "auto"
+    # With the other Renos and Rencos gone, Reno / Renco is such a slip too.
+    alone = match_frames(ours.iloc[[0]], theirs.iloc[[0]])
+    assert link_for(alone, 0, 0)["status"] == "auto"

@@ -388,12 +388,18 @@ def test_a_contained_brand_beats_a_near_spelling_of_another_brand() -> None:
     assert pairs(match_frames(ours, theirs)) == {(0, 0)}
 
 
-def test_a_brand_with_a_trade_word_waits_for_other_fields() -> None:
+def test_a_brand_with_a_trade_word_is_a_suggestion_however_much_the_fields_agree() -> None:
+    # "Krinmos" and "Krinmos Mining" in one city are two companies as often as one: on generated
+    # lists of a million accounts none of the 77 such links made automatic was right.
     ours = accounts({"name": "Glaltrix", "country": "US", "city": "Austin"})
     theirs = accounts({"name": "Glaltrix Logistics", "country": "US", "city": "Austin"})
     assert link_for(match_frames(ours, theirs), 0, 0)["status"] == "review"
     ours["industry"], theirs["industry"] = "Manufacturing", "Manufacturing"
-    assert link_for(match_frames(ours, theirs), 0, 0)["status"] == "auto"
+    link = link_for(match_frames(ours, theirs), 0, 0)
+    assert link["status"] == "review" and "same city" in link["explanation"]
+    # Words of a company's form only: automatic as before.
+    form = accounts({"name": "Glaltrix Holdings Inc", "country": "US", "city": "Austin"})
+    assert link_for(match_frames(ours, form), 0, 0)["status"] == "auto"
 
 
 def test_a_brand_contained_in_two_names_is_no_automatic_link() -> None:
