@@ -390,7 +390,7 @@ def test_a_contained_brand_beats_a_near_spelling_of_another_brand() -> None:
 
 def test_a_brand_with_a_trade_word_is_a_suggestion_however_much_the_fields_agree() -> None:
     # "Krinmos" and "Krinmos Mining" in one city are two companies as often as one: on generated
-    # lists of a million accounts none of the 77 such links made automatic was right.
+    # lists no brand-with-a-trade link that the fields made automatic was right.
     ours = accounts({"name": "Glaltrix", "country": "US", "city": "Austin"})
     theirs = accounts({"name": "Glaltrix Logistics", "country": "US", "city": "Austin"})
     assert link_for(match_frames(ours, theirs), 0, 0)["status"] == "review"
