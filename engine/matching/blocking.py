@@ -76,6 +76,7 @@ DELETION_CAP = 6
 HASH_BASE = 0x100000001B3
 HASH_INVERSE = pow(HASH_BASE, -1, 2**64)
 MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it spreads low bits into the high ones
+PLACE_MIX = 0xC2B2AE3D27D4EB4F  # another odd number, for the codes of places
 
 
 def _letters(words: pa.Array, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -152,11 +153,16 @@ def _deletion_hashes(
 
 
 def _deletion_pairs(
-    table_a: _TokenTable, table_b: _TokenTable, one_word: bool = False
+    table_a: _TokenTable,
+    table_b: _TokenTable,
+    one_word: bool = False,
+    places: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of rows whose rarest words (of four letters or more) are one typo apart: they are
     equal once one letter is left out of either or both. Variants held by more than
-    ``DELETION_CAP`` rows on a side are skipped. With ``one_word``, only names of one word."""
+    ``DELETION_CAP`` rows on a side are keyed again with the rest of the name or, for a name of
+    one word, its place (``places``: a code per row of each side, 0 when unknown). With
+    ``one_word``, only names of one word."""
     lengths = _word_lengths(table_a)
     da = (table_a.rank < DELETION_WORDS) & (lengths[table_a.ids] >= 4)
     db = (table_b.rank < DELETION_WORDS) & (lengths[table_b.ids] >= 4)
@@ -203,12 +209,18 @@ def _deletion_pairs(
         np.bincount(sides[1][0], minlength=size) > DELETION_CAP
     )
     keyed = []
-    for table, (codes_, rows_) in zip((table_a, table_b), sides, strict=True):
+    for side, (table, (codes_, rows_)) in enumerate(zip((table_a, table_b), sides, strict=True)):
         by_row = np.zeros(int(table.rows.max(initial=-1)) + 1, dtype=np.uint64)
         owners_, rest_codes, _whole = _rest_codes(table)
         by_row[owners_] = rest_codes
         rest = by_row[rows_]
-        many = (rest != 0) & crowded[codes_]  # a name of one word has no rest to agree on
+        if places is not None:
+            # A name of one word has no rest to agree on: its place stands in ("failon" and
+            # "faioln" in Sevilla meet however many names "faion" stands for in a million).
+            with np.errstate(over="ignore"):
+                place = places[side][rows_].astype(np.uint64) * np.uint64(PLACE_MIX)
+            rest = np.where(rest != 0, rest, place)
+        many = (rest != 0) & crowded[codes_]
         with np.errstate(over="ignore"):
             keyed.append(
                 ((codes_[many].astype(np.uint64) * np.uint64(MIX)) ^ rest[many], rows_[many])
@@ -345,9 +357,11 @@ def _candidates(
     brute_force: bool | None,
     cancel: Cancel | None,
     progress: Progress | None,
+    places: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """``candidate_pairs`` of keys whose squashed keys (``compact``) and token tables may be
-    made already."""
+    made already; ``places`` (a code per row, 0 unknown) key the crowded typo variants of
+    names of one word."""
     if len(keys_a) == 0 or len(keys_b) == 0:
         return pd.DataFrame(
             {"a": np.empty(0, np.int64), "b": np.empty(0, np.int64), "score": np.empty(0)}
@@ -387,7 +401,7 @@ def _candidates(
                     lambda: _compare_blocks(blocks, *squashed_job.result(), cutoff, cancel)
                 ),
             ]
-        a, b = _keyed_pairs(tables, others, small_a, small_b, len(keys_b), by_rest, cancel)
+        a, b = _keyed_pairs(tables, others, small_a, small_b, len(keys_b), by_rest, cancel, places)
         sorted_a, sorted_b = words.result()
         compact = squashed_job.result()
         # Only pairs whose lengths allow the cutoff by words or squashed are scored.
@@ -433,6 +447,7 @@ def _keyed_pairs(
     n_b: int,
     by_rest: bool,
     cancel: Cancel | None,
+    places: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Distinct pairs of small blocks, of blocking keys and of ``others`` (worked out in another
     thread: ``_end_pairs``, ``_compare_rests``), to be scored. Names of several words one typo
@@ -440,7 +455,7 @@ def _keyed_pairs(
     rest: then the typo keys are left to names of one word."""
     found = [
         (small_a, small_b),
-        _deletion_pairs(*tables, one_word=by_rest),
+        _deletion_pairs(*tables, one_word=by_rest, places=places),
         _joined_word_pairs(*tables),
         _two_rarest_pairs(*tables),
     ]

@@ -450,34 +450,51 @@ def _generic_words(tables: tuple[_TokenTable, _TokenTable]) -> tuple[np.ndarray,
     return form, frequent | np.isin(tables[0].words, list(TRADE_WORDS))
 
 
-# A word this many names carry (across both lists) is a word of the lists, not a slip of the keys.
-_KNOWN_WORD = 3
+# A spelling this many names carry (across both lists) is a word of the lists: two names that
+# differ by such words on both sides are two companies, not even a suggestion. A spelling no
+# other name carries (one name) is what a slip of the keys leaves: only then is a near-spelling
+# automatic.
+KNOWN_WORD = 3
+SLIP_WORD = 1
 
 
 def _known_spellings(
-    tables: tuple[_TokenTable, _TokenTable], a: np.ndarray, b: np.ndarray
+    tables: tuple[_TokenTable, _TokenTable],
+    a: np.ndarray,
+    b: np.ndarray,
+    carried: int = KNOWN_WORD,
 ) -> np.ndarray:
-    """Per pair: whether the names differ by distinctive words that other names carry too, on
-    both sides ("Reno Technology" / "Renco Technologies", where other companies are called Reno
-    and others Renco). A slip of the keys leaves a spelling no other name carries; two spellings
-    each in use are two companies one letter apart, however alike."""
+    """Per pair: whether the names differ by distinctive words on both sides, each carried by
+    at least ``carried`` names ("Reno Technology" / "Renco Technologies", where other companies
+    are called Reno and others Renco): two spellings in use are two companies one letter
+    apart, however alike."""
     form, trade = _generic_words(tables)
     frequency = np.bincount(tables[0].ids, minlength=len(form)) + np.bincount(
         tables[1].ids, minlength=len(form)
     )
     distinctive = ~(form | trade)
-    out = np.zeros(len(a), dtype=bool)
-    for i, (x, y) in enumerate(zip(a, b, strict=True)):
-        words_x, words_y = set(_row_ids(tables[0], x)), set(_row_ids(tables[1], y))
-        only_x = [w for w in words_x - words_y if distinctive[w]]
-        only_y = [w for w in words_y - words_x if distinctive[w]]
-        out[i] = bool(only_x and only_y) and min(frequency[only_x + only_y]) >= _KNOWN_WORD
-    return out
+    ix, iy = _pair_tokens(tables[0], a), _pair_tokens(tables[1], b)
+    lowest = []
+    for mine, other in ((ix, iy), (iy, ix)):
+        shared = (mine[:, :, None] == other[:, None, :]).any(axis=2)
+        only = (mine >= 0) & ~shared & distinctive[np.maximum(mine, 0)]
+        lowest.append(np.where(only, frequency[np.maximum(mine, 0)], -1))
+    # Both sides have such a word (a maximum of 0 or more), and none is rarer than a known word.
+    both = (lowest[0].max(axis=1, initial=-1) >= 0) & (lowest[1].max(axis=1, initial=-1) >= 0)
+    rarest = np.minimum(
+        np.where(lowest[0] >= 0, lowest[0], carried).min(axis=1, initial=carried),
+        np.where(lowest[1] >= 0, lowest[1], carried).min(axis=1, initial=carried),
+    )
+    return both & (rarest >= carried)
 
 
-def _row_ids(table: _TokenTable, row: int) -> np.ndarray:
-    start, end = np.searchsorted(table.rows, [row, row + 1])
-    return table.ids[start:end]
+def _pair_tokens(table: _TokenTable, rows: np.ndarray) -> np.ndarray:
+    """Token ids of each of ``rows`` (rows may repeat), padded with -1 to ``MAX_TOKENS``."""
+    unique, inverse = np.unique(rows, return_inverse=True)
+    chosen = np.isin(table.rows, unique) & (table.rank < MAX_TOKENS)
+    matrix = np.full((len(unique), MAX_TOKENS), -1, dtype=np.int64)
+    matrix[np.searchsorted(unique, table.rows[chosen]), table.rank[chosen]] = table.ids[chosen]
+    return matrix[inverse]
 
 
 def _contained_candidates(

@@ -35,6 +35,7 @@ from engine.matching.prepare import (
 from engine.matching.scoring import (
     ACRONYM,
     ACRONYM_SHARED,
+    SLIP_WORD,
     _contained_candidates,
     _contradictions,
     _corroboration,
@@ -381,6 +382,7 @@ def _fuzzy_tier(
         None,
         cancel,
         progress,
+        places=(ours.city, theirs.city),
     )
     a, b = found["a"].to_numpy(np.int64), found["b"].to_numpy(np.int64)
     open_pair = ~(matched_a[a] & matched_b[b]) & (ours.keys[a] != "") & (theirs.keys[b] != "")
@@ -390,8 +392,9 @@ def _fuzzy_tier(
     final = np.clip(np.round(scores + _evidence(ours, theirs, a, b), 1), 0, 100)
     # Brands one letter apart are as often two companies as one typo: when the rarest words
     # differ, a person decides, unless the names are nearly identical, one slip of the keys
-    # apart (a letter replaced spells another brand: "Crotera" / "Brotera"), the city and
-    # country agree, and the two spellings are not both words other names carry.
+    # apart (a letter replaced spells another brand: "Crotera" / "Brotera"), one of the two
+    # spellings is carried by no other name (what a slip leaves), and the city and country
+    # agree.
     place = (ours.city[a] != 0) & (ours.city[a] == theirs.city[b])
     place &= (ours.country[a] != 0) & (ours.country[a] == theirs.country[b])
     near = np.flatnonzero(
@@ -399,7 +402,7 @@ def _fuzzy_tier(
     )
     trusted = rare_exact.copy()
     trusted[near] = _one_slip(ours, theirs, a[near], b[near]) & ~_known_spellings(
-        tables, a[near], b[near]
+        tables, a[near], b[near], carried=SLIP_WORD + 1
     )
     final = np.where(trusted, final, np.minimum(final, auto - 0.1))
     doubtful = _contradicted(ours, theirs, a, b, final, chars, rare_exact, review, auto)
@@ -412,6 +415,11 @@ def _fuzzy_tier(
         | np.isin(b, contained["b"].to_numpy()[brand_side == 1])
     )
     keep = (final >= review) & ~doubtful
+    # Names that differ by words other names carry too, on both sides, are two companies
+    # ("Reno Technology" / "Renco Technologies" where others are called Reno and Renco): a slip
+    # of the keys leaves a spelling no other name carries. Not even a suggestion.
+    kept = np.flatnonzero(keep)
+    keep[kept[_known_spellings(tables, a[kept], b[kept])]] = False
     fuzzy = pd.DataFrame(
         {
             "a": a[keep],

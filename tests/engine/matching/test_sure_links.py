@@ -117,11 +117,15 @@ def test_two_spellings_both_in_use_are_two_companies_not_a_slip() -> None:
         ("Quill Technology", "", usa, "Miami"),
     )
     links = match_frames(ours, theirs)
-    # Other companies are called Reno and others Renco: the two are words of the lists.
-    reno = link_for(links, 0, 0)
-    assert (reno["method"], reno["status"]) == ("fuzzy", "review"), reno
+    # Other companies are called Reno and others Renco: the two are words of the lists, and
+    # the pair is not even offered.
+    assert (0, 0) not in set(zip(links["our_index"], links["partner_index"], strict=True))
     # A spelling no other name carries is a slip of the keys: automatic as before.
     assert link_for(links, 1, 1)["status"] == "auto"
+    # Each spelling carried by one other name: neither is what a slip leaves, a suggestion.
+    pair = match_frames(ours.iloc[[0, 2, 4, 5]], theirs.iloc[[0, 2, 4, 5]])
+    reno = link_for(pair.reset_index(drop=True), 0, 0)
+    assert (reno["method"], reno["status"]) == ("fuzzy", "review"), reno
     # With the other Renos and Rencos gone, Reno / Renco is such a slip too.
     alone = match_frames(ours.iloc[[0]], theirs.iloc[[0]])
     assert link_for(alone, 0, 0)["status"] == "auto"
