@@ -172,3 +172,30 @@ def test_a_typo_variant_many_names_share_still_links_names_with_the_same_other_w
     tables = _token_tables(keys_a, keys_b)
     a, b = _deletion_pairs(*tables)
     assert (0, 0) in set(zip(a.tolist(), b.tolist(), strict=True))
+
+
+def test_a_crowded_typo_variant_of_a_one_word_name_still_meets_it_in_the_same_city() -> None:
+    """A name of one word has no other words to agree on: past ``DELETION_CAP`` its place
+    keys the variant, so "failon" meets "faioln" in Sevilla among many names near "faion"."""
+    from engine.matching.blocking import DELETION_CAP, _deletion_pairs
+    from engine.matching.prepare import _token_tables
+
+    letters = "bcdeghkmnpqrstvwxyz"
+    # "failon" and "faioln" meet through "faion" and "failn"; many names near each of them
+    crowd_a = [f"fa{c}ion" for c in letters[:8]] + [f"fail{c}n" for c in letters[:8]]
+    crowd_b = [f"fai{c}on" for c in letters[8:16]] + [f"fai{c}ln" for c in letters[8:16]]
+    assert len(crowd_a) > DELETION_CAP
+    keys_a = np.array(["failon", *crowd_a], dtype=object)
+    keys_b = np.array(["faioln", *crowd_b], dtype=object)
+    sevilla, elsewhere = 11, 12
+    places = (
+        np.array([sevilla] + [elsewhere] * len(crowd_a), dtype=np.uint64),
+        np.array([sevilla] + [elsewhere + 1] * len(crowd_b), dtype=np.uint64),
+    )
+    tables = _token_tables(keys_a, keys_b)
+    without = set(zip(*(side.tolist() for side in _deletion_pairs(*tables)), strict=True))
+    assert (0, 0) not in without  # the crowd hides it
+    a, b = _deletion_pairs(*tables, places=places)
+    found = set(zip(a.tolist(), b.tolist(), strict=True))
+    assert (0, 0) in found
+    assert not any(x > 0 and y > 0 for x, y in found - without)  # other cities: nothing new
