@@ -98,6 +98,7 @@ from engine.sharing.untrusted import (
     PsiFile,
     read_psi_file,
 )
+from engine.store.connection import sqlite_errors
 from engine.store.ledger import record_egress
 from engine.store.models import Partner, PsiExchange
 from engine.store.workspace import Workspace, now, resolve_partner
@@ -186,7 +187,7 @@ def _key_points(
 ) -> list[bytes]:
     """``H(key)`` for each of our keys, in order: the kept points, the missing ones computed
     and kept; points of keys we no longer hold are dropped."""
-    with ws.engine.connect() as connection:
+    with sqlite_errors(ws.path), ws.engine.connect() as connection:
         cursor = connection.connection.cursor()
         kept = dict(cursor.execute("SELECT key, point FROM psikeypoint").fetchall())
     missing = [key for key in keys if key not in kept]
@@ -221,7 +222,7 @@ def prepare_keys(
 
 def private_matching_in_use(ws: Workspace) -> bool:
     """True once this workspace has made or answered a private-matching exchange."""
-    with ws.engine.connect() as connection:
+    with sqlite_errors(ws.path), ws.engine.connect() as connection:
         return connection.exec_driver_sql("SELECT 1 FROM psiexchange LIMIT 1").first() is not None
 
 
