@@ -58,16 +58,19 @@ request size and authenticates every box (a changed byte fails the AEAD tag and 
 stored), but it does not prove the peer used its true list.
 
 Cost. A requester's key costs three scalar multiplications (blind in ``request``, evaluate in
-``respond``, unblind in ``finish``); a responder's key one (in ``respond``). With libsodium
-1.0.18 an X25519 multiplication takes about 30 us of CPU (ristretto255's takes 57 us, which is
-why this group), run on every core. Hashing a key to the group (about 25 us) depends on the key
-only, so our keys' points are kept in the workspace (``PsiKeyPoint``): ``prepare_keys``
-computes the missing ones, at import once private matching is in use, or in the step that first
-needs them. The rest (keys, tags, boxes, files) is a few seconds at 100,000 accounts.
-``respond`` does twice the group work of the other steps.
+``respond``, unblind in ``finish``); a responder's key one. With libsodium 1.0.18 an X25519
+multiplication takes about 30 us of CPU (ristretto255's takes 57 us, which is why this group),
+run on every core. What does not depend on the partner's file is done ahead by
+``prepare_keys`` (at import once private matching is in use, while the app's walk-through is
+read, or by ``overlap psi prepare``): our keys hashed to the group (about 25 us each, kept per
+export in ``PsiKeyPoint``) and, for the next ``respond``, a fresh secret ``b`` with ``F_b`` of
+our keys (``PsiPrepared``). That secret serves one exchange: ``respond`` deletes it as it takes
+it, and a new export makes it stale. Without it, ``respond`` draws ``b`` and evaluates our keys
+itself. The rest (keys, tags, boxes, files) is a few seconds at 100,000 accounts.
 
-Secrets are fresh per exchange, live only in the workspace and are erased (with SQLite's
-secure delete and a WAL checkpoint) when the exchange ends or is forgotten. Arriving files are
+Secrets are fresh per exchange (a prepared one is drawn for the next exchange and used by it
+alone), live only in the workspace and are erased (with SQLite's secure delete and a WAL
+checkpoint) when the exchange ends or is forgotten. Arriving files are
 read and checked by ``engine.sharing.untrusted``, where their schema and limits are declared;
 opened boxes are checked there too before anything is stored.
 """
@@ -75,6 +78,7 @@ opened boxes are checked there too before anything is stored.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
@@ -100,7 +104,7 @@ from engine.sharing.untrusted import (
 )
 from engine.store.connection import sqlite_errors
 from engine.store.ledger import record_egress
-from engine.store.models import Partner, PsiExchange
+from engine.store.models import Partner, PsiExchange, PsiPrepared
 from engine.store.workspace import Workspace, now, resolve_partner
 
 # The domain-separation tag: keys hashed for this protocol never collide with any other use.
@@ -214,10 +218,53 @@ def prepare_keys(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> int:
-    """Hash our keys to the group ahead of an exchange, so that each step only multiplies;
-    returns how many keys are ready. Done at import once private matching is in use."""
+    """Work out ahead of an exchange what does not depend on the partner's file: our keys
+    hashed to the group (kept per export) and, for the next ``respond``, a fresh secret with
+    our keys evaluated under it (used once). Returns how many keys are ready. Done at import
+    once private matching is in use, and while the app's walk-through is read."""
     keys, _accounts = _key_accounts(_our_accounts(ws))
-    return len(_key_points(ws, keys, progress=progress, cancel=cancel))
+    points = _key_points(ws, keys, progress=_part(progress, 0, 0.5), cancel=cancel)
+    digest = _keys_digest(keys)
+    with ws.session() as session:
+        ready = session.exec(select(PsiPrepared).where(PsiPrepared.keys_digest == digest))
+        if ready.first() is not None:
+            return len(keys)
+    secret = _curve25519.random_scalar()
+    evaluated = _curve25519.multiply(
+        points, secret, progress=_part(progress, 0.5, 1), cancel=cancel
+    )
+    with ws.session() as session:
+        for stale in session.exec(select(PsiPrepared)).all():
+            session.delete(stale)
+        session.add(
+            PsiPrepared(
+                secret=secret, keys_digest=digest, evaluated=b"".join(evaluated), created_at=now()
+            )
+        )
+        session.commit()
+    return len(keys)
+
+
+def _keys_digest(keys: list[str]) -> str:
+    return hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()
+
+
+def _take_prepared(ws: Workspace, keys: list[str]) -> tuple[bytes, list[bytes]] | None:
+    """The secret prepared for our current keys and their points under it, deleted as it is
+    taken (one exchange each); None when nothing fits."""
+    _erase_secret_pages(ws)
+    with ws.session() as session:
+        prepared = session.exec(select(PsiPrepared)).all()
+        for record in prepared:
+            session.delete(record)
+        session.commit()
+    if prepared:
+        _checkpoint(ws)
+    fitting = [r for r in prepared if r.keys_digest == _keys_digest(keys)]
+    if not fitting:
+        return None
+    raw, size = fitting[0].evaluated, _curve25519.POINT_BYTES
+    return fitting[0].secret, [raw[i : i + size] for i in range(0, len(raw), size)]
 
 
 def private_matching_in_use(ws: Workspace) -> bool:
@@ -384,8 +431,9 @@ def psi_respond(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> PsiStep:
-    """Answer a partner's request: their keys evaluated under a fresh secret, and a tag and a
-    sealed box of allowed fields for each of our keys."""
+    """Answer a partner's request: their keys evaluated under a fresh secret (drawn now, or
+    by ``prepare_keys`` for this one exchange), and a tag and a sealed box of allowed fields
+    for each of our keys."""
     record = resolve_partner(ws, partner)
     request, out = Path(request), Path(out)
     document = read_psi_file(request)
@@ -396,14 +444,16 @@ def psi_respond(
     exchange_id, theirs = document.exchange, document.values
     # Our policy decides what leaves, whatever the request asks for.
     counts_only = document.counts_only or share_policy(ws, record).counts_only
-    secret = _curve25519.random_scalar()
     frame = _our_accounts(ws)
+    keys, accounts = _key_accounts(frame)
+    # Our keys evaluated ahead (``prepare_keys``) under a secret kept for this one exchange;
+    # otherwise a fresh secret, and our keys are evaluated here.
+    prepared = _take_prepared(ws, keys)
+    secret = prepared[0] if prepared else _curve25519.random_scalar()
 
-    def our_side() -> tuple[list[str], list[int], list[bytes], _Plaintexts]:
-        keys, accounts = _key_accounts(frame)
-        hashed = _key_points(ws, keys, cancel=cancel)  # only unprepared keys need work
-        plain = _plaintexts(ws, record, frame, [] if counts_only else accounts)
-        return keys, accounts, hashed, plain
+    def our_side() -> tuple[list[bytes] | None, _Plaintexts]:
+        hashed = None if prepared else _key_points(ws, keys, cancel=cancel)
+        return hashed, _plaintexts(ws, record, frame, [] if counts_only else accounts)
 
     # Our side is worked out while the group operations on theirs run (they release the GIL).
     with (
@@ -414,12 +464,15 @@ def psi_respond(
         evaluated = _curve25519.multiply(
             theirs, secret, progress=_part(progress, 0, 0.45), cancel=cancel
         )
-        keys, accounts, hashed, plain = ours.result()
+        hashed, plain = ours.result()
     if counts_only:
         evaluated = sorted(evaluated)  # the requester then learns only how many matched
-    points = _curve25519.multiply(
-        hashed, secret, progress=_part(progress, 0.45, 0.9), cancel=cancel
-    )
+    if prepared:
+        points = prepared[1]
+    else:
+        points = _curve25519.multiply(
+            hashed or [], secret, progress=_part(progress, 0.45, 0.9), cancel=cancel
+        )
     if counts_only:  # tags only: the requester learns how many keys are shared
         plain.fields = []
     part = _sealed(plain, exchange_id, "response", list(zip(points, accounts, strict=True)))

@@ -412,6 +412,18 @@ class PsiKeyPoint(SQLModel, table=True):
     point: bytes
 
 
+class PsiPrepared(SQLModel, table=True):
+    """A responder's secret drawn ahead of the next private-matching request, with our keys
+    already evaluated under it (in the order of ``keys_digest``'s list): the next ``respond``
+    takes it and deletes it, so it serves one exchange only, as a fresh secret would."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret: bytes
+    keys_digest: str  # SHA-256 of our keys in order: a new export makes it stale
+    evaluated: bytes  # our keys' points times the secret, 32 bytes each
+    created_at: datetime
+
+
 class PlanSync(SQLModel, table=True):
     """The plan content last exchanged with the partner: the base of a three-way merge."""
 
@@ -684,7 +696,7 @@ SCHEMA_GROUPS: dict[int, list[type[SQLModel]]] = {
     6: [SyncSchedule, SyncMeeting, Territory, Registration, RegistrationSetting],
     7: [NameAlias],
     8: [UnplacedPlan, DataAgreement, EnablementItem, RuleAcceptance, AccountInsight],
-    9: [PsiKeyPoint],
+    9: [PsiKeyPoint, PsiPrepared],
 }
 SCHEMA_VERSION = max(SCHEMA_GROUPS)
 

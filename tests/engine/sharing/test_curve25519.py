@@ -175,3 +175,63 @@ def test_the_command_line_prepares_keys_and_import_does_once_matching_is_in_use(
     export.write_text(CSV + "A-98,Company 98 Ltd,company98.com\n", encoding="utf-8")
     assert main(["import", path, str(export), "--side", "us"]) == 0
     assert "private matching: 82 keys prepared" in capsys.readouterr().out
+
+
+def test_a_prepared_secret_answers_one_request_and_is_gone(tmp_path, monkeypatch) -> None:
+    a = _workspace(tmp_path / "a", CSV)
+    theirs = "Account ID,Account Name,Website\n" + "".join(
+        f"G-{n},Company {n},company{n}.com\n" for n in range(20, 60)
+    )
+    b = _workspace(tmp_path / "b", theirs, "Globex", "Acme Corp")
+    try:
+        prepare_keys(b)
+        with sqlite3.connect(b.path) as con:
+            (secret,) = con.execute("SELECT secret FROM psiprepared").fetchone()
+        assert len(secret) == 32
+
+        def no_new_secret() -> bytes:
+            raise AssertionError("a prepared secret was there to use")
+
+        monkeypatch.setattr(_curve25519, "random_scalar", no_new_secret)
+        psi_request(a, "Globex", tmp_path / "request.ovpsi")
+        psi_respond(b, "Acme Corp", tmp_path / "request.ovpsi", tmp_path / "response.ovpsi")
+        monkeypatch.undo()
+        with sqlite3.connect(b.path) as con:  # taken: it serves this one exchange
+            assert con.execute("SELECT count(*) FROM psiprepared").fetchone() == (0,)
+        result = psi.psi_finish(a, "Globex", tmp_path / "response.ovpsi")
+        assert result.shared_account_count == 20
+
+        # The next request is answered under a fresh secret, drawn then.
+        psi_request(a, "Globex", tmp_path / "second.ovpsi")
+        drawn: list[bytes] = []
+        original = _curve25519.random_scalar
+        monkeypatch.setattr(
+            _curve25519, "random_scalar", lambda: drawn.append(original()) or drawn[-1]
+        )
+        psi_respond(b, "Acme Corp", tmp_path / "second.ovpsi", tmp_path / "second-back.ovpsi")
+        assert len(drawn) == 1 and drawn[0] != secret
+        assert (
+            psi.psi_finish(a, "Globex", tmp_path / "second-back.ovpsi").shared_account_count == 20
+        )
+    finally:
+        a.close()
+        b.close()
+
+
+def test_a_prepared_secret_goes_stale_with_a_new_export(tmp_path) -> None:
+    a = _workspace(tmp_path / "a", CSV)
+    b = _workspace(tmp_path / "b", CSV.replace("A-", "G-"), "Globex", "Acme Corp")
+    try:
+        prepare_keys(b)
+        export = tmp_path / "b" / "refreshed.csv"
+        export.write_text(CSV.replace("A-", "G-").replace("Company 7 ", "Kompany 7 "), "utf-8")
+        import_file(b, "us", export)
+        psi_request(a, "Globex", tmp_path / "request.ovpsi")
+        psi_respond(b, "Acme Corp", tmp_path / "request.ovpsi", tmp_path / "response.ovpsi")
+        with sqlite3.connect(b.path) as con:  # the stale one is erased, not used
+            assert con.execute("SELECT count(*) FROM psiprepared").fetchone() == (0,)
+        # 40 accounts; "Company 7 Ltd" is renamed but keeps its website
+        assert psi.psi_finish(a, "Globex", tmp_path / "response.ovpsi").shared_account_count == 40
+    finally:
+        a.close()
+        b.close()
