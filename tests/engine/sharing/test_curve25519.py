@@ -84,6 +84,16 @@ def _workspace(folder: Path, rows: str, us: str = "Acme Corp", partner: str = "G
     return ws
 
 
+def _two_laptops(tmp_path: Path) -> tuple[Workspace, Workspace]:
+    """Acme's 40 companies and Globex's, 20 of them the same (Company 20 to 39)."""
+    theirs = "Account ID,Account Name,Website\n" + "".join(
+        f"G-{n},Company {n},company{n}.com\n" for n in range(20, 60)
+    )
+    return _workspace(tmp_path / "a", CSV), _workspace(
+        tmp_path / "b", theirs, "Globex", "Acme Corp"
+    )
+
+
 def _kept(ws: Workspace) -> dict[str, bytes]:
     with sqlite3.connect(ws.path) as con:
         return dict(con.execute("SELECT key, point FROM psikeypoint").fetchall())
@@ -128,11 +138,7 @@ def test_prepared_points_are_kept_reused_and_follow_a_new_export(tmp_path, monke
 
 
 def test_a_response_from_prepared_points_matches_one_computed_afresh(tmp_path) -> None:
-    a = _workspace(tmp_path / "a", CSV)
-    theirs = "Account ID,Account Name,Website\n" + "".join(
-        f"G-{n},Company {n},company{n}.com\n" for n in range(20, 60)
-    )
-    b = _workspace(tmp_path / "b", theirs, "Globex", "Acme Corp")
+    a, b = _two_laptops(tmp_path)
     try:
         prepare_keys(b)
         request = tmp_path / "request.ovpsi"
@@ -178,11 +184,7 @@ def test_the_command_line_prepares_keys_and_import_does_once_matching_is_in_use(
 
 
 def test_a_prepared_secret_answers_one_request_and_is_gone(tmp_path, monkeypatch) -> None:
-    a = _workspace(tmp_path / "a", CSV)
-    theirs = "Account ID,Account Name,Website\n" + "".join(
-        f"G-{n},Company {n},company{n}.com\n" for n in range(20, 60)
-    )
-    b = _workspace(tmp_path / "b", theirs, "Globex", "Acme Corp")
+    a, b = _two_laptops(tmp_path)
     try:
         prepare_keys(b)
         with sqlite3.connect(b.path) as con:
